@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Configures and builds perfgate into build/ (the binary is build/perfgate).
+# Extra arguments go to cmake's configure step, e.g. -DPERFGATE_WERROR=ON.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build_dir=${BUILD_DIR:-build}
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo} "$@" >/dev/null
+cmake --build "$build_dir" -j "$(nproc)"

@@ -1,0 +1,29 @@
+// Interrupt handling; see signals.hpp.
+#include "cli/signals.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+namespace perfgate::cli {
+namespace {
+
+std::atomic<int> g_signals{0};
+
+void on_signal(int) {
+  if (g_signals.fetch_add(1) >= 1) _exit(130);
+}
+
+}  // namespace
+
+void install_interrupt_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+bool interrupted() noexcept { return g_signals.load() > 0; }
+
+}  // namespace perfgate::cli

@@ -1,0 +1,12 @@
+// SIGINT/SIGTERM handling for verbs that measure: the first signal asks the run to stop
+// and keep what it measured; a second one exits at once with 130.
+#pragma once
+
+#include <atomic>
+
+namespace perfgate::cli {
+
+void install_interrupt_handlers();
+bool interrupted() noexcept;
+
+}  // namespace perfgate::cli

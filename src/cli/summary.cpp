@@ -1,0 +1,71 @@
+// The human summary of an HTTP run; see summary.hpp.
+#include "cli/summary.hpp"
+
+#include <fmt/format.h>
+
+#include "core/units.hpp"
+
+namespace perfgate::cli {
+namespace {
+
+double ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
+
+std::string latency_row(const char* label, const Histogram& h) {
+  return fmt::format("  {:<12}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}\n", label,
+                     format_ms(ms(h.min())), format_ms(ms(h.value_at_percentile(50))),
+                     format_ms(ms(h.value_at_percentile(90))), format_ms(ms(h.value_at_percentile(95))),
+                     format_ms(ms(h.value_at_percentile(99))), format_ms(ms(h.value_at_percentile(99.9))),
+                     format_ms(ms(h.max())), format_ms(h.mean() / 1e6), format_ms(h.stddev() / 1e6));
+}
+
+}  // namespace
+
+std::string http_summary(const http::LoadOptions& options, const http::RequestSpec& spec,
+                         const http::LoadResult& r) {
+  std::string out;
+  out += fmt::format("perfgate http {} {}\n", spec.method, options.url.to_string());
+  std::string model = r.open_model ? fmt::format("open model at {:.0f} req/s", r.rate_per_s) : "closed model";
+  std::string bound = options.duration ? format_duration(*options.duration) : std::string("until done");
+  if (options.requests != 0) bound += fmt::format(", {} requests", format_count(options.requests));
+  out += fmt::format("  {}, {} connections, {} threads, {}{}\n", model, options.connections, options.threads,
+                     bound, options.warmup.count() > 0 ? ", warm-up " + format_duration(options.warmup) : "");
+  if (r.interrupted) out += "  INTERRUPTED: the figures cover what was measured before the signal\n";
+  out += "\n";
+  out += fmt::format("  {:<12}{} total, {} ok, {} errors\n", "requests", format_count(r.total), format_count(r.ok),
+                     format_count(r.errors));
+  double bytes_per_s = r.duration_s > 0 ? static_cast<double>(r.bytes_read) / r.duration_s : 0;
+  out += fmt::format("  {:<12}{:.1f} req/s, {}/s over {:.2f}s\n", "throughput", r.throughput_rps(),
+                     format_bytes(bytes_per_s), r.duration_s);
+  std::string statuses;
+  for (const auto& [code, count] : r.status) {
+    statuses += fmt::format("{}{}: {}", statuses.empty() ? "" : ", ", code, format_count(count));
+  }
+  out += fmt::format("  {:<12}{}\n", "status", statuses.empty() ? "-" : statuses);
+  const auto& e = r.error_classes;
+  out += fmt::format("  {:<12}timeout {}, connect {}, reset {}, protocol {}\n", "errors", e.timeout, e.connect,
+                     e.reset, e.protocol);
+  out += "\n";
+  out += fmt::format("  {:<12}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}\n", "latency", "min", "p50",
+                     "p90", "p95", "p99", "p99.9", "max", "mean", "stddev");
+  out += latency_row(r.open_model ? "corrected" : "", r.latency);
+  if (r.open_model) {
+    out += latency_row("uncorrected", r.latency_uncorrected);
+    out += "  (corrected: from each request's scheduled send time; uncorrected: from the actual send)\n";
+    out += fmt::format("  {:<12}achieved {:.1f} of {:.0f} req/s; send lag p99 {}, max {}\n", "schedule",
+                       r.throughput_rps(), r.rate_per_s, format_ms(ms(r.send_lag.value_at_percentile(99))),
+                       format_ms(ms(r.send_lag.max())));
+  }
+  if (r.total != 0) {
+    out += fmt::format("  {:<12}{:.2f} us CPU per request ({:.0f}% of {} thread{})\n", "client",
+                       r.client_cpu_s * 1e6 / static_cast<double>(r.total), r.client_cpu_fraction * 100,
+                       options.threads, options.threads == 1 ? "" : "s");
+  }
+  for (const auto& note : r.notes) out += "\n  NOTE: " + note + "\n";
+  if (!r.valid) {
+    out += "\n  !!! RESULT NOT VALID: " + r.invalid_reason + "\n";
+    out += "  !!! The latencies above are perfgate's, not the target's; do not trust them.\n";
+  }
+  return out;
+}
+
+}  // namespace perfgate::cli

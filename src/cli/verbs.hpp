@@ -1,0 +1,14 @@
+// The verbs of the perfgate command line. Each takes the arguments after `perfgate`
+// (args[0] is the verb itself), parses them into a validated options struct, drives the
+// library, prints, and returns the process exit code (see core/error.hpp).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace perfgate::cli {
+
+int http_verb(const std::vector<std::string>& args);
+int serve_verb(const std::vector<std::string>& args);
+
+}  // namespace perfgate::cli

@@ -1,0 +1,109 @@
+// The result document; see result_document.hpp.
+#include "core/result_document.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <strings.h>
+
+#include <fmt/format.h>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+
+namespace perfgate {
+
+RunInfo make_run_info() {
+  RunInfo run;
+  run.started_wall_ns = wall_ns();
+  std::random_device device;
+  std::uint32_t random = device();
+  // Sortable by time, unique enough across machines: 20261123T225000-1a2b3c4d.
+  std::string stamp = iso8601_utc(run.started_wall_ns);
+  std::string compact;
+  for (char c : stamp.substr(0, 19)) {
+    if (c != '-' && c != ':') compact.push_back(c);
+  }
+  run.id = fmt::format("{}-{:08x}", compact, random);
+  run.env = read_machine_environment();
+  run.git = read_git_state();
+  return run;
+}
+
+nlohmann::json metrics_to_json(const std::vector<Metric>& metrics) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& m : metrics) {
+    list.push_back({{"name", m.name}, {"value", m.value}, {"unit", m.unit}, {"better", m.better}});
+  }
+  return list;
+}
+
+nlohmann::json result_document(const RunInfo& run, const std::vector<nlohmann::json>& benchmarks,
+                               const nlohmann::json& checks) {
+  nlohmann::json git = nullptr;
+  if (run.git) git = {{"commit", run.git->commit}, {"branch", run.git->branch}, {"dirty", run.git->dirty}};
+  nlohmann::json doc;
+  doc["schema"] = kResultSchema;
+  doc["tool"] = {{"name", "perfgate"}, {"version", PERFGATE_VERSION}};
+  doc["run"] = {{"id", run.id},
+                {"started_at", iso8601_utc(run.started_wall_ns)},
+                {"git", git},
+                {"env",
+                 {{"hostname", run.env.hostname},
+                  {"os", run.env.os},
+                  {"kernel", run.env.kernel},
+                  {"cpu_model", run.env.cpu_model},
+                  {"cpus", run.env.cpus},
+                  {"memory_bytes", run.env.memory_bytes}}},
+                {"tags", run.tags}};
+  doc["benchmarks"] = benchmarks;
+  doc["checks"] = checks;
+  return doc;
+}
+
+bool is_secret_header(std::string_view name, const std::vector<std::string>& extra_redacted) {
+  auto equals = [&](std::string_view other) {
+    return name.size() == other.size() && strncasecmp(name.data(), other.data(), name.size()) == 0;
+  };
+  if (equals("Authorization") || equals("Cookie") || equals("Proxy-Authorization")) return true;
+  for (const auto& extra : extra_redacted) {
+    if (equals(extra)) return true;
+  }
+  return false;
+}
+
+void write_file_atomically(const std::string& path, const std::string& content) {
+  if (path == "-") {
+    std::fwrite(content.data(), 1, content.size(), stdout);
+    std::fflush(stdout);
+    return;
+  }
+  std::string temp = path + ".tmp-XXXXXX";
+  int fd = mkstemp(temp.data());
+  if (fd < 0) throw RunError(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
+  std::size_t written = 0;
+  while (written < content.size()) {
+    ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int saved = errno;
+      ::close(fd);
+      ::unlink(temp.c_str());
+      throw RunError(fmt::format("cannot write '{}': {}", path, std::strerror(saved)));
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  fchmod(fd, 0644);
+  if (::fsync(fd) != 0 || ::close(fd) != 0 || std::rename(temp.c_str(), path.c_str()) != 0) {
+    int saved = errno;
+    ::unlink(temp.c_str());
+    throw RunError(fmt::format("cannot write '{}': {}", path, std::strerror(saved)));
+  }
+}
+
+}  // namespace perfgate

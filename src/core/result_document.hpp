@@ -1,0 +1,50 @@
+// The result document (`perfgate.result/v1`): the contract between measuring and
+// reporting. Every verb that measures builds its benchmark objects and wraps them here.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/environment.hpp"
+
+namespace perfgate {
+
+inline constexpr const char* kResultSchema = "perfgate.result/v1";
+
+// One entry of a benchmark's uniform `metrics` list.
+struct Metric {
+  std::string name;
+  double value = 0;
+  std::string unit;    // "ms", "rps", "bytes", "ratio", ...
+  std::string better;  // "lower" or "higher"
+};
+
+struct RunInfo {
+  std::string id;
+  std::int64_t started_wall_ns = 0;
+  MachineEnvironment env;
+  std::optional<GitState> git;
+  std::map<std::string, std::string> tags;
+};
+
+// A fresh run: a new id, now, this machine, this git state.
+RunInfo make_run_info();
+
+nlohmann::json metrics_to_json(const std::vector<Metric>& metrics);
+nlohmann::json result_document(const RunInfo& run, const std::vector<nlohmann::json>& benchmarks,
+                               const nlohmann::json& checks = nlohmann::json::array());
+
+// Header names whose values never reach a document, store or report.
+bool is_secret_header(std::string_view name, const std::vector<std::string>& extra_redacted = {});
+
+// Writes via a temporary file in the same directory and rename(), so a reader never sees
+// half a file. `path` "-" writes to stdout. Throws RunError when it cannot.
+void write_file_atomically(const std::string& path, const std::string& content);
+
+}  // namespace perfgate

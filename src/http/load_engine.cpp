@@ -1,0 +1,203 @@
+// LoadRun: plans the workers (connections, request budget and schedule per thread),
+// runs them, and merges their statistics; see load_engine.hpp.
+#include "http/load_engine.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "core/clock.hpp"
+#include "http/load_worker.hpp"
+
+namespace perfgate::http {
+namespace {
+
+// The open model's honesty thresholds. A send may lag its schedule by the event loop's
+// granularity; beyond this, perfgate itself was late and the latencies are not the target's.
+constexpr double kMaxSelfLagP99Ms = 5.0;
+constexpr double kMaxClientCpuFraction = 0.95;
+
+double ns_to_ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
+
+}  // namespace
+
+double LoadResult::achieved_rate_of_requested() const {
+  if (!open_model || rate_per_s <= 0 || duration_s <= 0) return 0;
+  return static_cast<double>(total) / duration_s / rate_per_s;
+}
+
+LoadRun::LoadRun(LoadOptions options) : options_(std::move(options)) {}
+
+LoadRun::~LoadRun() {
+  request_stop();
+  join_threads();
+}
+
+void LoadRun::start() {
+  int threads = std::max(1, std::min(options_.threads, options_.connections));
+  start_ns_ = monotonic_ns();
+  last_snapshot_ns_ = start_ns_;
+  std::int64_t measure_start = start_ns_ + options_.warmup.count();
+  std::int64_t end = options_.duration ? measure_start + options_.duration->count() : 0;
+  for (int i = 0; i < threads; ++i) {
+    WorkerPlan plan;
+    plan.index = i;
+    plan.connections = options_.connections / threads + (i < options_.connections % threads ? 1 : 0);
+    if (options_.requests != 0) {
+      plan.request_budget = options_.requests / static_cast<std::uint64_t>(threads) +
+                            (static_cast<std::uint64_t>(i) < options_.requests % static_cast<std::uint64_t>(threads) ? 1 : 0);
+      if (plan.request_budget == 0) continue;
+    }
+    plan.start_ns = start_ns_;
+    plan.measure_start_ns = measure_start;
+    plan.end_ns = end;
+    if (options_.rate_per_s) {
+      // Thread i sends requests i, i+T, i+2T, ... of one aggregate schedule at `rate`.
+      double aggregate_interval = 1e9 / *options_.rate_per_s;
+      plan.open_model = true;
+      plan.interval_ns = aggregate_interval * threads;
+      plan.first_send_ns = start_ns_ + static_cast<std::int64_t>(aggregate_interval * i);
+    }
+    workers_.push_back(std::make_unique<LoadWorker>(options_, plan, stop_));
+  }
+  progress_seconds_seen_.assign(workers_.size(), 0);
+  running_.store(static_cast<int>(workers_.size()));
+  for (auto& worker : workers_) {
+    threads_.emplace_back([this, w = worker.get()] {
+      w->run();
+      running_.fetch_sub(1);
+    });
+  }
+}
+
+void LoadRun::request_stop() noexcept { stop_.store(true); }
+
+bool LoadRun::finished() const noexcept { return running_.load() == 0; }
+
+ProgressSnapshot LoadRun::snapshot() {
+  ProgressSnapshot s;
+  std::int64_t now = monotonic_ns();
+  s.elapsed_s = static_cast<double>(now - start_ns_) / 1e9;
+  s.warming_up = now < start_ns_ + options_.warmup.count();
+  if (options_.duration) s.planned_s = static_cast<double>((options_.warmup + *options_.duration).count()) / 1e9;
+  s.planned_requests = options_.requests;
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    s.completed += workers_[i]->completed();
+    s.errors += workers_[i]->errored();
+    auto seconds = workers_[i]->published_since(progress_seconds_seen_[i]);
+    progress_seconds_seen_[i] += seconds.size();
+    for (const auto& second : seconds) {
+      for (auto [index, count] : second.counts) progress_latency_.add_at_index(index, count);
+    }
+  }
+  double interval_s = static_cast<double>(now - last_snapshot_ns_) / 1e9;
+  if (interval_s >= 0.2) {
+    last_rate_ = static_cast<double>(s.completed - last_snapshot_completed_) / interval_s;
+    last_snapshot_ns_ = now;
+    last_snapshot_completed_ = s.completed;
+  }
+  s.requests_per_s = last_rate_;
+  s.p50_ms = ns_to_ms(progress_latency_.value_at_percentile(50));
+  s.p99_ms = ns_to_ms(progress_latency_.value_at_percentile(99));
+  return s;
+}
+
+void LoadRun::join_threads() {
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+}
+
+LoadResult LoadRun::wait() {
+  join_threads();
+  LoadResult result;
+  result.open_model = options_.rate_per_s.has_value();
+  result.rate_per_s = options_.rate_per_s.value_or(0);
+  result.interrupted = stop_.load();
+  std::int64_t measure_start = start_ns_ + options_.warmup.count();
+  std::int64_t measured_until = measure_start;
+  bool all_unreachable = !workers_.empty();
+  double cpu_s = 0;
+  // The timeline: merge every worker's n-th second into one point.
+  std::vector<TimelinePoint> timeline;
+  std::vector<Histogram> timeline_latency;
+  for (auto& worker : workers_) {
+    const auto& st = worker->stats();
+    result.total += st.total;
+    result.ok += st.ok;
+    result.errors += st.errors;
+    result.bytes_read += st.bytes_read;
+    result.error_classes.timeout += st.error_classes.timeout;
+    result.error_classes.connect += st.error_classes.connect;
+    result.error_classes.reset += st.error_classes.reset;
+    result.error_classes.protocol += st.error_classes.protocol;
+    for (std::size_t code = 0; code < st.status.size(); ++code) {
+      if (st.status[code] != 0) result.status[static_cast<int>(code)] += st.status[code];
+    }
+    result.latency.merge(st.latency);
+    result.latency_uncorrected.merge(st.uncorrected);
+    result.send_lag.merge(st.send_lag);
+    result.waited_for_connection += st.waited_for_connection;
+    result.max_connection_wait_ns = std::max(result.max_connection_wait_ns, st.max_connection_wait_ns);
+    measured_until = std::max(measured_until, st.measured_until_ns);
+    cpu_s += st.cpu_s;
+    if (!worker->unreachable() || st.connects_ok != 0) all_unreachable = false;
+    if (!st.last_connect_error.empty()) result.connect_error = st.last_connect_error;
+    auto seconds = worker->published_since(0);
+    for (std::size_t i = 0; i < seconds.size(); ++i) {
+      if (timeline.size() <= i) {
+        timeline.emplace_back();
+        timeline_latency.emplace_back();
+      }
+      timeline[i].t_s = std::max(timeline[i].t_s, seconds[i].end_s);
+      timeline[i].requests += seconds[i].requests;
+      timeline[i].errors += seconds[i].errors;
+      for (auto [index, count] : seconds[i].counts) timeline_latency[i].add_at_index(index, count);
+    }
+  }
+  for (std::size_t i = 0; i < timeline.size(); ++i) {
+    timeline[i].p50_ms = ns_to_ms(timeline_latency[i].value_at_percentile(50));
+    timeline[i].p99_ms = ns_to_ms(timeline_latency[i].value_at_percentile(99));
+  }
+  result.timeline = std::move(timeline);
+  result.unreachable = all_unreachable && result.ok == 0;
+  result.duration_s = static_cast<double>(measured_until - measure_start) / 1e9;
+  result.client_cpu_s = cpu_s;
+  if (result.duration_s > 0 && !workers_.empty()) {
+    result.client_cpu_fraction = cpu_s / (result.duration_s * static_cast<double>(workers_.size()));
+  }
+
+  if (result.open_model && result.total > 0) {
+    double lag_p99_ms = ns_to_ms(result.send_lag.value_at_percentile(99));
+    if (lag_p99_ms > kMaxSelfLagP99Ms) {
+      result.valid = false;
+      result.invalid_reason = fmt::format(
+          "perfgate fell behind its own schedule: p99 send lag {:.1f} ms with a connection free "
+          "(more threads with -t, or a lower --rate)", lag_p99_ms);
+    } else if (result.client_cpu_fraction > kMaxClientCpuFraction) {
+      result.valid = false;
+      result.invalid_reason = fmt::format(
+          "perfgate's threads were {:.0f}% busy: the load generator, not the target, may be the "
+          "limit (more threads with -t, or a lower --rate)", result.client_cpu_fraction * 100);
+    }
+    double achieved = result.achieved_rate_of_requested();
+    double waited_fraction = static_cast<double>(result.waited_for_connection) / static_cast<double>(result.total);
+    if (waited_fraction > 0.01 || (achieved > 0 && achieved < 0.98 && !result.interrupted)) {
+      result.notes.push_back(fmt::format(
+          "the target did not keep up with {:.0f} req/s: {} of {} requests waited for a free "
+          "connection (longest wait {:.1f} ms); achieved {:.1f} req/s. Their waiting is in the latency.",
+          result.rate_per_s, result.waited_for_connection, result.total,
+          ns_to_ms(result.max_connection_wait_ns), result.throughput_rps()));
+    }
+  } else if (!result.open_model && result.client_cpu_fraction > kMaxClientCpuFraction) {
+    result.notes.push_back(fmt::format(
+        "perfgate's threads were {:.0f}% busy: throughput may be limited by the client (try -t)",
+        result.client_cpu_fraction * 100));
+  }
+  return result;
+}
+
+}  // namespace perfgate::http

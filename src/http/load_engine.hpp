@@ -1,0 +1,132 @@
+// The HTTP load engine: drives `connections` keep-alive connections over `threads`
+// epoll loops, in the closed model (each connection sends its next request when the
+// previous response completes) or the open model (requests scheduled at a constant
+// aggregate rate, latency measured from the scheduled time: coordinated omission
+// corrected). Knows nothing about the terminal: the CLI polls snapshot() for progress.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/histogram.hpp"
+#include "core/units.hpp"
+#include "http/url.hpp"
+
+namespace perfgate::http {
+
+struct LoadOptions {
+  Url url;
+  ResolvedAddress address;
+  std::string request;           // the serialized request (see request_template.hpp)
+  bool head_request = false;     // responses to HEAD have no body
+  int connections = 10;
+  int threads = 1;
+  std::optional<Nanos> duration;         // nullopt: until `requests` are done
+  std::uint64_t requests = 0;            // 0: no count limit
+  std::optional<double> rate_per_s;      // set: open model
+  Nanos warmup{0};
+  Nanos timeout{std::chrono::seconds(10)};
+};
+
+struct ErrorCounts {
+  std::uint64_t timeout = 0;
+  std::uint64_t connect = 0;
+  std::uint64_t reset = 0;
+  std::uint64_t protocol = 0;
+  std::uint64_t transport_total() const { return timeout + connect + reset + protocol; }
+};
+
+struct TimelinePoint {
+  double t_s = 0;              // end of the interval, seconds since measuring began
+  std::uint64_t requests = 0;  // completed in the interval
+  std::uint64_t errors = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+};
+
+struct LoadResult {
+  bool open_model = false;
+  double rate_per_s = 0;        // requested (open model)
+  double duration_s = 0;        // measured span
+  bool interrupted = false;
+  bool unreachable = false;     // no connection could ever be made
+  std::string connect_error;    // the last connect failure, for messages
+
+  std::uint64_t total = 0;
+  std::uint64_t ok = 0;
+  std::uint64_t errors = 0;     // transport errors + responses with status >= 400
+  ErrorCounts error_classes;
+  std::map<int, std::uint64_t> status;
+  std::uint64_t bytes_read = 0;
+
+  Histogram latency;              // open model: from the scheduled send (corrected)
+  Histogram latency_uncorrected;  // open model: from the actual send
+  Histogram send_lag;             // open model: actual send - when it could have gone
+  std::vector<TimelinePoint> timeline;
+
+  // Honesty about the load generator itself and about the target.
+  std::uint64_t waited_for_connection = 0;  // open model: scheduled sends that found no free connection
+  std::int64_t max_connection_wait_ns = 0;
+  double client_cpu_s = 0;                  // user + sys of the engine's threads while measuring
+  double client_cpu_fraction = 0;           // of the threads' capacity (threads × duration)
+  bool valid = true;
+  std::string invalid_reason;
+  std::vector<std::string> notes;           // things the summary must say (target kept up? etc.)
+
+  double throughput_rps() const { return duration_s > 0 ? static_cast<double>(total) / duration_s : 0; }
+  double achieved_rate_of_requested() const;
+};
+
+struct ProgressSnapshot {
+  double elapsed_s = 0;            // since the start (warm-up included)
+  double planned_s = 0;            // warm-up + duration; 0 when bounded by count only
+  bool warming_up = false;
+  std::uint64_t completed = 0;     // measured requests done
+  std::uint64_t planned_requests = 0;
+  std::uint64_t errors = 0;
+  double requests_per_s = 0;       // over the last snapshot interval
+  double p50_ms = 0;               // measured so far (whole seconds published so far)
+  double p99_ms = 0;
+};
+
+class LoadWorker;
+
+// One load run. start() launches the threads and returns; wait() joins them.
+class LoadRun {
+ public:
+  explicit LoadRun(LoadOptions options);
+  ~LoadRun();
+  LoadRun(const LoadRun&) = delete;
+  LoadRun& operator=(const LoadRun&) = delete;
+
+  void start();
+  // Asks every thread to stop sending (SIGINT); what was measured is kept.
+  void request_stop() noexcept;
+  bool finished() const noexcept;
+  ProgressSnapshot snapshot();
+  // Joins the threads and merges their results.
+  LoadResult wait();
+
+ private:
+  void join_threads();
+
+  LoadOptions options_;
+  std::vector<std::unique_ptr<LoadWorker>> workers_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> running_{0};
+  std::int64_t start_ns_ = 0;
+  Histogram progress_latency_;
+  std::vector<std::size_t> progress_seconds_seen_;
+  std::int64_t last_snapshot_ns_ = 0;
+  std::uint64_t last_snapshot_completed_ = 0;
+  double last_rate_ = 0;
+};
+
+}  // namespace perfgate::http

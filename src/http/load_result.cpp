@@ -1,0 +1,114 @@
+// The HTTP benchmark object of the result document; see load_result.hpp.
+#include "http/load_result.hpp"
+
+#include "core/histogram_codec.hpp"
+
+namespace perfgate::http {
+namespace {
+
+double ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
+double seconds(Nanos d) { return static_cast<double>(d.count()) / 1e9; }
+
+nlohmann::json latency_json(const Histogram& h) {
+  return {{"min", ms(h.min())},
+          {"mean", h.mean() / 1e6},
+          {"stddev", h.stddev() / 1e6},
+          {"p50", ms(h.value_at_percentile(50))},
+          {"p90", ms(h.value_at_percentile(90))},
+          {"p95", ms(h.value_at_percentile(95))},
+          {"p99", ms(h.value_at_percentile(99))},
+          {"p999", ms(h.value_at_percentile(99.9))},
+          {"max", ms(h.max())}};
+}
+
+}  // namespace
+
+nlohmann::json http_config_json(const LoadOptions& options, const RequestSpec& spec,
+                                const std::vector<std::string>& redacted_headers) {
+  nlohmann::json headers = nlohmann::json::object();
+  for (const auto& [name, value] : spec.headers) {
+    headers[name] = is_secret_header(name, redacted_headers) ? "***" : value;
+  }
+  nlohmann::json config;
+  config["url"] = options.url.to_string();
+  config["method"] = spec.method;
+  config["headers"] = headers;
+  config["body_bytes"] = spec.body.size();
+  config["connections"] = options.connections;
+  config["threads"] = options.threads;
+  config["rate"] = options.rate_per_s ? nlohmann::json(*options.rate_per_s) : nlohmann::json(nullptr);
+  config["duration_s"] = options.duration ? nlohmann::json(seconds(*options.duration)) : nlohmann::json(nullptr);
+  config["requests"] = options.requests != 0 ? nlohmann::json(options.requests) : nlohmann::json(nullptr);
+  config["warmup_s"] = seconds(options.warmup);
+  config["timeout_s"] = seconds(options.timeout);
+  return config;
+}
+
+std::vector<Metric> http_metrics(const LoadResult& r) {
+  const Histogram& h = r.latency;
+  double error_rate = r.total != 0 ? static_cast<double>(r.errors) / static_cast<double>(r.total) : 0;
+  std::vector<Metric> metrics = {
+      {"throughput", r.throughput_rps(), "rps", "higher"},
+      {"error_rate", error_rate, "ratio", "lower"},
+      {"latency_min", ms(h.min()), "ms", "lower"},
+      {"latency_mean", h.mean() / 1e6, "ms", "lower"},
+      {"latency_p50", ms(h.value_at_percentile(50)), "ms", "lower"},
+      {"latency_p90", ms(h.value_at_percentile(90)), "ms", "lower"},
+      {"latency_p95", ms(h.value_at_percentile(95)), "ms", "lower"},
+      {"latency_p99", ms(h.value_at_percentile(99)), "ms", "lower"},
+      {"latency_p999", ms(h.value_at_percentile(99.9)), "ms", "lower"},
+      {"latency_max", ms(h.max()), "ms", "lower"},
+  };
+  return metrics;
+}
+
+nlohmann::json http_benchmark_json(const std::string& name, const nlohmann::json& config, const LoadResult& r) {
+  nlohmann::json b;
+  b["name"] = name;
+  b["kind"] = "http";
+  b["valid"] = r.valid;
+  b["invalid_reason"] = r.valid ? nlohmann::json(nullptr) : nlohmann::json(r.invalid_reason);
+  b["interrupted"] = r.interrupted;
+  b["config"] = config;
+  b["duration_s"] = r.duration_s;
+  b["requests"] = {{"total", r.total}, {"ok", r.ok}, {"errors", r.errors}};
+  nlohmann::json status = nlohmann::json::object();
+  for (const auto& [code, count] : r.status) status[std::to_string(code)] = count;
+  b["status"] = status;
+  b["errors"] = {{"timeout", r.error_classes.timeout},
+                 {"connect", r.error_classes.connect},
+                 {"reset", r.error_classes.reset},
+                 {"protocol", r.error_classes.protocol}};
+  b["throughput_rps"] = r.throughput_rps();
+  b["bytes_per_s"] = r.duration_s > 0 ? static_cast<double>(r.bytes_read) / r.duration_s : 0.0;
+  b["latency_ms"] = latency_json(r.latency);
+  if (r.open_model) {
+    const Histogram& u = r.latency_uncorrected;
+    b["latency_uncorrected_ms"] = {{"p50", ms(u.value_at_percentile(50))},
+                                   {"p90", ms(u.value_at_percentile(90))},
+                                   {"p99", ms(u.value_at_percentile(99))},
+                                   {"max", ms(u.max())}};
+    b["schedule"] = {{"rate", r.rate_per_s},
+                     {"achieved_rate", r.throughput_rps()},
+                     {"waited_for_connection", r.waited_for_connection},
+                     {"max_connection_wait_ms", ms(r.max_connection_wait_ns)},
+                     {"send_lag_p99_ms", ms(r.send_lag.value_at_percentile(99))},
+                     {"send_lag_max_ms", ms(r.send_lag.max())}};
+  } else {
+    b["latency_uncorrected_ms"] = nullptr;
+  }
+  b["client"] = {{"cpu_s", r.client_cpu_s},
+                 {"cpu_fraction", r.client_cpu_fraction},
+                 {"cpu_us_per_request", r.total != 0 ? r.client_cpu_s * 1e6 / static_cast<double>(r.total) : 0.0}};
+  b["notes"] = r.notes;
+  b["histogram"] = {{"encoding", "hdr-v2-base64"}, {"unit", "ns"}, {"data", encode_hdr_v2_base64(r.latency)}};
+  nlohmann::json timeline = nlohmann::json::array();
+  for (const auto& p : r.timeline) {
+    timeline.push_back({{"t", p.t_s}, {"requests", p.requests}, {"errors", p.errors}, {"p50_ms", p.p50_ms}, {"p99_ms", p.p99_ms}});
+  }
+  b["timeline"] = timeline;
+  b["metrics"] = metrics_to_json(http_metrics(r));
+  return b;
+}
+
+}  // namespace perfgate::http

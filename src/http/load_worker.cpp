@@ -1,0 +1,406 @@
+// One load thread; see load_worker.hpp. The per-request path is: epoll wakes us, one
+// read(), the parser finds the end of the response, the latency is recorded, and (closed
+// model) the next request is written at once from the same callback — no epoll_ctl and no
+// extra read per request, which is where a load generator's CPU goes.
+#include "http/load_worker.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+
+#include "core/clock.hpp"
+
+namespace perfgate::http {
+namespace {
+
+constexpr std::size_t kReadBufferBytes = 64 * 1024;
+constexpr int kMaxEvents = 256;
+constexpr std::int64_t kSecondNs = 1'000'000'000;
+constexpr std::int64_t kMaxSleepNs = 50'000'000;  // wake at least this often to see a stop
+
+double thread_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_THREAD, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+// epoll_pwait2 gives the open model microsecond wake-ups; older kernels fall back to ms.
+int wait_for_events(int epoll_fd, epoll_event* events, std::int64_t timeout_ns) {
+  static std::atomic<bool> pwait2_missing{false};
+  if (!pwait2_missing.load(std::memory_order_relaxed)) {
+    timespec ts{static_cast<time_t>(timeout_ns / kSecondNs), static_cast<long>(timeout_ns % kSecondNs)};
+    int n = epoll_pwait2(epoll_fd, events, kMaxEvents, &ts, nullptr);
+    if (n >= 0 || errno != ENOSYS) return n;
+    pwait2_missing.store(true, std::memory_order_relaxed);
+  }
+  int timeout_ms = static_cast<int>((timeout_ns + 999'999) / 1'000'000);
+  return epoll_wait(epoll_fd, events, kMaxEvents, timeout_ms);
+}
+
+}  // namespace
+
+LoadWorker::LoadWorker(const LoadOptions& options, WorkerPlan plan, const std::atomic<bool>& stop)
+    : options_(options), plan_(plan), stop_(stop), connections_(static_cast<std::size_t>(plan.connections)),
+      read_buffer_(kReadBufferBytes) {
+  idle_.reserve(connections_.size());
+  // Check timeouts often enough that a timeout is seen within ~5% of its length.
+  scan_interval_ns_ = std::clamp<std::int64_t>(options_.timeout.count() / 20, 1'000'000, 100'000'000);
+}
+
+LoadWorker::~LoadWorker() {
+  for (auto& c : connections_) close_connection(c);
+  if (epoll_fd_ >= 0) ::close(epoll_fd_);
+}
+
+std::vector<PublishedSecond> LoadWorker::published_since(std::size_t from) {
+  std::lock_guard lock(publish_mutex_);
+  if (from >= published_.size()) return {};
+  return {published_.begin() + static_cast<std::ptrdiff_t>(from), published_.end()};
+}
+
+std::int64_t LoadWorker::scheduled_ns(std::uint64_t k) const noexcept {
+  return plan_.first_send_ns + static_cast<std::int64_t>(static_cast<double>(k) * plan_.interval_ns);
+}
+
+bool LoadWorker::may_send_more() const noexcept {
+  if (stopping_) return false;
+  return plan_.request_budget == 0 || measured_sent_ < plan_.request_budget;
+}
+
+void LoadWorker::set_interest(Connection& c, std::uint32_t events) {
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.ptr = &c;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &ev);
+}
+
+void LoadWorker::open_connection(Connection& c, std::int64_t now) {
+  const auto& addr = options_.address;
+  c.fd = ::socket(addr.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (c.fd < 0) {
+    on_connect_failed(c, now, errno);
+    return;
+  }
+  int one = 1;
+  setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  int rc = ::connect(c.fd, reinterpret_cast<const sockaddr*>(&addr.storage), addr.length);
+  if (rc != 0 && errno != EINPROGRESS) {
+    on_connect_failed(c, now, errno);
+    return;
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLOUT;
+  ev.data.ptr = &c;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c.fd, &ev);
+  c.state = ConnState::kConnecting;
+  c.deadline_ns = now + options_.timeout.count();
+}
+
+void LoadWorker::close_connection(Connection& c) {
+  if (c.fd >= 0) {
+    ::close(c.fd);  // also removes it from the epoll set
+    c.fd = -1;
+  }
+  if (c.state == ConnState::kIdle) {
+    auto it = std::find(idle_.begin(), idle_.end(), &c);
+    if (it != idle_.end()) idle_.erase(it);
+  }
+  c.state = ConnState::kClosed;
+}
+
+void LoadWorker::on_connected(Connection& c, std::int64_t now) {
+  ++stats_.connects_ok;
+  c.consecutive_connect_failures = 0;
+  set_interest(c, EPOLLIN);
+  became_idle(c, now);
+}
+
+void LoadWorker::on_connect_failed(Connection& c, std::int64_t now, int error) {
+  if (c.fd >= 0) {
+    ::close(c.fd);
+    c.fd = -1;
+  }
+  ++stats_.connect_failures;
+  stats_.last_connect_error = std::strerror(error);
+  // A failed connect is one failed request: it takes the place of the request it was for.
+  if (may_send_more() && now >= plan_.measure_start_ns) {
+    ++measured_sent_;
+    if (plan_.open_model) ++next_scheduled_;
+    ++stats_.error_classes.connect;
+    count_request(true, false, now);
+  }
+  if (stats_.connects_ok == 0 && stats_.connect_failures >= connections_.size()) unreachable_ = true;
+  // Back off so a refusing target is not hammered: 10 ms doubling up to 1 s.
+  std::uint32_t shift = std::min<std::uint32_t>(c.consecutive_connect_failures, 7);
+  ++c.consecutive_connect_failures;
+  c.state = ConnState::kBackoff;
+  c.deadline_ns = now + std::min<std::int64_t>(10'000'000LL << shift, kSecondNs);
+}
+
+void LoadWorker::became_idle(Connection& c, std::int64_t now) {
+  c.state = ConnState::kIdle;
+  c.idle_since_ns = now;
+  if (plan_.open_model) {
+    idle_.push_back(&c);
+    dispatch_due(now);
+  } else if (may_send_more()) {
+    send_request(c, now, now);
+  }
+}
+
+void LoadWorker::send_request(Connection& c, std::int64_t latency_start, std::int64_t now) {
+  c.latency_start_ns = latency_start;
+  c.sent_ns = now;
+  c.deadline_ns = now + options_.timeout.count();
+  c.measured = latency_start >= plan_.measure_start_ns;
+  if (c.measured) ++measured_sent_;
+  c.parser.reset(options_.head_request);
+  const std::string& request = options_.request;
+  ssize_t n = ::send(c.fd, request.data(), request.size(), MSG_NOSIGNAL);
+  if (n == static_cast<ssize_t>(request.size())) {
+    c.state = ConnState::kReading;
+    return;
+  }
+  if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+    on_transport_error(c, now, &ErrorCounts::reset);
+    return;
+  }
+  c.written = n > 0 ? static_cast<std::size_t>(n) : 0;
+  c.state = ConnState::kWriting;
+  set_interest(c, EPOLLIN | EPOLLOUT);
+}
+
+void LoadWorker::on_writable(Connection& c, std::int64_t now) {
+  const std::string& request = options_.request;
+  ssize_t n = ::send(c.fd, request.data() + c.written, request.size() - c.written, MSG_NOSIGNAL);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+    on_transport_error(c, now, &ErrorCounts::reset);
+    return;
+  }
+  c.written += static_cast<std::size_t>(n);
+  if (c.written == request.size()) {
+    c.state = ConnState::kReading;
+    set_interest(c, EPOLLIN);
+  }
+}
+
+void LoadWorker::dispatch_due(std::int64_t now) {
+  while (!idle_.empty() && may_send_more()) {
+    std::int64_t due = scheduled_ns(next_scheduled_);
+    if (due > now) break;
+    Connection& c = *idle_.back();
+    idle_.pop_back();
+    ++next_scheduled_;
+    // When could this request have gone out? At its time, or when a connection came free.
+    std::int64_t ready = std::max(due, c.idle_since_ns);
+    if (due >= plan_.measure_start_ns) {
+      if (ready > due) {
+        ++stats_.waited_for_connection;
+        stats_.max_connection_wait_ns = std::max(stats_.max_connection_wait_ns, ready - due);
+      }
+      stats_.send_lag.record(std::max<std::int64_t>(now - ready, 1));
+    }
+    send_request(c, due, now);
+  }
+}
+
+void LoadWorker::count_request(bool measured, bool ok, std::int64_t now) {
+  if (!measured) return;
+  ++measured_done_;
+  ++stats_.total;
+  ++second_requests_;
+  if (ok) {
+    ++stats_.ok;
+  } else {
+    ++stats_.errors;
+    ++second_errors_;
+  }
+  stats_.measured_until_ns = now;
+  completed_published_.store(stats_.total, std::memory_order_relaxed);
+  errors_published_.store(stats_.errors, std::memory_order_relaxed);
+}
+
+void LoadWorker::on_response_complete(Connection& c, std::int64_t now) {
+  int status = c.parser.status();
+  bool ok = status < 400;
+  if (c.measured) {
+    std::int64_t latency = now - c.latency_start_ns;
+    stats_.latency.record(latency);
+    second_latency_.record(latency);
+    if (plan_.open_model) stats_.uncorrected.record(now - c.sent_ns);
+    if (status >= 0 && status < 1000) ++stats_.status[static_cast<std::size_t>(status)];
+  }
+  count_request(c.measured, ok, now);
+  if (!c.parser.keep_alive()) {
+    close_connection(c);
+    if (!stopping_) open_connection(c, now);
+    return;
+  }
+  became_idle(c, now);
+}
+
+void LoadWorker::on_transport_error(Connection& c, std::int64_t now, std::uint64_t ErrorCounts::*error_class) {
+  bool in_flight = c.state == ConnState::kReading || c.state == ConnState::kWriting;
+  if (in_flight && c.measured) {
+    ++(stats_.error_classes.*error_class);
+  }
+  if (in_flight) count_request(c.measured, false, now);
+  close_connection(c);
+  if (!stopping_) open_connection(c, now);
+}
+
+void LoadWorker::on_readable(Connection& c) {
+  while (true) {
+    ssize_t n = ::read(c.fd, read_buffer_.data(), read_buffer_.size());
+    std::int64_t now = monotonic_ns();
+    if (n > 0) {
+      if (c.measured) stats_.bytes_read += static_cast<std::uint64_t>(n);
+      if (c.state != ConnState::kReading && c.state != ConnState::kWriting) {
+        // Bytes nobody asked for: the connection can no longer be trusted.
+        on_transport_error(c, now, &ErrorCounts::protocol);
+        return;
+      }
+      ParseResult result = c.parser.feed(read_buffer_.data(), static_cast<std::size_t>(n));
+      if (result.state == ParseState::kError) {
+        on_transport_error(c, now, &ErrorCounts::protocol);
+        return;
+      }
+      if (result.state == ParseState::kComplete) {
+        if (result.consumed != static_cast<std::size_t>(n)) {
+          on_transport_error(c, now, &ErrorCounts::protocol);
+          return;
+        }
+        on_response_complete(c, now);
+        return;  // level-triggered epoll tells us if more is waiting
+      }
+      if (static_cast<std::size_t>(n) < read_buffer_.size()) return;
+      continue;  // a full buffer: more is probably waiting
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (n < 0 && errno == EINTR) continue;
+    // End of stream or an error: the server closed the connection.
+    bool in_flight = c.state == ConnState::kReading || c.state == ConnState::kWriting;
+    if (in_flight && n == 0 && c.parser.finish_on_eof() == ParseState::kComplete) {
+      on_response_complete(c, now);  // an HTTP/1.0 body ended by the close
+      return;
+    }
+    on_transport_error(c, now, &ErrorCounts::reset);
+    return;
+  }
+}
+
+void LoadWorker::on_event(Connection& c, std::uint32_t events) {
+  if (c.state == ConnState::kConnecting) {
+    std::int64_t now = monotonic_ns();
+    int error = 0;
+    socklen_t len = sizeof error;
+    getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &error, &len);
+    if (error != 0 || (events & (EPOLLERR | EPOLLHUP)) != 0) {
+      on_connect_failed(c, now, error != 0 ? error : ECONNREFUSED);
+    } else if ((events & EPOLLOUT) != 0) {
+      on_connected(c, now);
+    }
+    return;
+  }
+  if ((events & EPOLLOUT) != 0 && c.state == ConnState::kWriting) on_writable(c, monotonic_ns());
+  if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP)) != 0 && c.fd >= 0) on_readable(c);
+}
+
+void LoadWorker::scan_deadlines(std::int64_t now) {
+  for (auto& c : connections_) {
+    switch (c.state) {
+      case ConnState::kReading:
+      case ConnState::kWriting:
+        if (now >= c.deadline_ns) on_transport_error(c, now, &ErrorCounts::timeout);
+        break;
+      case ConnState::kConnecting:
+        if (now >= c.deadline_ns) on_connect_failed(c, now, ETIMEDOUT);
+        break;
+      case ConnState::kBackoff:
+        if (now >= c.deadline_ns && !stopping_) open_connection(c, now);
+        break;
+      default:
+        break;
+    }
+  }
+  next_scan_ns_ = now + scan_interval_ns_;
+}
+
+void LoadWorker::roll_second(std::int64_t now) {
+  PublishedSecond second;
+  second.requests = second_requests_;
+  second.errors = second_errors_;
+  std::int64_t end = std::min(now, second_end_ns_);
+  second.end_s = static_cast<double>(end - plan_.measure_start_ns) / 1e9;
+  for (std::int32_t i = 0; i < second_latency_.counts_len(); ++i) {
+    if (std::int64_t count = second_latency_.count_at_index(i); count != 0) second.counts.emplace_back(i, count);
+  }
+  second_latency_.reset();
+  second_requests_ = 0;
+  second_errors_ = 0;
+  second_end_ns_ += kSecondNs;
+  std::lock_guard lock(publish_mutex_);
+  published_.push_back(std::move(second));
+}
+
+bool LoadWorker::done(std::int64_t now) const noexcept {
+  if (unreachable_) return true;
+  if (stop_.load(std::memory_order_relaxed)) return true;
+  if (plan_.end_ns != 0 && now >= plan_.end_ns) return true;
+  if (plan_.request_budget != 0 && measured_done_ >= plan_.request_budget) return true;
+  return false;
+}
+
+std::int64_t LoadWorker::next_wakeup(std::int64_t now) const noexcept {
+  std::int64_t wake = std::min(now + kMaxSleepNs, next_scan_ns_);
+  if (second_end_ns_ > now) wake = std::min(wake, second_end_ns_);
+  if (plan_.end_ns != 0) wake = std::min(wake, plan_.end_ns);
+  if (plan_.open_model && !idle_.empty() && may_send_more()) wake = std::min(wake, scheduled_ns(next_scheduled_));
+  return std::max<std::int64_t>(wake - now, 0);
+}
+
+void LoadWorker::run() noexcept {
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  std::int64_t now = monotonic_ns();
+  second_end_ns_ = plan_.measure_start_ns + kSecondNs;
+  next_scan_ns_ = now + scan_interval_ns_;
+  for (auto& c : connections_) open_connection(c, now);
+  double cpu_at_measure_start = thread_cpu_seconds();
+  bool measuring = now >= plan_.measure_start_ns;
+  epoll_event events[kMaxEvents];
+  while (true) {
+    now = monotonic_ns();
+    if (!measuring && now >= plan_.measure_start_ns) {
+      measuring = true;
+      cpu_at_measure_start = thread_cpu_seconds();
+    }
+    if (done(now)) break;
+    if (measuring && now >= second_end_ns_) roll_second(now);
+    if (now >= next_scan_ns_) scan_deadlines(now);
+    if (plan_.open_model) dispatch_due(now);
+    int n = wait_for_events(epoll_fd_, events, next_wakeup(now));
+    for (int i = 0; i < n; ++i) {
+      on_event(*static_cast<Connection*>(events[i].data.ptr), events[i].events);
+    }
+  }
+  stopping_ = true;
+  now = monotonic_ns();
+  if (plan_.end_ns != 0) now = std::min(now, plan_.end_ns);
+  stats_.measured_until_ns = std::max(now, plan_.measure_start_ns);
+  if (second_requests_ != 0 || second_end_ns_ - kSecondNs < now) roll_second(now);
+  stats_.cpu_s = thread_cpu_seconds() - cpu_at_measure_start;
+  for (auto& c : connections_) close_connection(c);
+}
+
+}  // namespace perfgate::http

@@ -1,0 +1,137 @@
+// One load thread: an epoll loop over its share of the connections, the connection
+// state machine, and the thread's own statistics (merged by LoadRun at the end).
+// The per-request path makes no allocation, takes no lock and makes no virtual call.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/histogram.hpp"
+#include "http/load_engine.hpp"
+#include "http/response_parser.hpp"
+
+namespace perfgate::http {
+
+// What a worker publishes once per second (for the timeline and live progress).
+struct PublishedSecond {
+  std::uint64_t requests = 0;
+  std::uint64_t errors = 0;
+  double end_s = 0;                                        // seconds since measuring began
+  std::vector<std::pair<std::int32_t, std::int64_t>> counts;  // sparse latency histogram
+};
+
+struct WorkerPlan {
+  int index = 0;
+  int connections = 1;
+  std::uint64_t request_budget = 0;   // 0: unlimited
+  std::int64_t start_ns = 0;          // shared by all workers
+  std::int64_t measure_start_ns = 0;  // start + warm-up
+  std::int64_t end_ns = 0;            // 0: no time limit
+  // Open model: this worker's k-th request is due at first_send_ns + k * interval_ns.
+  bool open_model = false;
+  std::int64_t first_send_ns = 0;
+  double interval_ns = 0;
+};
+
+class LoadWorker {
+ public:
+  LoadWorker(const LoadOptions& options, WorkerPlan plan, const std::atomic<bool>& stop);
+  ~LoadWorker();
+  LoadWorker(const LoadWorker&) = delete;
+  LoadWorker& operator=(const LoadWorker&) = delete;
+
+  // The thread body.
+  void run() noexcept;
+
+  // Progress, readable from other threads.
+  std::uint64_t completed() const noexcept { return completed_published_.load(std::memory_order_relaxed); }
+  std::uint64_t errored() const noexcept { return errors_published_.load(std::memory_order_relaxed); }
+  // Copies the seconds published since `from` (under the worker's publish lock).
+  std::vector<PublishedSecond> published_since(std::size_t from);
+
+  // Results, valid after run() returned.
+  struct Stats {
+    std::uint64_t total = 0, ok = 0, errors = 0, bytes_read = 0;
+    ErrorCounts error_classes;
+    std::array<std::uint64_t, 1000> status{};
+    Histogram latency, uncorrected, send_lag;
+    std::uint64_t waited_for_connection = 0;
+    std::int64_t max_connection_wait_ns = 0;
+    std::uint64_t connects_ok = 0, connect_failures = 0;
+    std::string last_connect_error;
+    double cpu_s = 0;
+    std::int64_t measured_until_ns = 0;
+  };
+  const Stats& stats() const noexcept { return stats_; }
+  bool unreachable() const noexcept { return unreachable_; }
+
+ private:
+  enum class ConnState : std::uint8_t { kClosed, kBackoff, kConnecting, kIdle, kWriting, kReading };
+  struct Connection {
+    int fd = -1;
+    ConnState state = ConnState::kClosed;
+    bool measured = false;            // the request in flight was sent while measuring
+    std::uint32_t consecutive_connect_failures = 0;
+    std::size_t written = 0;
+    std::int64_t latency_start_ns = 0;  // scheduled (open) or actual send (closed)
+    std::int64_t sent_ns = 0;
+    std::int64_t deadline_ns = 0;       // request timeout, connect timeout or retry time
+    std::int64_t idle_since_ns = 0;
+    ResponseParser parser;
+  };
+
+  void open_connection(Connection& c, std::int64_t now);
+  void close_connection(Connection& c);
+  void on_connected(Connection& c, std::int64_t now);
+  void on_connect_failed(Connection& c, std::int64_t now, int error);
+  void on_event(Connection& c, std::uint32_t events);
+  void on_readable(Connection& c);
+  void on_writable(Connection& c, std::int64_t now);
+  void on_response_complete(Connection& c, std::int64_t now);
+  void on_transport_error(Connection& c, std::int64_t now, std::uint64_t ErrorCounts::*error_class);
+  void became_idle(Connection& c, std::int64_t now);
+  void send_request(Connection& c, std::int64_t latency_start, std::int64_t now);
+  void dispatch_due(std::int64_t now);
+  void scan_deadlines(std::int64_t now);
+  void count_request(bool measured, bool ok, std::int64_t now);
+  void roll_second(std::int64_t now);
+  bool may_send_more() const noexcept;
+  std::int64_t scheduled_ns(std::uint64_t k) const noexcept;
+  std::int64_t next_wakeup(std::int64_t now) const noexcept;
+  bool done(std::int64_t now) const noexcept;
+  void set_interest(Connection& c, std::uint32_t events);
+
+  const LoadOptions& options_;
+  WorkerPlan plan_;
+  const std::atomic<bool>& stop_;
+  int epoll_fd_ = -1;
+  std::vector<Connection> connections_;
+  std::vector<Connection*> idle_;       // open model: connections free to send
+  std::vector<char> read_buffer_;
+  Stats stats_;
+  bool unreachable_ = false;
+  bool stopping_ = false;
+
+  std::uint64_t measured_sent_ = 0;       // requests sent (or failed to connect) while measuring
+  std::uint64_t measured_done_ = 0;       // of those, finished (ok or error)
+  std::uint64_t next_scheduled_ = 0;      // open model: index of the next request to send
+  std::int64_t next_scan_ns_ = 0;
+  std::int64_t scan_interval_ns_ = 0;
+
+  // The current second of the timeline.
+  std::int64_t second_end_ns_ = 0;
+  std::uint64_t second_requests_ = 0;
+  std::uint64_t second_errors_ = 0;
+  Histogram second_latency_;
+  std::mutex publish_mutex_;
+  std::vector<PublishedSecond> published_;
+  std::atomic<std::uint64_t> completed_published_{0};
+  std::atomic<std::uint64_t> errors_published_{0};
+};
+
+}  // namespace perfgate::http

@@ -1,0 +1,270 @@
+// Integration tests: the real `perfgate http` binary against `perfgate serve`.
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/process.hpp"
+
+namespace perfgate::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using nlohmann::json;
+
+// Runs perfgate http with --json - and returns the parsed benchmark object.
+json run_http_json(const std::vector<std::string>& args, int expected_exit = 0) {
+  std::vector<std::string> full{"http", "--quiet", "--json", "-"};
+  full.insert(full.end(), args.begin(), args.end());
+  ProcessOutput out = run_perfgate(full);
+  EXPECT_EQ(out.exit_code, expected_exit) << out.err;
+  json doc = json::parse(out.out, nullptr, false);
+  EXPECT_FALSE(doc.is_discarded()) << "stdout was not JSON: " << out.out << "\nstderr: " << out.err;
+  if (doc.is_discarded()) return json::object();
+  EXPECT_EQ(doc["schema"], "perfgate.result/v1");
+  EXPECT_EQ(doc["benchmarks"].size(), 1u);
+  return doc["benchmarks"][0];
+}
+
+std::uint64_t count(const json& b, const char* group, const char* key) { return b[group][key].get<std::uint64_t>(); }
+
+void expect_totals_add_up(const json& b) {
+  EXPECT_EQ(count(b, "requests", "ok") + count(b, "requests", "errors"), count(b, "requests", "total"));
+  std::uint64_t classes = count(b, "errors", "timeout") + count(b, "errors", "connect") +
+                          count(b, "errors", "reset") + count(b, "errors", "protocol");
+  EXPECT_LE(classes, count(b, "requests", "errors"));
+}
+
+class HttpAgainstServe : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { server_ = new ServeProcess({"--quiet"}); }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  static ServeProcess* server_;
+};
+ServeProcess* HttpAgainstServe::server_ = nullptr;
+
+TEST_F(HttpAgainstServe, ExactRequestCountWithN) {
+  json b = run_http_json({server_->url("/health"), "-n", "1234", "-c", "7", "-t", "2"});
+  EXPECT_EQ(count(b, "requests", "total"), 1234u);
+  EXPECT_EQ(count(b, "requests", "ok"), 1234u);
+  EXPECT_EQ(b["status"]["200"], 1234);
+  EXPECT_EQ(b["latency_uncorrected_ms"], nullptr);  // closed model
+  EXPECT_GT(b["latency_ms"]["p50"].get<double>(), 0.0);
+  EXPECT_LE(b["latency_ms"]["p50"].get<double>(), b["latency_ms"]["p99"].get<double>());
+  EXPECT_LE(b["latency_ms"]["p99"].get<double>(), b["latency_ms"]["max"].get<double>());
+  expect_totals_add_up(b);
+}
+
+TEST_F(HttpAgainstServe, DurationRunHasTimelineAndMetrics) {
+  json b = run_http_json({server_->url("/health"), "-d", "2s", "-c", "4", "-t", "1"});
+  double duration = b["duration_s"];
+  EXPECT_NEAR(duration, 2.0, 0.2);
+  std::uint64_t total = count(b, "requests", "total");
+  EXPECT_GT(total, 1000u);
+  EXPECT_NEAR(b["throughput_rps"].get<double>(), static_cast<double>(total) / duration, 1.0);
+  ASSERT_GE(b["timeline"].size(), 2u);
+  std::uint64_t timeline_total = 0;
+  for (const auto& point : b["timeline"]) timeline_total += point["requests"].get<std::uint64_t>();
+  EXPECT_EQ(timeline_total, total);
+  bool has_p95 = false;
+  for (const auto& m : b["metrics"]) {
+    if (m["name"] == "latency_p95") {
+      has_p95 = true;
+      EXPECT_EQ(m["unit"], "ms");
+      EXPECT_EQ(m["better"], "lower");
+    }
+  }
+  EXPECT_TRUE(has_p95);
+  EXPECT_EQ(b["histogram"]["encoding"], "hdr-v2-base64");
+  EXPECT_FALSE(b["histogram"]["data"].get<std::string>().empty());
+  EXPECT_TRUE(b["valid"].get<bool>());
+}
+
+TEST_F(HttpAgainstServe, ErrorStatusesAreErrorsButNotTransportErrors) {
+  json b = run_http_json({server_->url("/x?status=503"), "-n", "300", "-c", "3", "-t", "1"});
+  EXPECT_EQ(count(b, "requests", "total"), 300u);
+  EXPECT_EQ(count(b, "requests", "errors"), 300u);
+  EXPECT_EQ(b["status"]["503"], 300);
+  EXPECT_EQ(count(b, "errors", "reset") + count(b, "errors", "protocol") + count(b, "errors", "timeout"), 0u);
+  expect_totals_add_up(b);
+}
+
+TEST_F(HttpAgainstServe, ChunkedBodiesAreNormalResponses) {
+  json b = run_http_json({server_->url("/x?chunked=1&size=10KB"), "-n", "500", "-c", "5", "-t", "1"});
+  EXPECT_EQ(count(b, "requests", "ok"), 500u);
+  EXPECT_GT(b["bytes_per_s"].get<double>(), 0.0);
+}
+
+TEST_F(HttpAgainstServe, CloseDelimitedBodiesAreNormalResponses) {
+  json b = run_http_json({server_->url("/x?close=1&size=2KB"), "-n", "300", "-c", "3", "-t", "1"});
+  EXPECT_EQ(count(b, "requests", "ok"), 300u);
+  EXPECT_EQ(count(b, "requests", "errors"), 0u);
+}
+
+TEST_F(HttpAgainstServe, ConnectionCloseReconnectsAndContinues) {
+  json b = run_http_json({server_->url("/x?connection_close=1"), "-n", "300", "-c", "3", "-t", "1"});
+  EXPECT_EQ(count(b, "requests", "ok"), 300u);
+}
+
+TEST_F(HttpAgainstServe, InterimResponsesAreSkipped) {
+  json b = run_http_json({server_->url("/x?interim=1"), "-n", "200", "-c", "2", "-t", "1"});
+  EXPECT_EQ(count(b, "requests", "ok"), 200u);
+  EXPECT_EQ(b["status"]["200"], 200);
+}
+
+TEST_F(HttpAgainstServe, ResetsAreCountedAsReset) {
+  json b = run_http_json({server_->url("/x?reset=1"), "-n", "100", "-c", "2", "-t", "1"});
+  EXPECT_EQ(count(b, "requests", "total"), 100u);
+  EXPECT_EQ(count(b, "errors", "reset"), 100u);
+  expect_totals_add_up(b);
+}
+
+TEST_F(HttpAgainstServe, CutOffBodiesAreResets) {
+  json b = run_http_json({server_->url("/x?cut=1"), "-n", "50", "-c", "2", "-t", "1"});
+  EXPECT_EQ(count(b, "errors", "reset"), 50u);
+}
+
+TEST_F(HttpAgainstServe, GarbageIsAProtocolError) {
+  json b = run_http_json({server_->url("/x?garbage=1"), "-n", "50", "-c", "2", "-t", "1"});
+  EXPECT_EQ(count(b, "errors", "protocol"), 50u);
+  expect_totals_add_up(b);
+}
+
+TEST_F(HttpAgainstServe, TimeoutShorterThanDelayIsATimeout) {
+  auto start = std::chrono::steady_clock::now();
+  json b = run_http_json({server_->url("/x?delay=2s"), "-n", "6", "-c", "3", "-t", "1", "--timeout", "200ms"});
+  EXPECT_EQ(count(b, "errors", "timeout"), 6u);
+  EXPECT_EQ(count(b, "requests", "total"), 6u);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST_F(HttpAgainstServe, OpenModelHoldsTheRateAndReportsBothLatencies) {
+  json b = run_http_json({server_->url("/health"), "--rate", "500", "-d", "3s", "-c", "10", "-t", "1"});
+  double total = static_cast<double>(count(b, "requests", "total"));
+  EXPECT_NEAR(total, 1500.0, 30.0);
+  EXPECT_TRUE(b["latency_uncorrected_ms"].is_object());
+  EXPECT_LE(b["latency_uncorrected_ms"]["p50"].get<double>(), b["latency_ms"]["p50"].get<double>() + 0.01);
+  EXPECT_EQ(b["config"]["rate"], 500.0);
+  EXPECT_TRUE(b["valid"].get<bool>()) << b["invalid_reason"];
+}
+
+TEST_F(HttpAgainstServe, SecretHeadersAreRedacted) {
+  json b = run_http_json({server_->url("/health"), "-n", "10", "-c", "1", "-H", "Authorization: Bearer s3cret",
+                          "-H", "X-Api-Key: k3y", "-H", "X-Trace: visible", "--redact", "X-Api-Key"});
+  EXPECT_EQ(b["config"]["headers"]["Authorization"], "***");
+  EXPECT_EQ(b["config"]["headers"]["X-Api-Key"], "***");
+  EXPECT_EQ(b["config"]["headers"]["X-Trace"], "visible");
+}
+
+TEST_F(HttpAgainstServe, PostWithBodyFromFile) {
+  std::string path = "/tmp/perfgate-test-body.json";
+  std::ofstream(path) << R"({"hello":"world"})";
+  json b = run_http_json({server_->url("/webhook"), "-n", "50", "-c", "1", "-m", "POST", "-b", "@" + path,
+                          "-H", "Content-Type: application/json"});
+  EXPECT_EQ(count(b, "requests", "ok"), 50u);
+  EXPECT_EQ(b["config"]["body_bytes"], 17);
+}
+
+TEST_F(HttpAgainstServe, HumanSummaryNamesTheFigures) {
+  ProcessOutput out = run_perfgate({"http", server_->url("/health"), "-n", "200", "-c", "2", "-t", "1"});
+  ASSERT_EQ(out.exit_code, 0) << out.err;
+  EXPECT_THAT(out.out, HasSubstr("200 total, 200 ok, 0 errors"));
+  EXPECT_THAT(out.out, HasSubstr("req/s"));
+  EXPECT_THAT(out.out, HasSubstr("p99.9"));
+  EXPECT_THAT(out.out, HasSubstr("200: 200"));
+  EXPECT_TRUE(out.err.empty()) << "no progress line when stderr is not a terminal: " << out.err;
+}
+
+TEST_F(HttpAgainstServe, SigintWritesPartialResultsAndExits130) {
+  std::string path = "/tmp/perfgate-test-sigint.json";
+  std::remove(path.c_str());
+  BackgroundProcess p({perfgate_binary(), "http", server_->url("/health"), "-d", "60s", "-c", "2", "-t", "1",
+                       "--json", path});
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  p.signal(SIGINT);
+  int code = p.wait(std::chrono::seconds(5));
+  EXPECT_EQ(code, 130) << p.err();
+  std::ifstream in(path);
+  ASSERT_TRUE(in.good()) << "no partial result written";
+  json doc = json::parse(in, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded());
+  const json& b = doc["benchmarks"][0];
+  EXPECT_TRUE(b["interrupted"].get<bool>());
+  EXPECT_GT(count(b, "requests", "total"), 0u);
+  EXPECT_LT(b["duration_s"].get<double>(), 5.0);
+  EXPECT_THAT(p.out(), HasSubstr("INTERRUPTED"));
+}
+
+TEST(HttpUnreachable, ClosedPortExits3Promptly) {
+  int port = free_port();
+  auto start = std::chrono::steady_clock::now();
+  ProcessOutput out = run_perfgate({"http", "http://127.0.0.1:" + std::to_string(port) + "/", "-d", "5s", "-c", "4"});
+  EXPECT_EQ(out.exit_code, 3);
+  EXPECT_THAT(out.err, HasSubstr("cannot connect"));
+  EXPECT_THAT(out.err, HasSubstr("refused"));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+}
+
+struct BadOption {
+  std::vector<std::string> args;
+  std::string message;
+};
+
+class HttpBadOptions : public ::testing::TestWithParam<BadOption> {};
+
+TEST_P(HttpBadOptions, Exit2NamingTheOption) {
+  std::vector<std::string> args{"http"};
+  args.insert(args.end(), GetParam().args.begin(), GetParam().args.end());
+  ProcessOutput out = run_perfgate(args, std::chrono::seconds(10));
+  EXPECT_EQ(out.exit_code, 2) << out.err;
+  EXPECT_THAT(out.err, HasSubstr(GetParam().message));
+  EXPECT_TRUE(out.out.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Options, HttpBadOptions,
+    ::testing::Values(BadOption{{}, "url"}, BadOption{{"http://127.0.0.1:1/", "--bogus"}, "--bogus"},
+                      BadOption{{"http://127.0.0.1:1/", "-d", "ten"}, "--duration"},
+                      BadOption{{"http://127.0.0.1:1/", "--rate", "fast"}, "--rate"},
+                      BadOption{{"http://127.0.0.1:1/", "--timeout", "0s"}, "--timeout"},
+                      BadOption{{"http://127.0.0.1:1/", "-c", "0"}, "--connections"},
+                      BadOption{{"http://127.0.0.1:1/", "-c", "x"}, "-c"},
+                      BadOption{{"http://127.0.0.1:1/", "-H", "NoColon"}, "--header"},
+                      BadOption{{"http://127.0.0.1:1/", "-b", "@/nonexistent/body"}, "--body"},
+                      BadOption{{"http://127.0.0.1:1/", "--json", "/nonexistent/dir/x.json"}, "--json"},
+                      BadOption{{"ftp://127.0.0.1/"}, "scheme"}, BadOption{{"127.0.0.1:8080"}, "URL"},
+                      BadOption{{"http://127.0.0.1:99999/"}, "port"}));
+
+TEST(PerfgateCli, VersionHelpAndUnknownVerbs) {
+  ProcessOutput version = run_perfgate({"--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_THAT(version.out, HasSubstr("perfgate 0.1.0"));
+  ProcessOutput help = run_perfgate({"help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.out, HasSubstr("http"));
+  ProcessOutput verb_help = run_perfgate({"http", "--help"});
+  EXPECT_EQ(verb_help.exit_code, 0);
+  EXPECT_THAT(verb_help.out, HasSubstr("--rate"));
+  ProcessOutput help_verb = run_perfgate({"help", "serve"});
+  EXPECT_EQ(help_verb.exit_code, 0);
+  EXPECT_THAT(help_verb.out, HasSubstr("--stall"));
+  ProcessOutput unknown = run_perfgate({"htp"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.err, HasSubstr("unknown verb 'htp'"));
+  EXPECT_THAT(unknown.err, HasSubstr("did you mean 'http'"));
+  ProcessOutput option = run_perfgate({"--frobnicate"});
+  EXPECT_EQ(option.exit_code, 2);
+  EXPECT_THAT(option.err, HasSubstr("--frobnicate"));
+}
+
+}  // namespace
+}  // namespace perfgate::testing
