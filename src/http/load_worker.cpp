@@ -53,6 +53,7 @@ LoadWorker::LoadWorker(const LoadOptions& options, WorkerPlan plan, const std::a
     : options_(options), plan_(plan), stop_(stop), connections_(static_cast<std::size_t>(plan.connections)),
       read_buffer_(kReadBufferBytes) {
   idle_.reserve(connections_.size());
+  ready_to_send_.reserve(connections_.size() * 2);
   // Check timeouts often enough that a timeout is seen within ~5% of its length.
   scan_interval_ns_ = std::clamp<std::int64_t>(options_.timeout.count() / 20, 1'000'000, 100'000'000);
 }
@@ -153,9 +154,18 @@ void LoadWorker::became_idle(Connection& c, std::int64_t now) {
   if (plan_.open_model) {
     idle_.push_back(&c);
     dispatch_due(now);
-  } else if (may_send_more()) {
-    send_request(c, now, now);
+  } else {
+    ready_to_send_.push_back(&c);
   }
+}
+
+void LoadWorker::send_ready(std::int64_t now) {
+  // Sends are gathered over one batch of events and written together, as wrk does: the
+  // server then finds many requests per wake-up instead of one, and serves more of them.
+  for (Connection* c : ready_to_send_) {
+    if (c->state == ConnState::kIdle && may_send_more()) send_request(*c, now, now);
+  }
+  ready_to_send_.clear();
 }
 
 void LoadWorker::send_request(Connection& c, std::int64_t latency_start, std::int64_t now) {
@@ -393,6 +403,7 @@ void LoadWorker::run() noexcept {
     for (int i = 0; i < n; ++i) {
       on_event(*static_cast<Connection*>(events[i].data.ptr), events[i].events);
     }
+    if (!ready_to_send_.empty()) send_ready(monotonic_ns());
   }
   stopping_ = true;
   now = monotonic_ns();

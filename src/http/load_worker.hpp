@@ -96,6 +96,7 @@ class LoadWorker {
   void on_transport_error(Connection& c, std::int64_t now, std::uint64_t ErrorCounts::*error_class);
   void became_idle(Connection& c, std::int64_t now);
   void send_request(Connection& c, std::int64_t latency_start, std::int64_t now);
+  void send_ready(std::int64_t now);
   void dispatch_due(std::int64_t now);
   void scan_deadlines(std::int64_t now);
   void count_request(bool measured, bool ok, std::int64_t now);
@@ -111,7 +112,8 @@ class LoadWorker {
   const std::atomic<bool>& stop_;
   int epoll_fd_ = -1;
   std::vector<Connection> connections_;
-  std::vector<Connection*> idle_;       // open model: connections free to send
+  std::vector<Connection*> idle_;           // open model: connections free to send
+  std::vector<Connection*> ready_to_send_;  // closed model: to send after this batch of events
   std::vector<char> read_buffer_;
   Stats stats_;
   bool unreachable_ = false;

@@ -18,13 +18,17 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <queue>
 #include <random>
 #include <stdexcept>
+#include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -32,116 +36,31 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "http/request_reader.hpp"
+#include "http/serve_connection.hpp"
 #include "http/serve_response.hpp"
 
 namespace perfgate::http {
 namespace {
+
+using serving::bad_request_plan;
+using serving::DueResponse;
+using serving::FastRandom;
+using serving::plan_response;
+using serving::ResponsePlan;
+using serving::ResponseShape;
+using serving::ServeConnection;
 
 constexpr std::uint64_t kListenTag = ~std::uint64_t{0};
 constexpr std::uint64_t kTimerTag = kListenTag - 1;
 constexpr int kStopPollMs = 100;     // how soon a loop notices `stop`
 constexpr int kMaxEvents = 256;
 constexpr int kMaxIovecs = 64;
-constexpr int kMaxServiceRounds = 16;  // then yield to other connections; EPOLLOUT resumes
+constexpr int kMaxServiceRounds = 16;  // then other connections get their turn
 // After sending FIN, how long to read and discard what the client still sends before
 // closing: closing with unread data would send RST and could destroy the response.
 constexpr std::int64_t kLingerNs = 2'000'000'000;
 
-// The bytes read from one connection that the request reader has not consumed yet.
-class InputBuffer {
- public:
-  static constexpr std::size_t kInitialBytes = 4096;
-  static constexpr std::size_t kMaxBytes = RequestReader::kMaxHeadBytes + 4096;
-
-  std::string_view view() const noexcept { return {data_.get() + start_, end_ - start_}; }
-  void consume(std::size_t bytes) noexcept {
-    start_ += bytes;
-    if (start_ == end_) start_ = end_ = 0;
-  }
-  void clear() noexcept { start_ = end_ = 0; }
-  // Whether a read could add bytes (after prepare_for_read moves or grows the buffer).
-  bool can_take_more() const noexcept { return end_ - start_ < kMaxBytes; }
-  // Makes room at the end (moving unread bytes to the front, growing up to kMaxBytes
-  // while a request head does not fit) and returns its size.
-  std::size_t prepare_for_read() {
-    if (!data_) {
-      data_ = std::make_unique_for_overwrite<char[]>(kInitialBytes);
-      capacity_ = kInitialBytes;
-    }
-    if (start_ > 0 && capacity_ - end_ < capacity_ / 4) {
-      std::memmove(data_.get(), data_.get() + start_, end_ - start_);
-      end_ -= start_;
-      start_ = 0;
-    }
-    if (end_ == capacity_ && capacity_ < kMaxBytes) {
-      std::size_t grown = std::min(capacity_ * 2, kMaxBytes);
-      auto bigger = std::make_unique_for_overwrite<char[]>(grown);
-      std::memcpy(bigger.get(), data_.get() + start_, end_ - start_);
-      end_ -= start_;
-      start_ = 0;
-      data_ = std::move(bigger);
-      capacity_ = grown;
-    }
-    return capacity_ - end_;
-  }
-  char* tail() noexcept { return data_.get() + end_; }
-  void commit(std::size_t bytes) noexcept { end_ += bytes; }
-
- private:
-  std::unique_ptr<char[]> data_;
-  std::size_t capacity_ = 0;
-  std::size_t start_ = 0;
-  std::size_t end_ = 0;
-};
-
-struct DueResponse {
-  ResponsePlan plan;
-  std::int64_t due_ns;
-};
-
-// The responses a connection owes, oldest first. Bounded: when full, requests stay unread
-// in the buffer (and then in the kernel), which is the back-pressure a pipelining client
-// feels from a real server.
-class PendingResponses {
- public:
-  static constexpr std::size_t kCapacity = 32;
-  bool empty() const noexcept { return count_ == 0; }
-  std::size_t free_slots() const noexcept { return kCapacity - count_; }
-  const DueResponse& front() const noexcept { return items_[first_]; }
-  void push(const ResponsePlan& plan, std::int64_t due_ns) noexcept {
-    items_[(first_ + count_) % kCapacity] = DueResponse{plan, due_ns};
-    ++count_;
-  }
-  void pop() noexcept {
-    first_ = (first_ + 1) % kCapacity;
-    --count_;
-  }
-  void clear() noexcept { first_ = count_ = 0; }
-
- private:
-  std::array<DueResponse, kCapacity> items_{};
-  std::size_t first_ = 0;
-  std::size_t count_ = 0;
-};
-
-struct Connection {
-  int fd = -1;
-  std::uint32_t slot = 0;
-  std::uint32_t token = 0;      // changes when the slot is reused: stale events and timers miss
-  std::uint32_t interest = 0;   // the epoll events registered
-  std::int64_t wake_at_ns = 0;  // the one timer this connection waits for; 0: none
-  bool read_eof = false;        // the client sent FIN
-  bool input_closed = false;    // a closing response is queued: read no more requests
-  bool finish_after_output = false;
-  bool lingering = false;       // FIN sent; discarding input until the client closes
-  ResponsePlan current;         // the plan of the request whose body is being read
-  RequestReader reader;
-  InputBuffer in;
-  PendingResponses pending;
-  OutputQueue out;
-};
-
-std::uint64_t event_tag(const Connection& c) noexcept { return (std::uint64_t{c.token} << 32) | c.slot; }
+std::uint64_t event_tag(const ServeConnection& c) noexcept { return (std::uint64_t{c.token} << 32) | c.slot; }
 
 ResponsePlan continue_plan() noexcept {
   ResponsePlan plan;
@@ -190,19 +109,19 @@ class ServeLoop {
     bool operator>(const Timer& other) const noexcept { return due_ns > other.due_ns; }
   };
 
-  Connection* find(std::uint32_t slot, std::uint32_t token) noexcept;
-  Connection* timer_target(const Timer& timer) noexcept;
+  ServeConnection* find(std::uint32_t slot, std::uint32_t token) noexcept;
+  ServeConnection* timer_target(const Timer& timer) noexcept;
   void accept_connections();
-  void on_event(Connection& c, std::uint32_t events, std::int64_t now);
-  void read_from(Connection& c);
-  void service(Connection& c, std::int64_t now);
-  bool read_requests(Connection& c, std::int64_t now);
-  bool write_responses(Connection& c, std::int64_t now);
-  int flush(Connection& c);
-  void begin_linger(Connection& c, std::int64_t now);
-  void close_connection(Connection& c, bool reset);
-  void update_interest(Connection& c, std::int64_t now);
-  void wake_at(Connection& c, std::int64_t when_ns);
+  void on_event(ServeConnection& c, std::uint32_t events, std::int64_t now);
+  void read_from(ServeConnection& c);
+  void service(ServeConnection& c, std::int64_t now);
+  bool read_requests(ServeConnection& c, std::int64_t now);
+  bool write_responses(ServeConnection& c, std::int64_t now);
+  int flush(ServeConnection& c);
+  void begin_linger(ServeConnection& c, std::int64_t now);
+  void close_connection(ServeConnection& c, bool reset);
+  void update_interest(ServeConnection& c, std::int64_t now);
+  void wake_at(ServeConnection& c, std::int64_t when_ns);
   void run_timers(std::int64_t now);
   void arm_timer();
 
@@ -211,7 +130,7 @@ class ServeLoop {
   int epoll_fd_ = -1;
   int timer_fd_ = -1;
   int spare_fd_ = -1;  // given up to accept-and-close when out of descriptors
-  std::vector<std::unique_ptr<Connection>> slots_;
+  std::vector<std::unique_ptr<ServeConnection>> slots_;
   std::vector<std::uint32_t> free_slots_;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_;
   std::int64_t timer_armed_ns_ = 0;
@@ -262,7 +181,7 @@ void ServeLoop::run(const std::atomic<bool>& stop) {
         std::uint64_t expirations = 0;
         [[maybe_unused]] auto ignored = read(timer_fd_, &expirations, sizeof expirations);
         timer_armed_ns_ = 0;
-      } else if (Connection* c = find(static_cast<std::uint32_t>(tag), static_cast<std::uint32_t>(tag >> 32))) {
+      } else if (ServeConnection* c = find(static_cast<std::uint32_t>(tag), static_cast<std::uint32_t>(tag >> 32))) {
         on_event(*c, events[i].events, now);
       }
     }
@@ -271,9 +190,9 @@ void ServeLoop::run(const std::atomic<bool>& stop) {
   }
 }
 
-Connection* ServeLoop::find(std::uint32_t slot, std::uint32_t token) noexcept {
+ServeConnection* ServeLoop::find(std::uint32_t slot, std::uint32_t token) noexcept {
   if (slot >= slots_.size()) return nullptr;
-  Connection* c = slots_[slot].get();
+  ServeConnection* c = slots_[slot].get();
   return (c->fd >= 0 && c->token == token) ? c : nullptr;
 }
 
@@ -301,10 +220,10 @@ void ServeLoop::accept_connections() {
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (free_slots_.empty()) {
       free_slots_.push_back(static_cast<std::uint32_t>(slots_.size()));
-      slots_.push_back(std::make_unique<Connection>());
+      slots_.push_back(std::make_unique<ServeConnection>());
       slots_.back()->slot = free_slots_.back();
     }
-    Connection& c = *slots_[free_slots_.back()];
+    ServeConnection& c = *slots_[free_slots_.back()];
     free_slots_.pop_back();
     c.fd = fd;
     c.interest = EPOLLIN;
@@ -315,7 +234,7 @@ void ServeLoop::accept_connections() {
   }
 }
 
-void ServeLoop::on_event(Connection& c, std::uint32_t events, std::int64_t now) {
+void ServeLoop::on_event(ServeConnection& c, std::uint32_t events, std::int64_t now) {
   // HUP: both directions are shut (or the client reset): nothing can be delivered.
   if (events & (EPOLLERR | EPOLLHUP)) {
     close_connection(c, false);
@@ -328,7 +247,7 @@ void ServeLoop::on_event(Connection& c, std::uint32_t events, std::int64_t now) 
   if (!c.lingering) service(c, now);
 }
 
-void ServeLoop::read_from(Connection& c) {
+void ServeLoop::read_from(ServeConnection& c) {
   if (c.lingering) {
     char discard[4096];
     for (int i = 0; i < 16; ++i) {
@@ -351,21 +270,26 @@ void ServeLoop::read_from(Connection& c) {
   }
 }
 
-void ServeLoop::service(Connection& c, std::int64_t now) {
-  for (int round = 0; round < kMaxServiceRounds; ++round) {
+void ServeLoop::service(ServeConnection& c, std::int64_t now) {
+  bool more_to_do = true;
+  for (int round = 0; round < kMaxServiceRounds && more_to_do; ++round) {
     bool progress = read_requests(c, now);
     progress = write_responses(c, now) || progress;
     if (c.fd < 0) return;
-    if (!progress) break;
+    more_to_do = progress;
   }
-  if (!c.lingering && c.read_eof && c.pending.empty() && c.out.empty()) {
+  if (c.lingering) return;
+  if (c.read_eof && c.pending.empty() && c.out.empty()) {
     close_connection(c, false);  // the client is done and owed nothing
     return;
   }
+  // Out of rounds with buffered requests left: no socket event may ever come for them
+  // (the client waits for answers), so come back right after the other connections.
+  if (more_to_do) wake_at(c, now + 1);
   update_interest(c, now);
 }
 
-bool ServeLoop::read_requests(Connection& c, std::int64_t now) {
+bool ServeLoop::read_requests(ServeConnection& c, std::int64_t now) {
   if (c.input_closed) {
     c.in.clear();
     return false;
@@ -401,7 +325,7 @@ bool ServeLoop::read_requests(Connection& c, std::int64_t now) {
   return progress;
 }
 
-bool ServeLoop::write_responses(Connection& c, std::int64_t now) {
+bool ServeLoop::write_responses(ServeConnection& c, std::int64_t now) {
   if (c.lingering) return false;
   if (std::int64_t resume = stall_end(shared_, now)) {
     wake_at(c, resume);  // a stall: nothing is written until it ends
@@ -439,7 +363,7 @@ bool ServeLoop::write_responses(Connection& c, std::int64_t now) {
 
 // One sendmsg of what is queued: 1 when bytes went out, 0 when the socket is full,
 // -1 when the connection is gone (and closed).
-int ServeLoop::flush(Connection& c) {
+int ServeLoop::flush(ServeConnection& c) {
   iovec iov[kMaxIovecs];
   msghdr message{};
   message.msg_iov = iov;
@@ -455,7 +379,7 @@ int ServeLoop::flush(Connection& c) {
   return 1;
 }
 
-void ServeLoop::begin_linger(Connection& c, std::int64_t now) {
+void ServeLoop::begin_linger(ServeConnection& c, std::int64_t now) {
   c.finish_after_output = false;
   if (c.read_eof) {
     close_connection(c, false);
@@ -469,7 +393,7 @@ void ServeLoop::begin_linger(Connection& c, std::int64_t now) {
   update_interest(c, now);
 }
 
-void ServeLoop::close_connection(Connection& c, bool reset) {
+void ServeLoop::close_connection(ServeConnection& c, bool reset) {
   if (reset) {
     // SO_LINGER with a zero timeout: close() sends RST instead of FIN.
     linger abort_on_close{1, 0};
@@ -489,7 +413,7 @@ void ServeLoop::close_connection(Connection& c, bool reset) {
   shared_.connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
-void ServeLoop::update_interest(Connection& c, std::int64_t now) {
+void ServeLoop::update_interest(ServeConnection& c, std::int64_t now) {
   std::uint32_t want = 0;
   if (c.lingering) {
     want = EPOLLIN;
@@ -505,15 +429,15 @@ void ServeLoop::update_interest(Connection& c, std::int64_t now) {
   if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &event) == 0) c.interest = want;
 }
 
-void ServeLoop::wake_at(Connection& c, std::int64_t when_ns) {
+void ServeLoop::wake_at(ServeConnection& c, std::int64_t when_ns) {
   if (c.wake_at_ns == when_ns) return;
   // Earlier entries for this connection become stale: only the latest wake_at_ns counts.
   c.wake_at_ns = when_ns;
   timers_.push(Timer{when_ns, c.slot, c.token});
 }
 
-Connection* ServeLoop::timer_target(const Timer& timer) noexcept {
-  Connection* c = find(timer.slot, timer.token);
+ServeConnection* ServeLoop::timer_target(const Timer& timer) noexcept {
+  ServeConnection* c = find(timer.slot, timer.token);
   return (c != nullptr && c->wake_at_ns == timer.due_ns) ? c : nullptr;
 }
 
@@ -521,7 +445,7 @@ void ServeLoop::run_timers(std::int64_t now) {
   while (!timers_.empty() && timers_.top().due_ns <= now) {
     Timer timer = timers_.top();
     timers_.pop();
-    Connection* c = timer_target(timer);
+    ServeConnection* c = timer_target(timer);
     if (c == nullptr) continue;
     c->wake_at_ns = 0;
     if (c->lingering) {

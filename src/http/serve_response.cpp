@@ -4,13 +4,13 @@
 
 #include <algorithm>
 #include <charconv>
-#include <optional>
 #include <cstring>
+#include <optional>
 #include <string_view>
 
 #include "core/units.hpp"
 
-namespace perfgate::http {
+namespace perfgate::http::serving {
 namespace {
 
 constexpr std::size_t kPatternBytes = 64 * 1024;
@@ -350,4 +350,4 @@ void OutputQueue::clear() noexcept {
   arena_used_ = 0;
 }
 
-}  // namespace perfgate::http
+}  // namespace perfgate::http::serving

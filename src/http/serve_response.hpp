@@ -13,7 +13,7 @@
 #include "http/request_reader.hpp"
 #include "http/serve.hpp"
 
-namespace perfgate::http {
+namespace perfgate::http::serving {
 
 // splitmix64: a per-thread random source for jitter and error rates, cheap and lock-free.
 class FastRandom {
@@ -110,4 +110,4 @@ class OutputQueue {
   std::array<char, kArenaBytes> arena_{};
 };
 
-}  // namespace perfgate::http
+}  // namespace perfgate::http::serving
