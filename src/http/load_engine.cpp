@@ -23,6 +23,36 @@ double ns_to_ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
 
 }  // namespace
 
+void judge_result(LoadResult& r) {
+  if (r.open_model && r.total > 0) {
+    double lag_p99_ms = ns_to_ms(r.send_lag.value_at_percentile(99));
+    if (lag_p99_ms > kMaxSelfLagP99Ms) {
+      r.valid = false;
+      r.invalid_reason = fmt::format(
+          "perfgate fell behind its own schedule: p99 send lag {:.1f} ms with a connection free "
+          "(more threads with -t, or a lower --rate)", lag_p99_ms);
+    } else if (r.client_cpu_fraction > kMaxClientCpuFraction) {
+      r.valid = false;
+      r.invalid_reason = fmt::format(
+          "perfgate's threads were {:.0f}% busy: the load generator, not the target, may be the "
+          "limit (more threads with -t, or a lower --rate)", r.client_cpu_fraction * 100);
+    }
+    double achieved = r.achieved_rate_of_requested();
+    double waited_fraction = static_cast<double>(r.waited_for_connection) / static_cast<double>(r.total);
+    if (waited_fraction > 0.01 || (achieved > 0 && achieved < 0.98 && !r.interrupted)) {
+      r.notes.push_back(fmt::format(
+          "the target did not keep up with {:.0f} req/s: {} of {} requests waited for a free "
+          "connection (longest wait {:.1f} ms); achieved {:.1f} req/s. Their waiting is in the latency.",
+          r.rate_per_s, r.waited_for_connection, r.total,
+          ns_to_ms(r.max_connection_wait_ns), r.throughput_rps()));
+    }
+  } else if (!r.open_model && r.client_cpu_fraction > kMaxClientCpuFraction) {
+    r.notes.push_back(fmt::format(
+        "perfgate's threads were {:.0f}% busy: throughput may be limited by the client (try -t)",
+        r.client_cpu_fraction * 100));
+  }
+}
+
 double LoadResult::achieved_rate_of_requested() const {
   if (!open_model || rate_per_s <= 0 || duration_s <= 0) return 0;
   return static_cast<double>(total) / duration_s / rate_per_s;
@@ -170,33 +200,7 @@ LoadResult LoadRun::wait() {
     result.client_cpu_fraction = cpu_s / (result.duration_s * static_cast<double>(workers_.size()));
   }
 
-  if (result.open_model && result.total > 0) {
-    double lag_p99_ms = ns_to_ms(result.send_lag.value_at_percentile(99));
-    if (lag_p99_ms > kMaxSelfLagP99Ms) {
-      result.valid = false;
-      result.invalid_reason = fmt::format(
-          "perfgate fell behind its own schedule: p99 send lag {:.1f} ms with a connection free "
-          "(more threads with -t, or a lower --rate)", lag_p99_ms);
-    } else if (result.client_cpu_fraction > kMaxClientCpuFraction) {
-      result.valid = false;
-      result.invalid_reason = fmt::format(
-          "perfgate's threads were {:.0f}% busy: the load generator, not the target, may be the "
-          "limit (more threads with -t, or a lower --rate)", result.client_cpu_fraction * 100);
-    }
-    double achieved = result.achieved_rate_of_requested();
-    double waited_fraction = static_cast<double>(result.waited_for_connection) / static_cast<double>(result.total);
-    if (waited_fraction > 0.01 || (achieved > 0 && achieved < 0.98 && !result.interrupted)) {
-      result.notes.push_back(fmt::format(
-          "the target did not keep up with {:.0f} req/s: {} of {} requests waited for a free "
-          "connection (longest wait {:.1f} ms); achieved {:.1f} req/s. Their waiting is in the latency.",
-          result.rate_per_s, result.waited_for_connection, result.total,
-          ns_to_ms(result.max_connection_wait_ns), result.throughput_rps()));
-    }
-  } else if (!result.open_model && result.client_cpu_fraction > kMaxClientCpuFraction) {
-    result.notes.push_back(fmt::format(
-        "perfgate's threads were {:.0f}% busy: throughput may be limited by the client (try -t)",
-        result.client_cpu_fraction * 100));
-  }
+  judge_result(result);
   return result;
 }
 

@@ -83,6 +83,11 @@ struct LoadResult {
   double achieved_rate_of_requested() const;
 };
 
+// Marks the result invalid when perfgate itself fell behind (open model: p99 send lag above
+// 5 ms with a connection free, or its threads over 95% busy) and adds the notes the summary
+// must show (the target did not keep up with the rate; the client was CPU-bound).
+void judge_result(LoadResult& result);
+
 struct ProgressSnapshot {
   double elapsed_s = 0;            // since the start (warm-up included)
   double planned_s = 0;            // warm-up + duration; 0 when bounded by count only

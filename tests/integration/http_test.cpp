@@ -1,6 +1,7 @@
 // Integration tests: the real `perfgate http` binary against `perfgate serve`.
 #include <signal.h>
 
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -204,6 +205,27 @@ TEST_F(HttpAgainstServe, SigintWritesPartialResultsAndExits130) {
   EXPECT_THAT(p.out(), HasSubstr("INTERRUPTED"));
 }
 
+TEST_F(HttpAgainstServe, WarmupIsDiscardedAndNIsStillExact) {
+  json b = run_http_json({server_->url("/health"), "-n", "500", "--warmup", "500ms", "-c", "2", "-t", "1"});
+  EXPECT_EQ(count(b, "requests", "total"), 500u);
+  EXPECT_EQ(b["config"]["warmup_s"], 0.5);
+}
+
+TEST_F(HttpAgainstServe, ProgressLineOnATerminal) {
+  // script(1) gives perfgate a terminal; the progress line is redrawn in place with \r.
+  ProcessOutput out = run_process({"script", "-qec",
+                                   perfgate_binary() + " http " + server_->url("/health") + " -d 1500ms -c 2 -t 1",
+                                   "/dev/null"});
+  ASSERT_EQ(out.exit_code, 0) << out.out << out.err;
+  EXPECT_THAT(out.out, HasSubstr("\r"));
+  EXPECT_THAT(out.out, HasSubstr("req/s  p50"));
+  EXPECT_THAT(out.out, HasSubstr("total"));  // and then the summary
+  ProcessOutput quiet = run_process({"script", "-qec",
+                                     perfgate_binary() + " http " + server_->url("/health") + " -d 500ms -q",
+                                     "/dev/null"});
+  EXPECT_THAT(quiet.out, ::testing::Not(HasSubstr("req/s  p50")));
+}
+
 TEST(HttpUnreachable, ClosedPortExits3Promptly) {
   int port = free_port();
   auto start = std::chrono::steady_clock::now();
@@ -242,7 +264,13 @@ INSTANTIATE_TEST_SUITE_P(
                       BadOption{{"http://127.0.0.1:1/", "-b", "@/nonexistent/body"}, "--body"},
                       BadOption{{"http://127.0.0.1:1/", "--json", "/nonexistent/dir/x.json"}, "--json"},
                       BadOption{{"ftp://127.0.0.1/"}, "scheme"}, BadOption{{"127.0.0.1:8080"}, "URL"},
-                      BadOption{{"http://127.0.0.1:99999/"}, "port"}));
+                      BadOption{{"http://127.0.0.1:99999/"}, "port"}),
+    [](const ::testing::TestParamInfo<BadOption>& param_info) {
+      // Names like "_3_rate" keep the ctest list readable.
+      std::string name = "_" + std::to_string(param_info.index) + "_";
+      for (char ch : param_info.param.message) name += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
+      return name;
+    });
 
 TEST(PerfgateCli, VersionHelpAndUnknownVerbs) {
   ProcessOutput version = run_perfgate({"--version"});
