@@ -27,7 +27,8 @@ std::string http_summary(const http::LoadOptions& options, const http::RequestSp
   std::string model = r.open_model ? fmt::format("open model at {:.0f} req/s", r.rate_per_s) : "closed model";
   std::string bound = options.duration ? format_duration(*options.duration) : std::string("until done");
   if (options.requests != 0) bound += fmt::format(", {} requests", format_count(options.requests));
-  out += fmt::format("  {}, {} connections, {} threads, {}{}\n", model, options.connections, options.threads,
+  out += fmt::format("  {}, {} connection{}, {} thread{}, {}{}\n", model, options.connections,
+                     options.connections == 1 ? "" : "s", options.threads, options.threads == 1 ? "" : "s",
                      bound, options.warmup.count() > 0 ? ", warm-up " + format_duration(options.warmup) : "");
   if (r.interrupted) out += "  INTERRUPTED: the figures cover what was measured before the signal\n";
   out += "\n";

@@ -5,6 +5,8 @@
 // must report those within 15%; the closed model must under-report them — that is exactly
 // the flaw the open model exists to fix.
 #include <gtest/gtest.h>
+
+#include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "support/process.hpp"
@@ -38,13 +40,19 @@ TEST(CoordinatedOmission, OpenModelReportsTheStallsClosedModelHidesThem) {
   // serve's first stall begins one period after it starts ([5,6) s, [10,11) s, ...); a 1 s
   // warm-up puts the 20 s window over exactly four whole stalls.
   json open = run(server, {"--rate", "1000", "-c", "50", "--warmup", "1s"});
+  if (!open["valid"].get<bool>()) {
+    // perfgate judged itself starved of CPU (a busy machine); a second chance, then it counts.
+    std::cerr << "first open-model run invalid: " << open["invalid_reason"] << "; running again\n";
+    open = run(server, {"--rate", "1000", "-c", "50", "--warmup", "1s"});
+  }
   double p90_truth = ground_truth_ms(90);  // 500 ms
   double p99_truth = ground_truth_ms(99);  // 950 ms
   double p90 = open["latency_ms"]["p90"];
   double p99 = open["latency_ms"]["p99"];
   EXPECT_NEAR(p90, p90_truth, 0.15 * p90_truth);
   EXPECT_NEAR(p99, p99_truth, 0.15 * p99_truth);
-  EXPECT_NEAR(open["requests"]["total"].get<double>(), 20000.0, 400.0);
+  // Requests still waiting when the 20 s end are dropped, so a little under 20,000.
+  EXPECT_NEAR(open["requests"]["total"].get<double>(), 20000.0, 1000.0);
   EXPECT_TRUE(open["valid"].get<bool>()) << open["invalid_reason"];
   // The requests that waited for a connection are the target's fault, and said so.
   ASSERT_FALSE(open["notes"].empty());
