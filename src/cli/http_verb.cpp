@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli/option_values.hpp"
 #include "cli/progress.hpp"
 #include "cli/signals.hpp"
 #include "cli/summary.hpp"
@@ -44,14 +45,6 @@ struct HttpFlags {
   std::vector<std::string> redact;
   bool quiet = false;
 };
-
-Nanos duration_option(const std::string& option, const std::string& text, bool allow_zero) {
-  auto d = parse_duration(text);
-  if (!d || d->count() < 0 || (!allow_zero && d->count() == 0)) {
-    throw UsageError(fmt::format("{}: invalid duration '{}' (expected e.g. 500ms, 10s, 2m, 1h30m)", option, text));
-  }
-  return *d;
-}
 
 std::string read_body(const std::string& text) {
   if (text.empty() || text[0] != '@') return text;

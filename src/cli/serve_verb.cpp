@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/option_values.hpp"
+#include "cli/signals.hpp"
 #include "cli/verbs.hpp"
 #include "core/error.hpp"
 #include "core/units.hpp"
@@ -20,22 +22,6 @@
 
 namespace perfgate::cli {
 namespace {
-
-// Set by the signal handler; the server's loops poll it.
-std::atomic<bool> stop_requested{false};
-static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
-
-void request_stop(int) { stop_requested.store(true); }
-
-void install_signal_handlers() {
-  struct sigaction action {};
-  action.sa_handler = request_stop;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
-  // The server writes with MSG_NOSIGNAL already; this covers any other write.
-  signal(SIGPIPE, SIG_IGN);
-}
 
 // The option values as typed, before validation.
 struct RawServeArgs {
@@ -53,11 +39,6 @@ std::optional<long> parse_integer(const std::string& text) {
   return value;
 }
 
-std::chrono::nanoseconds duration_option(const char* name, const std::string& text) {
-  auto duration = parse_duration(text);
-  if (!duration) throw UsageError(fmt::format("{}: expected a duration like 500ms or 2s, got '{}'", name, text));
-  return *duration;
-}
 
 void check_host(const std::string& host) {
   addrinfo hints{};
@@ -153,7 +134,7 @@ int serve_verb(const std::vector<std::string>& args) {
   }
   http::ServeOptions options = validate(raw);
 
-  install_signal_handlers();
+  install_interrupt_handlers();
   http::TargetServer server(options);
   if (!raw.quiet) {
     const bool ipv6 = options.host.find(':') != std::string::npos;
@@ -161,7 +142,7 @@ int serve_verb(const std::vector<std::string>& args) {
                ipv6 ? "]" : "", server.port());
     std::fflush(stderr);
   }
-  server.run(stop_requested);
+  server.run(interrupt_flag());
   return exit_code::kOk;
 }
 

@@ -8,8 +8,12 @@ namespace perfgate::cli {
 namespace {
 
 std::atomic<int> g_signals{0};
+std::atomic<bool> g_interrupted{false};
+static_assert(std::atomic<bool>::is_always_lock_free && std::atomic<int>::is_always_lock_free,
+              "set from a signal handler");
 
 void on_signal(int) {
+  g_interrupted.store(true);
   if (g_signals.fetch_add(1) >= 1) _exit(130);
 }
 
@@ -24,6 +28,8 @@ void install_interrupt_handlers() {
   signal(SIGPIPE, SIG_IGN);
 }
 
-bool interrupted() noexcept { return g_signals.load() > 0; }
+bool interrupted() noexcept { return g_interrupted.load(); }
+
+const std::atomic<bool>& interrupt_flag() noexcept { return g_interrupted; }
 
 }  // namespace perfgate::cli

@@ -8,5 +8,7 @@ namespace perfgate::cli {
 
 void install_interrupt_handlers();
 bool interrupted() noexcept;
+// The same, as a flag a library loop can poll.
+const std::atomic<bool>& interrupt_flag() noexcept;
 
 }  // namespace perfgate::cli
