@@ -13,8 +13,14 @@
 namespace perfgate::http {
 
 std::string Url::host_header() const {
-  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  if (port != 80) h += ":" + std::to_string(port);
+  std::string h;
+  if (host.find(':') != std::string::npos) {
+    h.reserve(host.size() + 2);
+    h.append(1, '[').append(host).append(1, ']');  // IPv6 literal
+  } else {
+    h = host;
+  }
+  if (port != 80) h.append(1, ':').append(std::to_string(port));
   return h;
 }
 
