@@ -20,7 +20,7 @@ struct VerbLine {
 constexpr VerbLine kVerbLines[] = {
     {"http", "load an HTTP endpoint (closed or open model), live progress, summary, result JSON", true},
     {"serve", "a configurable target server for calibration, demos and tests", true},
-    {"cmd", "time commands over many runs and compare them", false},
+    {"cmd", "time commands over many runs and compare them (hyperfine's options)", true},
     {"run", "run a suite: services, benchmarks, thresholds, history, regression gate", false},
     {"compare", "compare two runs with statistics", false},
     {"history", "list stored runs and metric series", false},
@@ -68,6 +68,7 @@ std::string overview_help() {
 }
 
 int verb_help(const std::string& verb) {
+  if (verb == "cmd") return cmd_verb({"cmd", "--help"});
   if (verb == "http") return http_verb({"http", "--help"});
   if (verb == "serve") return serve_verb({"serve", "--help"});
   std::fprintf(stderr, "perfgate: no help for unknown verb '%s'%s\n", verb.c_str(), suggest_verb(verb).c_str());

@@ -16,6 +16,7 @@ struct Verb {
 };
 
 constexpr Verb kVerbs[] = {
+    {"cmd", perfgate::cli::cmd_verb},
     {"http", perfgate::cli::http_verb},
     {"serve", perfgate::cli::serve_verb},
 };

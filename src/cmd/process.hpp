@@ -1,0 +1,53 @@
+// Starting a command and measuring it: wall time, the child's user and system CPU and its
+// peak RSS (from wait4's rusage). Behind the Executor interface so the benchmark loop and
+// its statistics can be tested with a fake (as hyperfine's Executor/MockExecutor).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace perfgate::cmd {
+
+// Where the benchmarked command's stdout/stderr go.
+struct OutputMode {
+  enum class Kind { kNull, kPipe, kInherit, kFile } kind = Kind::kNull;
+  std::string path;  // kFile
+};
+
+// Where its stdin comes from: /dev/null (default) or a file.
+struct InputMode {
+  std::optional<std::string> path;
+};
+
+struct ProcessSpec {
+  std::vector<std::string> argv;  // argv[0] is looked up in PATH
+  InputMode input;
+  OutputMode output;
+};
+
+struct ProcessMeasurement {
+  bool started = false;            // false: the program could not be started
+  std::string start_error;         // why, when !started
+  int exit_code = 0;               // the exit status, or 128 + signal
+  int signal = 0;                  // the terminating signal, 0 if none
+  std::int64_t wall_ns = 0;
+  std::int64_t user_ns = 0;
+  std::int64_t system_ns = 0;
+  std::int64_t max_rss_bytes = 0;
+  bool succeeded() const { return started && exit_code == 0; }
+};
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  // Runs the process to completion and measures it. Never throws for a failing command.
+  virtual ProcessMeasurement run(const ProcessSpec& spec) = 0;
+};
+
+// posix_spawn + wait4.
+std::unique_ptr<Executor> make_process_executor();
+
+}  // namespace perfgate::cmd
