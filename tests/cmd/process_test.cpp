@@ -93,11 +93,16 @@ TEST(ProcessExecutor, WallTimeOfSleep) {
 }
 
 TEST(ProcessExecutor, CpuTimeOfABusyLoop) {
-  const ProcessMeasurement m = run({"sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done"});
-  ASSERT_TRUE(m.succeeded());
+  // A single-threaded busy loop is on the CPU for (almost) all of its wall time, unless the
+  // machine is busy: then up to three tries for one run that got a CPU of its own.
+  ProcessMeasurement m;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    m = run({"sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done"});
+    ASSERT_TRUE(m.succeeded());
+    if (m.user_ns + m.system_ns > m.wall_ns / 2) break;
+  }
   const std::int64_t cpu_ns = m.user_ns + m.system_ns;
   EXPECT_GT(m.user_ns, 0);
-  // A single-threaded busy loop is on the CPU for (almost) all of its wall time.
   EXPECT_GT(cpu_ns, m.wall_ns / 2) << "cpu " << cpu_ns << " ns, wall " << m.wall_ns << " ns";
   EXPECT_LT(cpu_ns, m.wall_ns * 11 / 10 + 10 * kMs);
 }
