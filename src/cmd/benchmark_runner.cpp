@@ -14,6 +14,9 @@ namespace {
 
 constexpr int kShellCalibrationRuns = 50;
 constexpr double kShellPrecisionLimitS = 0.005;  // below this, the shell correction dominates
+// |modified z-score| above which a run is worth a warning. 3.5 (Iglewicz & Hoaglin) flags
+// ordinary scheduler jitter on tight distributions such as `sleep`; hyperfine warns at 14.
+constexpr double kOutlierWarningZ = 14.0;
 
 double seconds(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
 
@@ -192,7 +195,7 @@ void BenchmarkRunner::finish(CommandResult& result) const {
         "Use -N (--shell=none) to measure it without a shell.",
         kShellPrecisionLimitS * 1e3));
   }
-  std::vector<std::size_t> outliers = stats::outlier_indices(result.wall_s);
+  std::vector<std::size_t> outliers = stats::outlier_indices(result.wall_s, kOutlierWarningZ);
   bool first_is_slow_outlier = !outliers.empty() && outliers.front() == 0 && n >= 3 &&
                                result.wall_s[0] > result.wall.median;
   if (first_is_slow_outlier) {
@@ -205,7 +208,7 @@ void BenchmarkRunner::finish(CommandResult& result) const {
   std::size_t other_outliers = outliers.size() - (first_is_slow_outlier ? 1 : 0);
   if (other_outliers > 0) {
     result.warnings.push_back(fmt::format(
-        "Statistical outliers were detected ({} of {} runs, modified z-score > 3.5): another program may "
+        "Statistical outliers were detected ({} of {} runs, modified z-score > 14): another program may "
         "have disturbed the measurement. Re-run on a quieter machine, or with more warm-up.",
         other_outliers, n));
   }
