@@ -186,7 +186,6 @@ int cmd_verb(const std::vector<std::string>& args) {
                "the shell's own start-up time is measured and subtracted.",
                "perfgate cmd"};
   CmdFlags f;
-  std::optional<int> runs, min_runs, max_runs;
   app.add_option("commands", f.commands, "Commands to benchmark")->required();
   app.add_option("-w,--warmup", f.warmup, "Runs before measuring, not timed (default 0)");
   app.add_option("-r,--runs", f.runs, "Exactly N timed runs");
