@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# perfgate cmd vs hyperfine, in the same run, alternating, three times each:
+# perfgate cmd vs hyperfine, in the same run, alternating, eleven times each (RUNS=N to change):
 #  1. `-N --runs 500 true`: the wall time of the whole benchmarking process (its overhead per run);
 #  2. `--runs 30 'sleep 0.01'`: the mean and the stddev each reports.
 # Prints medians and ratios perfgate/hyperfine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runs=${RUNS:-3}
+runs=${RUNS:-11}
 perfgate=${PERFGATE:-build/perfgate}
 [ -x "$perfgate" ] || { echo "build perfgate first (scripts/build.sh)"; exit 2; }
 work=$(mktemp -d)
