@@ -17,27 +17,8 @@ perfgate=${PERFGATE:-build/perfgate}
 
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p "$work/logs"
-cat > "$work/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $work/nginx.pid;
-error_log $work/logs/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $work;
-  proxy_temp_path $work;
-  fastcgi_temp_path $work;
-  uwsgi_temp_path $work;
-  scgi_temp_path $work;
-  keepalive_requests 100000000;
-  server {
-    listen 127.0.0.1:$port;
-    location / { return 200 "ok\n"; }
-  }
-}
-CONF
+. bench/lib/nginx.sh
+write_nginx_conf "$work" "$port"
 taskset -c 0 nginx -p "$work" -c "$work/nginx.conf" &
 nginx_pid=$!
 trap 'kill "$nginx_pid" 2>/dev/null; wait "$nginx_pid" 2>/dev/null; rm -rf "$work"' EXIT

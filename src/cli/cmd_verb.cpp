@@ -210,16 +210,7 @@ int cmd_verb(const std::vector<std::string>& args) {
   app.footer("Exit codes: 0 ok, 1 a command failed (without -i), 2 bad options, 3 a command could not be started,\n"
              "130 interrupted (what was measured is reported and written).");
 
-  std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
-  try {
-    app.parse(reversed);
-  } catch (const CLI::CallForHelp&) {
-    std::fputs(app.help().c_str(), stdout);
-    return 0;
-  } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "perfgate cmd: %s\nRun 'perfgate cmd --help' for the options.\n", e.what());
-    return exit_code::kUsage;
-  }
+  if (auto code = parse_verb_arguments(app, args)) return *code;
   cmd::RunnerOptions options = validate(f);
   RunInfo run_info = make_run_info();
 

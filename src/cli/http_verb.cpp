@@ -141,16 +141,7 @@ int http_verb(const std::vector<std::string>& args) {
   app.add_flag("-q,--quiet", f.quiet, "No progress line");
   app.footer("Exit codes: 0 ok, 2 bad options, 3 target unreachable, 130 interrupted (partial results written).");
 
-  std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
-  try {
-    app.parse(reversed);
-  } catch (const CLI::CallForHelp&) {
-    std::fputs(app.help().c_str(), stdout);
-    return 0;
-  } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "perfgate http: %s\nRun 'perfgate http --help' for the options.\n", e.what());
-    return exit_code::kUsage;
-  }
+  if (auto code = parse_verb_arguments(app, args)) return *code;
 
   ValidatedHttp v = validate(f);
   v.load.address = http::resolve(v.load.url);

@@ -1,11 +1,22 @@
 // Typed option values shared by the verbs: each parse names the option in its error.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/units.hpp"
 
+namespace CLI {
+class App;
+}
+
 namespace perfgate::cli {
+
+// Parses a verb's arguments (args[0] is the verb) into `app`. Returns nullopt to go on, or
+// the exit code to return at once: 0 after printing --help, 2 after a parse error (the
+// message names the option and points to VERB --help).
+std::optional<int> parse_verb_arguments(CLI::App& app, const std::vector<std::string>& args);
 
 // "500ms", "10s", ... or UsageError("--timeout: invalid duration 'x' (expected ...)").
 Nanos duration_option(const std::string& option, const std::string& text, bool allow_zero = true);

@@ -124,14 +124,7 @@ int serve_verb(const std::vector<std::string>& args) {
   app.add_option("--threads", raw.threads, "event-loop threads (default 1)")->type_name("N");
   app.add_flag("-q,--quiet", raw.quiet, "do not print the listening line");
 
-  std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);  // CLI11 wants them reversed
-  try {
-    app.parse(reversed);
-  } catch (const CLI::CallForHelp& help) {
-    return app.exit(help);
-  } catch (const CLI::ParseError& error) {
-    throw UsageError(fmt::format("serve: {}", error.what()));
-  }
+  if (auto code = parse_verb_arguments(app, args)) return *code;
   http::ServeOptions options = validate(raw);
 
   install_interrupt_handlers();
