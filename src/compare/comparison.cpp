@@ -1,0 +1,339 @@
+// The comparison engine and the regression gate's verdicts; see comparison.hpp.
+#include "compare/comparison.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "compare/bootstrap.hpp"
+#include "compare/sample_series.hpp"
+#include "core/error.hpp"
+#include "core/result_document.hpp"
+#include "core/statistics.hpp"
+
+namespace perfgate::compare {
+namespace {
+
+using nlohmann::json;
+
+// Below three samples a side, no rank test can reach p < 0.05, so it is not worth pretending.
+constexpr std::size_t kMinSamplesForTest = 3;
+
+struct MetricEntry {
+  std::string name;
+  double value = 0;
+  std::string unit;
+  std::string better;
+};
+
+// What the samples behind one series say; shared by every metric that rests on that series.
+struct SeriesTest {
+  std::size_t baseline_count = 0;
+  std::size_t current_count = 0;
+  bool tested = false;
+  double p_value = 1;
+  std::optional<RatioInterval> ratio;
+};
+
+void validate(const GateOptions& options) {
+  auto check_fraction = [](double fraction, const std::string& what) {
+    if (!std::isfinite(fraction) || fraction < 0) {
+      throw UsageError(fmt::format("{}: expected a change of 0% or more, got {}", what, fraction));
+    }
+  };
+  check_fraction(options.max_change, "max_change");
+  for (const auto& [metric, fraction] : options.max_change_by_metric)
+    check_fraction(fraction, "max_change for " + metric);
+  if (!(options.alpha > 0 && options.alpha < 1)) {
+    throw UsageError(fmt::format("alpha: expected a significance level between 0 and 1, got {}", options.alpha));
+  }
+  if (options.bootstrap_resamples == 0) throw UsageError("bootstrap_resamples: expected at least 1");
+}
+
+const json& benchmarks_of(const json& document, std::string_view side) {
+  if (!document.is_object()) throw UsageError(fmt::format("{} document: expected a JSON object", side));
+  auto schema = document.find("schema");
+  if (schema == document.end() || !schema->is_string() || schema->get<std::string>() != kResultSchema) {
+    throw UsageError(fmt::format("{} document: expected \"schema\": \"{}\"", side, kResultSchema));
+  }
+  auto benchmarks = document.find("benchmarks");
+  if (benchmarks == document.end() || !benchmarks->is_array()) {
+    throw UsageError(fmt::format("{} document: expected a \"benchmarks\" array", side));
+  }
+  return *benchmarks;
+}
+
+// Benchmarks by name, in document order; the first of duplicates wins and the rest are noted.
+std::vector<std::pair<std::string, const json*>> named_benchmarks(const json& list, std::string_view side,
+                                                                  std::vector<std::string>& notes) {
+  std::vector<std::pair<std::string, const json*>> named;
+  std::set<std::string> seen;
+  for (const auto& benchmark : list) {
+    auto name = benchmark.is_object() ? benchmark.find("name") : benchmark.end();
+    if (!benchmark.is_object() || name == benchmark.end() || !name->is_string()) {
+      notes.push_back(fmt::format("{}: a benchmark without a name was skipped", side));
+      continue;
+    }
+    if (!seen.insert(name->get<std::string>()).second) {
+      notes.push_back(
+          fmt::format("{}: benchmark \"{}\" appears twice; the first was compared", side, name->get<std::string>()));
+      continue;
+    }
+    named.emplace_back(name->get<std::string>(), &benchmark);
+  }
+  return named;
+}
+
+const json* find_named(const std::vector<std::pair<std::string, const json*>>& named, const std::string& name) {
+  for (const auto& [n, benchmark] : named) {
+    if (n == name) return benchmark;
+  }
+  return nullptr;
+}
+
+std::string text_field(const json& object, const char* key) {
+  auto field = object.find(key);
+  return field != object.end() && field->is_string() ? field->get<std::string>() : std::string();
+}
+
+// The metrics list, keeping only entries a comparison can use; the rest become notes.
+std::vector<MetricEntry> metrics_of(const json& benchmark, const std::string& benchmark_name, std::string_view side,
+                                    std::vector<std::string>& notes) {
+  std::vector<MetricEntry> metrics;
+  auto list = benchmark.find("metrics");
+  if (list == benchmark.end() || !list->is_array()) return metrics;
+  for (const auto& m : *list) {
+    if (!m.is_object()) continue;
+    MetricEntry entry{text_field(m, "name"), 0, text_field(m, "unit"), text_field(m, "better")};
+    auto value = m.find("value");
+    if (entry.name.empty()) continue;
+    if (value == m.end() || !value->is_number() || !std::isfinite(value->get<double>())) {
+      notes.push_back(
+          fmt::format("{} / {}: the {} value is not a number; not compared", benchmark_name, entry.name, side));
+      continue;
+    }
+    if (entry.better != "lower" && entry.better != "higher") {
+      notes.push_back(fmt::format("{} / {}: the {} side does not say whether lower or higher is better; not compared",
+                                  benchmark_name, entry.name, side));
+      continue;
+    }
+    entry.value = value->get<double>();
+    metrics.push_back(entry);
+  }
+  return metrics;
+}
+
+void note_if_invalid(const json& benchmark, const std::string& name, std::string_view side,
+                     std::vector<std::string>& notes) {
+  auto valid = benchmark.find("valid");
+  if (valid == benchmark.end() || !valid->is_boolean() || valid->get<bool>()) return;
+  std::string why = text_field(benchmark, "invalid_reason");
+  notes.push_back(fmt::format("{}: the {} result is marked invalid{}{}", name, side, why.empty() ? "" : ": ", why));
+}
+
+// FNV-1a: a stable hash, so the bootstrap of a given benchmark and series draws the same
+// resamples on every machine and in every order of comparison.
+std::uint64_t stable_hash(std::string_view text) {
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  for (char c : text) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
+
+SeriesTest test_series(const json& baseline, const json& current, SampleSeries series,
+                       const std::string& benchmark_name, const GateOptions& options) {
+  std::vector<double> before = extract_series(baseline, series);
+  std::vector<double> after = extract_series(current, series);
+  SeriesTest test;
+  test.baseline_count = before.size();
+  test.current_count = after.size();
+  if (series == SampleSeries::none || before.size() < kMinSamplesForTest || after.size() < kMinSamplesForTest) {
+    return test;
+  }
+  test.tested = true;
+  test.p_value = stats::mann_whitney_u(before, after).p_value;
+  std::uint64_t seed = options.seed ^ stable_hash(benchmark_name + '\0' + std::string(describe(series)));
+  test.ratio = bootstrap_ratio_of_medians(before, after, options.bootstrap_resamples, 1 - options.alpha, seed);
+  return test;
+}
+
+// Relative change of the metric; +-infinity when a zero baseline became non-zero.
+double relative_change(double baseline, double current) {
+  if (baseline == current) return 0;
+  if (baseline == 0)
+    return current > 0 ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
+  return (current - baseline) / std::abs(baseline);
+}
+
+std::string percent(double fraction) {
+  if (std::isinf(fraction)) return fraction > 0 ? "+inf%" : "-inf%";
+  return fmt::format("{:+.1f}%", fraction * 100);
+}
+
+std::string evidence(const SeriesTest& test) {
+  std::string text = fmt::format("p={:.3g}", test.p_value);
+  if (test.ratio) text += fmt::format(", ratio of medians {:.3f}..{:.3f}", test.ratio->low, test.ratio->high);
+  return text;
+}
+
+void decide(ComparisonRow& row, double change, double allowed, const SeriesTest& test, const GateOptions& options) {
+  bool exceeds = std::abs(change) > allowed;
+  bool worse = row.better == "higher" ? change < 0 : change > 0;
+  std::string size = fmt::format("{} against an allowed {:.1f}%", percent(change), allowed * 100);
+  if (!test.tested) {
+    std::string why = row.samples == describe(SampleSeries::none)
+                          ? std::string("no samples for this metric")
+                          : fmt::format("no samples to test: {} and {} {}, at least {} a side needed",
+                                        test.baseline_count, test.current_count, row.samples, kMinSamplesForTest);
+    row.verdict = exceeds ? Verdict::noisy : Verdict::unchanged;
+    row.reason = fmt::format("{}; {}{}", why, size, exceeds ? ", cannot tell from noise" : "");
+    return;
+  }
+  // With a ratio interval, significance needs both: the rank test and an interval clear of 1.
+  bool significant = test.p_value < options.alpha && (!test.ratio || test.ratio->excludes_one());
+  if (significant && exceeds && test.ratio && (test.ratio->low > 1) != (change > 0)) {
+    row.verdict = Verdict::noisy;
+    row.reason = fmt::format("the metric moved {} but the {} moved the other way ({})", percent(change), row.samples,
+                             evidence(test));
+  } else if (significant && exceeds) {
+    row.verdict = worse ? Verdict::regressed : Verdict::improved;
+    row.reason = fmt::format("significant ({}) and {}", evidence(test), size);
+  } else if (exceeds) {
+    row.verdict = Verdict::noisy;
+    row.reason = fmt::format("not significant ({}); {}, cannot tell from noise", evidence(test), size);
+  } else {
+    row.verdict = Verdict::unchanged;
+    row.reason = fmt::format("{} ({}); {}", significant ? "significant" : "not significant", evidence(test), size);
+  }
+}
+
+ComparisonRow compare_metric(const std::string& benchmark_name, const MetricEntry& before, const MetricEntry& after,
+                             const SeriesTest& test, SampleSeries series, const GateOptions& options) {
+  ComparisonRow row;
+  row.benchmark = benchmark_name;
+  row.metric = after.name;
+  row.unit = after.unit.empty() ? before.unit : after.unit;
+  row.better = after.better;
+  row.baseline = before.value;
+  row.current = after.value;
+  double change = relative_change(before.value, after.value);
+  if (std::isfinite(change)) row.change_pct = change * 100;
+  double allowed = options.max_change_for(after.name);
+  row.allowed_change_pct = allowed * 100;
+  row.samples = std::string(describe(series));
+  row.baseline_sample_count = test.baseline_count;
+  row.current_sample_count = test.current_count;
+  if (test.tested) row.p_value = test.p_value;
+  if (test.ratio) {
+    row.ci_low = test.ratio->low;
+    row.ci_high = test.ratio->high;
+  }
+  decide(row, change, allowed, test, options);
+  return row;
+}
+
+json number_or_null(std::optional<double> value) {
+  return value && std::isfinite(*value) ? json(*value) : json(nullptr);
+}
+
+}  // namespace
+
+double GateOptions::max_change_for(const std::string& metric) const {
+  auto override_for_metric = max_change_by_metric.find(metric);
+  return override_for_metric != max_change_by_metric.end() ? override_for_metric->second : max_change;
+}
+
+std::string_view to_string(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::improved:
+      return "improved";
+    case Verdict::regressed:
+      return "regressed";
+    case Verdict::unchanged:
+      return "unchanged";
+    case Verdict::noisy:
+      return "noisy";
+  }
+  return "unchanged";
+}
+
+std::size_t ComparisonReport::count(Verdict verdict) const {
+  std::size_t n = 0;
+  for (const auto& row : rows) n += row.verdict == verdict ? 1 : 0;
+  return n;
+}
+
+json ComparisonReport::to_json() const {
+  json list = json::array();
+  for (const auto& r : rows) {
+    list.push_back({{"benchmark", r.benchmark},
+                    {"metric", r.metric},
+                    {"unit", r.unit},
+                    {"better", r.better},
+                    {"baseline", number_or_null(r.baseline)},
+                    {"current", number_or_null(r.current)},
+                    {"change_pct", number_or_null(r.change_pct)},
+                    {"allowed_change_pct", number_or_null(r.allowed_change_pct)},
+                    {"samples", r.samples},
+                    {"baseline_samples", r.baseline_sample_count},
+                    {"current_samples", r.current_sample_count},
+                    {"test", r.p_value ? json("mann-whitney-u") : json(nullptr)},
+                    {"p_value", number_or_null(r.p_value)},
+                    {"ci_low", number_or_null(r.ci_low)},
+                    {"ci_high", number_or_null(r.ci_high)},
+                    {"verdict", std::string(to_string(r.verdict))},
+                    {"reason", r.reason}});
+  }
+  json counts = json::object();
+  for (Verdict v : {Verdict::improved, Verdict::regressed, Verdict::unchanged, Verdict::noisy}) {
+    counts[std::string(to_string(v))] = count(v);
+  }
+  return {
+      {"gate_failed", gate_failed},         {"counts", counts}, {"rows", list}, {"only_in_baseline", only_in_baseline},
+      {"only_in_current", only_in_current}, {"notes", notes}};
+}
+
+ComparisonReport compare_documents(const json& baseline, const json& current, const GateOptions& options) {
+  validate(options);
+  ComparisonReport report;
+  auto before_list = named_benchmarks(benchmarks_of(baseline, "baseline"), "baseline", report.notes);
+  auto after_list = named_benchmarks(benchmarks_of(current, "current"), "current", report.notes);
+  for (const auto& [name, benchmark] : before_list) {
+    if (find_named(after_list, name) == nullptr) report.only_in_baseline.push_back(name);
+  }
+  for (const auto& [name, after_benchmark] : after_list) {
+    const json* before_benchmark = find_named(before_list, name);
+    if (before_benchmark == nullptr) {
+      report.only_in_current.push_back(name);
+      continue;
+    }
+    note_if_invalid(*before_benchmark, name, "baseline", report.notes);
+    note_if_invalid(*after_benchmark, name, "current", report.notes);
+    auto before_metrics = metrics_of(*before_benchmark, name, "baseline", report.notes);
+    auto after_metrics = metrics_of(*after_benchmark, name, "current", report.notes);
+    std::map<SampleSeries, SeriesTest> tests;  // several metrics rest on one series; test it once
+    for (const auto& after : after_metrics) {
+      auto before = std::find_if(before_metrics.begin(), before_metrics.end(),
+                                 [&](const MetricEntry& m) { return m.name == after.name; });
+      if (before == before_metrics.end()) {
+        report.notes.push_back(fmt::format("{} / {}: not in the baseline; not compared", name, after.name));
+        continue;
+      }
+      SampleSeries series = series_for_metric(after.name);
+      auto cached = tests.find(series);
+      if (cached == tests.end()) {
+        cached = tests.emplace(series, test_series(*before_benchmark, *after_benchmark, series, name, options)).first;
+      }
+      report.rows.push_back(compare_metric(name, *before, after, cached->second, series, options));
+    }
+  }
+  report.gate_failed = report.count(Verdict::regressed) > 0;
+  return report;
+}
+
+}  // namespace perfgate::compare

@@ -1,0 +1,142 @@
+// Reading the raw samples behind a metric out of a benchmark object; see sample_series.hpp.
+#include "compare/sample_series.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/statistics.hpp"
+
+namespace perfgate::compare {
+namespace {
+
+using nlohmann::json;
+
+bool is_finite_number(const json& value) { return value.is_number() && std::isfinite(value.get<double>()); }
+
+std::vector<double> per_run_samples(const json& benchmark, const char* key) {
+  std::vector<double> values;
+  auto samples = benchmark.find("samples");
+  if (samples == benchmark.end() || !samples->is_object()) return values;
+  auto list = samples->find(key);
+  if (list == samples->end() || !list->is_array()) return values;
+  for (const auto& v : *list) {
+    if (is_finite_number(v)) values.push_back(v.get<double>());
+  }
+  return values;
+}
+
+const json* timeline_of(const json& benchmark) {
+  auto timeline = benchmark.find("timeline");
+  if (timeline == benchmark.end() || !timeline->is_array()) return nullptr;
+  return &*timeline;
+}
+
+double requests_of(const json& point) {
+  auto requests = point.find("requests");
+  return requests != point.end() && is_finite_number(*requests) ? requests->get<double>() : 0.0;
+}
+
+std::vector<double> latency_per_second(const json& benchmark, const char* key) {
+  std::vector<double> values;
+  const json* timeline = timeline_of(benchmark);
+  if (timeline == nullptr) return values;
+  for (const auto& point : *timeline) {
+    if (!point.is_object() || requests_of(point) <= 0) continue;  // an idle second has no latency
+    auto latency = point.find(key);
+    if (latency != point.end() && is_finite_number(*latency)) values.push_back(latency->get<double>());
+  }
+  return values;
+}
+
+std::vector<double> throughput_per_second(const json& benchmark) {
+  struct Interval {
+    double length_s;
+    double requests;
+  };
+  std::vector<Interval> intervals;
+  const json* timeline = timeline_of(benchmark);
+  if (timeline == nullptr) return {};
+  // `t` is the end of each interval, counted from the start of measuring.
+  double previous_end_s = 0;
+  for (const auto& point : *timeline) {
+    if (!point.is_object()) continue;
+    auto end = point.find("t");
+    if (end == point.end() || !is_finite_number(*end)) continue;
+    double end_s = end->get<double>();
+    if (end_s > previous_end_s) intervals.push_back({end_s - previous_end_s, requests_of(point)});
+    previous_end_s = std::max(previous_end_s, end_s);
+  }
+  std::vector<double> lengths;
+  for (const auto& i : intervals) lengths.push_back(i.length_s);
+  // A run rarely ends on a second boundary; the last fraction of a second has so few requests
+  // that its rate would be noise, so intervals under half the typical length are left out.
+  double shortest_useful_s = stats::median(lengths) / 2;
+  std::vector<double> rates;
+  for (const auto& i : intervals) {
+    if (i.length_s >= shortest_useful_s) rates.push_back(i.requests / i.length_s);
+  }
+  return rates;
+}
+
+}  // namespace
+
+SampleSeries series_for_metric(std::string_view metric) {
+  if (metric == "wall_mean" || metric == "wall_median" || metric == "wall_min" || metric == "wall_max") {
+    return SampleSeries::wall_per_run;
+  }
+  if (metric == "user_mean") return SampleSeries::user_per_run;
+  if (metric == "sys_mean") return SampleSeries::sys_per_run;
+  // The per-second p50 follows the centre of the distribution; the per-second p99 its tail.
+  if (metric == "latency_min" || metric == "latency_mean" || metric == "latency_p50") {
+    return SampleSeries::latency_p50_per_s;
+  }
+  if (metric == "latency_p90" || metric == "latency_p95" || metric == "latency_p99" || metric == "latency_p999" ||
+      metric == "latency_max") {
+    return SampleSeries::latency_p99_per_s;
+  }
+  if (metric == "throughput") return SampleSeries::throughput_per_s;
+  return SampleSeries::none;
+}
+
+std::string_view describe(SampleSeries series) {
+  switch (series) {
+    case SampleSeries::none:
+      return "no samples";
+    case SampleSeries::wall_per_run:
+      return "per-run wall times";
+    case SampleSeries::user_per_run:
+      return "per-run user CPU times";
+    case SampleSeries::sys_per_run:
+      return "per-run system CPU times";
+    case SampleSeries::latency_p50_per_s:
+      return "per-second p50";
+    case SampleSeries::latency_p99_per_s:
+      return "per-second p99";
+    case SampleSeries::throughput_per_s:
+      return "per-second request rate";
+  }
+  return "no samples";
+}
+
+std::vector<double> extract_series(const nlohmann::json& benchmark, SampleSeries series) {
+  if (!benchmark.is_object()) return {};
+  switch (series) {
+    case SampleSeries::none:
+      return {};
+    case SampleSeries::wall_per_run:
+      return per_run_samples(benchmark, "wall_s");
+    case SampleSeries::user_per_run:
+      return per_run_samples(benchmark, "user_s");
+    case SampleSeries::sys_per_run:
+      return per_run_samples(benchmark, "sys_s");
+    case SampleSeries::latency_p50_per_s:
+      return latency_per_second(benchmark, "p50_ms");
+    case SampleSeries::latency_p99_per_s:
+      return latency_per_second(benchmark, "p99_ms");
+    case SampleSeries::throughput_per_s:
+      return throughput_per_second(benchmark);
+  }
+  return {};
+}
+
+}  // namespace perfgate::compare

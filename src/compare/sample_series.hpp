@@ -1,0 +1,35 @@
+// Which raw samples stand behind a metric of the result document, and how to read them:
+// cmd benchmarks keep every run (`samples.wall_s`, `user_s`, `sys_s`), http benchmarks keep a
+// per-second `timeline`. The comparison tests these samples, never the single summary value.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string_view>
+#include <vector>
+
+namespace perfgate::compare {
+
+enum class SampleSeries {
+  none,               // no samples fit the metric (error_rate, wall_stddev, ingested metrics)
+  wall_per_run,       // samples.wall_s
+  user_per_run,       // samples.user_s
+  sys_per_run,        // samples.sys_s
+  latency_p50_per_s,  // timeline[].p50_ms: the centre of each second's latencies
+  latency_p99_per_s,  // timeline[].p99_ms: the tail of each second's latencies
+  throughput_per_s,   // timeline[].requests / interval length
+};
+
+// The series whose shift a change of `metric` shows up in.
+//   series_for_metric("latency_p95")  // SampleSeries::latency_p99_per_s
+//   series_for_metric("wall_stddev")  // SampleSeries::none (a spread, not a location)
+SampleSeries series_for_metric(std::string_view metric);
+
+// A short phrase for reasons and reports: "per-run wall times", "per-second p99".
+std::string_view describe(SampleSeries series);
+
+// The samples of `series` in one benchmark object; empty when the benchmark has none.
+// Entries that are not finite numbers are skipped, seconds without requests give no latency
+// sample, and a trailing sliver of a second gives no throughput sample (its rate is noise).
+std::vector<double> extract_series(const nlohmann::json& benchmark, SampleSeries series);
+
+}  // namespace perfgate::compare

@@ -1,0 +1,264 @@
+// Tests for the comparison engine and the regression gate over synthetic result documents:
+// each verdict on purpose-built samples, per-metric overrides, benchmarks on one side only,
+// and the false-alarm property (A/A comparisons never regress at the default allowed change,
+// and the test's alpha holds when any change is allowed to count).
+#include "compare/comparison.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/error.hpp"
+#include "synthetic_documents.hpp"
+
+namespace perfgate::compare {
+namespace {
+
+using nlohmann::json;
+using synthetic::cmd_benchmark;
+using synthetic::document;
+using synthetic::http_benchmark;
+using synthetic::scaled;
+using synthetic::scaled_latency;
+using synthetic::SeededDraws;
+
+const ComparisonRow& row(const ComparisonReport& report, const std::string& benchmark, const std::string& metric) {
+  for (const auto& r : report.rows) {
+    if (r.benchmark == benchmark && r.metric == metric) return r;
+  }
+  throw std::runtime_error("no row for " + benchmark + " / " + metric);
+}
+
+// Ten seconds of an http benchmark around 10 ms p50, 25 ms p99 and 1000 requests per second.
+std::vector<synthetic::Second> tight_seconds(std::uint64_t seed) {
+  SeededDraws draws(seed);
+  return synthetic::seconds_around(draws, 10, 1000, 10, 25, 0.01);
+}
+
+TEST(CompareDocuments, IdenticalDocumentsAreUnchangedEverywhere) {
+  SeededDraws draws(1);
+  json doc =
+      document({cmd_benchmark("build", draws.lognormals(10, 2.0, 0.03)), http_benchmark("health", tight_seconds(2))});
+  ComparisonReport report = compare_documents(doc, doc, {});
+  ASSERT_EQ(report.rows.size(), 8u + 6u);
+  for (const auto& r : report.rows) {
+    EXPECT_EQ(r.verdict, Verdict::unchanged) << r.benchmark << " / " << r.metric << ": " << r.reason;
+    ASSERT_TRUE(r.change_pct.has_value());
+    EXPECT_EQ(*r.change_pct, 0.0);
+  }
+  EXPECT_FALSE(report.gate_failed);
+  EXPECT_GT(row(report, "health", "latency_p99").p_value.value(), 0.5);
+}
+
+TEST(CompareDocuments, LatencyUpFiftyPercentWithTightSamplesRegressesAndFailsTheGate) {
+  json before = document({http_benchmark("health", tight_seconds(3))});
+  json after = document({http_benchmark("health", scaled_latency(tight_seconds(4), 1.5))});
+  ComparisonReport report = compare_documents(before, after, {});
+  for (const char* metric : {"latency_mean", "latency_p50", "latency_p99", "latency_max"}) {
+    const ComparisonRow& r = row(report, "health", metric);
+    EXPECT_EQ(r.verdict, Verdict::regressed) << metric << ": " << r.reason;
+    EXPECT_NEAR(*r.change_pct, 50, 3) << metric;
+    EXPECT_LT(*r.p_value, 0.001);
+    EXPECT_GT(*r.ci_low, 1.4);
+    EXPECT_LT(*r.ci_high, 1.6);
+  }
+  EXPECT_EQ(row(report, "health", "throughput").verdict, Verdict::unchanged);
+  EXPECT_TRUE(report.gate_failed);
+  EXPECT_EQ(report.to_json()["gate_failed"], true);
+}
+
+TEST(CompareDocuments, LatencyDownThirtyPercentImprovesAndPassesTheGate) {
+  json before = document({http_benchmark("health", tight_seconds(5))});
+  json after = document({http_benchmark("health", scaled_latency(tight_seconds(6), 0.7))});
+  ComparisonReport report = compare_documents(before, after, {});
+  const ComparisonRow& p99 = row(report, "health", "latency_p99");
+  EXPECT_EQ(p99.verdict, Verdict::improved) << p99.reason;
+  EXPECT_NEAR(*p99.change_pct, -30, 3);
+  EXPECT_EQ(row(report, "health", "latency_p50").verdict, Verdict::improved);
+  EXPECT_EQ(report.count(Verdict::regressed), 0u);
+  EXPECT_FALSE(report.gate_failed);
+}
+
+TEST(CompareDocuments, FifteenPercentSlowerButHugelyOverlappingIsNoisyAndPassesTheGate) {
+  // Runs spread from 1 s to 10 s: a 15% shift of their centre is not distinguishable from luck.
+  std::vector<double> wide = {1.0, 9.5, 2.2, 6.1, 4.0, 8.8, 3.1, 5.0, 7.3, 10.0};
+  json before = document({cmd_benchmark("build", wide)});
+  json after = document({cmd_benchmark("build", scaled({8.9, 1.1, 5.9, 2.0, 9.9, 3.9, 7.0, 4.8, 3.2, 9.6}, 1.15))});
+  ComparisonReport report = compare_documents(before, after, {});
+  const ComparisonRow& mean = row(report, "build", "wall_mean");
+  EXPECT_NEAR(*mean.change_pct, 15, 1.5);
+  EXPECT_EQ(mean.verdict, Verdict::noisy) << mean.reason;
+  EXPECT_GT(*mean.p_value, 0.05);
+  EXPECT_LT(*mean.ci_low, 1.0);
+  EXPECT_NE(mean.reason.find("not significant"), std::string::npos);
+  EXPECT_EQ(report.count(Verdict::regressed), 0u);
+  EXPECT_FALSE(report.gate_failed);
+}
+
+TEST(CompareDocuments, SignificantFivePercentBelowTheAllowedTenIsUnchanged) {
+  json before = document({http_benchmark("health", tight_seconds(7))});
+  json after = document({http_benchmark("health", scaled_latency(tight_seconds(8), 1.05))});
+  ComparisonReport report = compare_documents(before, after, {});
+  const ComparisonRow& p99 = row(report, "health", "latency_p99");
+  EXPECT_LT(*p99.p_value, 0.01) << "the shift must be significant for this test to mean anything";
+  EXPECT_GT(*p99.ci_low, 1.0);
+  EXPECT_NEAR(*p99.change_pct, 5, 2);
+  EXPECT_EQ(p99.verdict, Verdict::unchanged) << p99.reason;
+  EXPECT_DOUBLE_EQ(p99.allowed_change_pct, 10);
+  EXPECT_FALSE(report.gate_failed);
+}
+
+TEST(CompareDocuments, PerMetricOverrideMakesTheSameFivePercentARegression) {
+  json before = document({http_benchmark("health", tight_seconds(7))});
+  json after = document({http_benchmark("health", scaled_latency(tight_seconds(8), 1.05))});
+  GateOptions options;
+  options.max_change_by_metric["latency_p99"] = 0.02;
+  ComparisonReport report = compare_documents(before, after, options);
+  const ComparisonRow& p99 = row(report, "health", "latency_p99");
+  EXPECT_EQ(p99.verdict, Verdict::regressed) << p99.reason;
+  EXPECT_DOUBLE_EQ(p99.allowed_change_pct, 2);
+  EXPECT_EQ(row(report, "health", "latency_p50").verdict, Verdict::unchanged);
+  EXPECT_TRUE(report.gate_failed);
+}
+
+TEST(CompareDocuments, ThroughputDownTwentyPercentRegressesBecauseHigherIsBetter) {
+  std::vector<synthetic::Second> slower = tight_seconds(10);
+  for (auto& s : slower) s.requests = std::round(s.requests * 0.8);
+  json before = document({http_benchmark("health", tight_seconds(9))});
+  json after = document({http_benchmark("health", slower)});
+  ComparisonReport report = compare_documents(before, after, {});
+  const ComparisonRow& throughput = row(report, "health", "throughput");
+  EXPECT_EQ(throughput.better, "higher");
+  EXPECT_NEAR(*throughput.change_pct, -20, 2);
+  EXPECT_EQ(throughput.verdict, Verdict::regressed) << throughput.reason;
+  EXPECT_EQ(throughput.samples, "per-second request rate");
+  EXPECT_TRUE(report.gate_failed);
+}
+
+TEST(CompareDocuments, WithoutSamplesNoTestIsMadeAndALargeChangeIsOnlyNoisy) {
+  json before = document({cmd_benchmark("build", {1.0, 1.01, 0.99, 1.0})});
+  json after = document({cmd_benchmark("build", {1.3, 1.31, 1.29, 1.3})});
+  before["benchmarks"][0].erase("samples");
+  after["benchmarks"][0]["samples"]["wall_s"] = {1.3, 1.31};  // too few to test
+  ComparisonReport report = compare_documents(before, after, {});
+  const ComparisonRow& mean = row(report, "build", "wall_mean");
+  EXPECT_EQ(mean.verdict, Verdict::noisy) << mean.reason;
+  EXPECT_FALSE(mean.p_value.has_value());
+  EXPECT_FALSE(mean.ci_low.has_value());
+  EXPECT_EQ(mean.baseline_sample_count, 0u);
+  EXPECT_EQ(mean.current_sample_count, 2u);
+  EXPECT_NE(mean.reason.find("no samples"), std::string::npos);
+  EXPECT_EQ(row(report, "build", "rss_max").verdict, Verdict::unchanged);  // no samples, no change
+  EXPECT_NE(row(report, "build", "rss_max").reason.find("no samples"), std::string::npos);
+  EXPECT_FALSE(report.gate_failed);
+  json row_json = report.to_json()["rows"][0];
+  EXPECT_TRUE(row_json["p_value"].is_null());
+  EXPECT_TRUE(row_json["test"].is_null());
+}
+
+TEST(CompareDocuments, BenchmarksOnOneSideOnlyAreListedAndNotCompared) {
+  SeededDraws draws(11);
+  std::vector<double> runs = draws.lognormals(10, 1.0, 0.03);
+  json before = document({cmd_benchmark("build", runs), cmd_benchmark("old-test", runs)});
+  json after = document({cmd_benchmark("new-test", runs), cmd_benchmark("build", runs)});
+  ComparisonReport report = compare_documents(before, after, {});
+  EXPECT_EQ(report.only_in_baseline, std::vector<std::string>{"old-test"});
+  EXPECT_EQ(report.only_in_current, std::vector<std::string>{"new-test"});
+  for (const auto& r : report.rows) EXPECT_EQ(r.benchmark, "build");
+  json j = report.to_json();
+  EXPECT_EQ(j["only_in_baseline"][0], "old-test");
+  EXPECT_EQ(j["only_in_current"][0], "new-test");
+}
+
+TEST(CompareDocuments, AZeroBaselineHasNoChangePercentButAGrowthIsStillSeen) {
+  json before = document({http_benchmark("health", tight_seconds(12))});
+  json after = before;
+  after["benchmarks"][0]["metrics"][1]["value"] = 0.02;  // error_rate: 0 -> 2%
+  ComparisonReport report = compare_documents(before, after, {});
+  const ComparisonRow& errors = row(report, "health", "error_rate");
+  EXPECT_FALSE(errors.change_pct.has_value());
+  EXPECT_EQ(errors.verdict, Verdict::noisy) << errors.reason;
+  EXPECT_TRUE(report.to_json()["rows"][1]["change_pct"].is_null());
+}
+
+TEST(CompareDocuments, TheBootstrapIsDeterministicForAGivenSeed) {
+  json before = document({http_benchmark("health", tight_seconds(13))});
+  json after = document({http_benchmark("health", scaled_latency(tight_seconds(14), 1.2))});
+  EXPECT_EQ(compare_documents(before, after, {}).to_json(), compare_documents(before, after, {}).to_json());
+}
+
+TEST(CompareDocuments, MissingMetricsAndInvalidResultsAreNoted) {
+  json before = document({http_benchmark("health", tight_seconds(15))});
+  json after = before;
+  after["benchmarks"][0]["metrics"].push_back(synthetic::metric("latency_p999", 30, "ms", "lower"));
+  after["benchmarks"][0]["valid"] = false;
+  after["benchmarks"][0]["invalid_reason"] = "the load generator fell behind";
+  ComparisonReport report = compare_documents(before, after, {});
+  ASSERT_EQ(report.notes.size(), 2u);
+  EXPECT_NE(report.notes[0].find("fell behind"), std::string::npos);
+  EXPECT_NE(report.notes[1].find("latency_p999"), std::string::npos);
+}
+
+TEST(CompareDocuments, RejectsDocumentsAndOptionsItCannotUse) {
+  json good = document({});
+  EXPECT_THROW(compare_documents(json::object(), good, {}), UsageError);
+  EXPECT_THROW(compare_documents(good, {{"schema", "perfgate.result/v1"}}, {}), UsageError);
+  GateOptions negative;
+  negative.max_change = -0.1;
+  EXPECT_THROW(compare_documents(good, good, negative), UsageError);
+  GateOptions bad_alpha;
+  bad_alpha.alpha = 1.5;
+  EXPECT_THROW(compare_documents(good, good, bad_alpha), UsageError);
+}
+
+// --- False alarms ---------------------------------------------------------------------------------
+
+// Both sides drawn independently from one distribution: 10 cmd runs with a 3% lognormal spread,
+// and 10 timeline seconds with the same spread on latency and request counts.
+json same_distribution_document(SeededDraws& draws) {
+  return document({cmd_benchmark("build", draws.lognormals(10, 2.0, 0.03)),
+                   http_benchmark("health", synthetic::seconds_around(draws, 10, 1000, 10, 25, 0.03))});
+}
+
+TEST(FalseAlarms, TwentyAaComparisonsNeverRegressAtTheDefaultTenPercent) {
+  SeededDraws draws(2026);
+  std::size_t regressed = 0;
+  std::size_t rows = 0;
+  for (int trial = 0; trial < 20; ++trial) {
+    json a = same_distribution_document(draws);
+    json b = same_distribution_document(draws);
+    ComparisonReport report = compare_documents(a, b, {});
+    regressed += report.count(Verdict::regressed);
+    rows += report.rows.size();
+    EXPECT_FALSE(report.gate_failed) << "trial " << trial;
+  }
+  EXPECT_EQ(rows, 20u * 14u);
+  EXPECT_EQ(regressed, 0u);
+}
+
+TEST(FalseAlarms, WithNoAllowedChangeTheRegressedRateStaysBelowAlpha) {
+  // Only the test stands between noise and a regression here, so this measures its size: a
+  // two-sided 5% test that counts one direction should flag about 2.5% of A/A comparisons.
+  SeededDraws draws(77);
+  GateOptions options;
+  options.max_change = 0;
+  options.bootstrap_resamples = 500;  // the interval only confirms the test; fewer keeps this fast
+  constexpr int kTrials = 200;
+  int wall_regressed = 0;
+  int latency_regressed = 0;
+  int throughput_regressed = 0;
+  for (int trial = 0; trial < kTrials; ++trial) {
+    json a = same_distribution_document(draws);
+    json b = same_distribution_document(draws);
+    ComparisonReport report = compare_documents(a, b, options);
+    wall_regressed += row(report, "build", "wall_median").verdict == Verdict::regressed ? 1 : 0;
+    latency_regressed += row(report, "health", "latency_p99").verdict == Verdict::regressed ? 1 : 0;
+    throughput_regressed += row(report, "health", "throughput").verdict == Verdict::regressed ? 1 : 0;
+  }
+  EXPECT_LT(wall_regressed, kTrials / 20);
+  EXPECT_LT(latency_regressed, kTrials / 20);
+  EXPECT_LT(throughput_regressed, kTrials / 20);
+}
+
+}  // namespace
+}  // namespace perfgate::compare

@@ -1,0 +1,321 @@
+// Tests for the suite loader: the DESIGN.md example loads into the expected model, and
+// every error path names the exact file:line:column and what was expected.
+#include "suite/suite_loader.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "core/error.hpp"
+
+namespace perfgate::suite {
+namespace {
+
+using std::chrono::seconds;
+
+std::string fixture(const std::string& name) {
+  return (std::filesystem::path(__FILE__).parent_path() / "fixtures" / name).string();
+}
+
+std::filesystem::path scratch_dir() {
+  return std::filesystem::temp_directory_path() / ("suite-loader-test-" + std::to_string(::getpid()));
+}
+
+// Leaves no files behind in the temporary directory.
+class RemoveScratchDir : public ::testing::Environment {
+ public:
+  void TearDown() override { std::filesystem::remove_all(scratch_dir()); }
+};
+[[maybe_unused]] const auto* const kRemoveScratchDir = ::testing::AddGlobalTestEnvironment(new RemoveScratchDir);
+
+// Writes `yaml` to a fresh file, so each test's messages carry a known path.
+std::string write_suite(const std::string& yaml) {
+  static int counter = 0;
+  std::filesystem::create_directories(scratch_dir());
+  auto path = scratch_dir() / ("suite" + std::to_string(++counter) + ".yaml");
+  std::ofstream(path) << yaml;
+  return path.string();
+}
+
+Environment no_variables() { return environment_from({}); }
+
+// The message of the UsageError that loading `yaml` throws, with the file name replaced by
+// "FILE" so the expectations read like the output.
+std::string load_error(const std::string& yaml, const Environment& env = no_variables()) {
+  std::string path = write_suite(yaml);
+  try {
+    load_suite(path, env);
+  } catch (const UsageError& error) {
+    std::string message = error.what();
+    if (message.starts_with(path)) message = "FILE" + message.substr(path.size());
+    return message;
+  }
+  return "no error";
+}
+
+const char* kMinimalHeader = "name: s\nbenchmarks:\n";
+
+TEST(SuiteLoader, LoadsTheDesignExample) {
+  Suite suite = load_suite(fixture("webhook.yaml"), environment_from({{"WEBHOOK_SECRET", "s3cret"}}));
+  EXPECT_EQ(suite.name, "webhook-service");
+  EXPECT_EQ(suite.store, ".perfgate/history.db");
+
+  ASSERT_EQ(suite.services.size(), 1u);
+  const ServiceSpec& api = suite.services[0];
+  EXPECT_EQ(api.name, "api");
+  EXPECT_EQ(api.command, "./build/server --port 8080");
+  EXPECT_EQ(api.ready_url, "http://127.0.0.1:8080/health");
+  EXPECT_EQ(api.ready_timeout, seconds(30));
+  EXPECT_TRUE(api.monitor);
+  EXPECT_TRUE(api.env.empty());
+  EXPECT_EQ(api.position, (SourcePosition{fixture("webhook.yaml"), 6, 5}));
+
+  ASSERT_EQ(suite.benchmarks.size(), 3u);
+  const BenchmarkSpec& health = suite.benchmarks[0];
+  EXPECT_EQ(health.name, "health");
+  EXPECT_EQ(health.kind, BenchmarkKind::kHttp);
+  EXPECT_EQ(health.http.url, "http://127.0.0.1:8080/health");
+  EXPECT_EQ(health.http.method, "GET");
+  EXPECT_EQ(health.http.connections, 50);
+  EXPECT_EQ(health.http.duration, seconds(10));
+  EXPECT_FALSE(health.http.rate_per_s.has_value());
+  EXPECT_FALSE(health.http.threads.has_value());
+  EXPECT_EQ(health.http.timeout, seconds(10));
+  EXPECT_EQ(health.position.line, 11);
+  ASSERT_EQ(health.thresholds.size(), 3u);
+  EXPECT_EQ(health.thresholds[0].result_metric, "latency_p95");
+  EXPECT_EQ(health.thresholds[0].unit, "ms");
+  EXPECT_DOUBLE_EQ(health.thresholds[0].value, 50);
+  EXPECT_EQ(health.thresholds[0].position, (SourcePosition{fixture("webhook.yaml"), 13, 18}));
+  EXPECT_EQ(health.thresholds[1].result_metric, "error_rate");
+  EXPECT_DOUBLE_EQ(health.thresholds[1].value, 0.001);
+  EXPECT_EQ(health.thresholds[2].result_metric, "throughput");
+  EXPECT_EQ(health.thresholds[2].op, ThresholdOp::kGreater);
+  EXPECT_DOUBLE_EQ(health.thresholds[2].value, 500);
+
+  const BenchmarkSpec& webhook = suite.benchmarks[1];
+  EXPECT_EQ(webhook.http.method, "POST");
+  using Header = std::pair<std::string, std::string>;
+  EXPECT_EQ(webhook.http.headers, (std::vector<Header>{{"Content-Type", "application/json"}, {"X-Secret", "s3cret"}}));
+  EXPECT_EQ(webhook.http.body_file, fixture("fixtures/update.json"));
+  EXPECT_TRUE(std::filesystem::exists(*webhook.http.body_file));
+  ASSERT_TRUE(webhook.http.rate_per_s.has_value());
+  EXPECT_NEAR(*webhook.http.rate_per_s, 1000.0 / 60, 1e-9);
+  EXPECT_EQ(webhook.http.duration, seconds(60));
+  ASSERT_EQ(webhook.thresholds.size(), 1u);
+  EXPECT_EQ(describe(webhook.thresholds[0]), "p99 < 200ms");
+
+  const BenchmarkSpec& build = suite.benchmarks[2];
+  EXPECT_EQ(build.kind, BenchmarkKind::kCmd);
+  EXPECT_EQ(build.cmd.command, "make -s");
+  EXPECT_EQ(build.cmd.runs, 10);
+  EXPECT_EQ(build.cmd.shell, "sh");
+  EXPECT_FALSE(build.cmd.ignore_failure);
+
+  EXPECT_DOUBLE_EQ(suite.regression.max_change, 0.10);
+  EXPECT_EQ(suite.regression.baseline_branch, "main");
+  EXPECT_DOUBLE_EQ(suite.regression.max_change_for("latency_p99"), 0.10);
+}
+
+TEST(SuiteLoader, ReadsEveryOption) {
+  std::string path = write_suite(R"(name: all
+services:
+  - name: db
+    command: ./db
+    ready_timeout: 5s
+    env: {PORT: "5432"}
+benchmarks:
+  - name: count
+    http: {url: "http://h:1/", requests: 500, threads: 2, warmup: 2s, timeout: 1s}
+  - name: c
+    cmd:
+      command: ./run
+      warmup: 3
+      min_runs: 5
+      max_runs: 20
+      prepare: sync
+      cleanup: rm -f x
+      shell: none
+      ignore_failure: yes
+    thresholds: [wall_mean < 1.5s, user <= 200ms, sys < 1s, rss < 64MB, db.threads < 100]
+regression: {max_change: 5%, per_metric: {latency_p99: 20%}, baseline_branch: trunk}
+)");
+  Suite suite = load_suite(path, no_variables());
+  EXPECT_EQ(suite.services[0].ready_timeout, seconds(5));
+  EXPECT_FALSE(suite.services[0].monitor);
+  EXPECT_EQ(suite.services[0].env.at("PORT"), "5432");
+  const HttpBenchmarkOptions& http = suite.benchmarks[0].http;
+  EXPECT_EQ(http.requests, 500u);
+  EXPECT_FALSE(http.duration.has_value());  // bounded by the request count
+  EXPECT_EQ(http.threads, 2);
+  EXPECT_EQ(http.warmup, seconds(2));
+  EXPECT_EQ(http.timeout, seconds(1));
+  const CmdBenchmarkOptions& cmd = suite.benchmarks[1].cmd;
+  EXPECT_EQ(cmd.warmup_runs, 3);
+  EXPECT_EQ(cmd.min_runs, 5);
+  EXPECT_EQ(cmd.max_runs, 20);
+  EXPECT_EQ(cmd.prepare, "sync");
+  EXPECT_EQ(cmd.cleanup, "rm -f x");
+  EXPECT_FALSE(cmd.shell.has_value());
+  EXPECT_TRUE(cmd.ignore_failure);
+  const auto& thresholds = suite.benchmarks[1].thresholds;
+  ASSERT_EQ(thresholds.size(), 5u);
+  EXPECT_EQ(thresholds[1].result_metric, "user_mean");
+  EXPECT_DOUBLE_EQ(thresholds[1].value, 0.2);
+  EXPECT_EQ(thresholds[4].result_metric, "db.threads_max");
+  EXPECT_DOUBLE_EQ(suite.regression.max_change, 0.05);
+  EXPECT_DOUBLE_EQ(suite.regression.max_change_for("latency_p99"), 0.20);
+  EXPECT_EQ(suite.regression.baseline_branch, "trunk");
+}
+
+TEST(SuiteLoaderErrors, UnknownKeySuggestsTheClosest) {
+  EXPECT_EQ(load_error(std::string(kMinimalHeader) + "  - name: a\n    http: {url: \"http://h/\", conections: 5}\n"),
+            "FILE:4:30: unknown http option 'conections'; did you mean 'connections'?");
+}
+
+TEST(SuiteLoaderErrors, UnknownKeyWithoutCloseMatchListsTheKeys) {
+  EXPECT_EQ(load_error("name: s\nfrobnicate: 1\nbenchmarks: []\n"),
+            "FILE:2:1: unknown top-level key 'frobnicate' (expected one of name, store, services, benchmarks, "
+            "regression, resources)");
+}
+
+TEST(SuiteLoaderErrors, WrongType) {
+  EXPECT_EQ(
+      load_error(std::string(kMinimalHeader) + "  - name: a\n    http: {url: \"http://h/\", connections: many}\n"),
+      "FILE:4:43: 'connections': expected a positive whole number like 10, got 'many'");
+}
+
+TEST(SuiteLoaderErrors, MissingUrl) {
+  EXPECT_EQ(load_error(std::string(kMinimalHeader) + "  - name: a\n    http: {connections: 5}\n"),
+            "FILE:4:11: missing required key 'url' in the http options of benchmark 'a'");
+}
+
+TEST(SuiteLoaderErrors, MissingName) {
+  EXPECT_EQ(load_error("benchmarks:\n  - name: a\n    cmd: {command: x}\n"),
+            "FILE:1:1: missing required key 'name' in the suite");
+}
+
+TEST(SuiteLoaderErrors, BadDuration) {
+  EXPECT_EQ(
+      load_error(std::string(kMinimalHeader) + "  - name: a\n    http:\n      url: http://h/\n      duration: ten\n"),
+      "FILE:6:17: 'duration': expected a positive duration like 10s, got 'ten'");
+}
+
+TEST(SuiteLoaderErrors, BadThreshold) {
+  EXPECT_EQ(load_error(std::string(kMinimalHeader) +
+                       "  - name: a\n    http: {url: \"http://h/\"}\n    thresholds: [p95 < 50ms, p955 < 50ms]\n"),
+            "FILE:5:30: threshold 'p955 < 50ms': unknown http metric 'p955'; did you mean 'p95'? (expected one of "
+            "min, mean, p50, p90, p95, p99, p999, max, throughput, error_rate, or SERVICE.cpu|rss|threads|fds)");
+}
+
+TEST(SuiteLoaderErrors, ThresholdOfTheOtherKind) {
+  EXPECT_EQ(load_error(std::string(kMinimalHeader) +
+                       "  - name: a\n    cmd: {command: x}\n    thresholds:\n      - p95 < 5ms\n"),
+            "FILE:6:9: threshold 'p95 < 5ms': unknown cmd metric 'p95' (expected one of wall_mean, wall_median, "
+            "user, sys, rss, or SERVICE.cpu|rss|threads|fds)");
+}
+
+TEST(SuiteLoaderErrors, ThresholdOnUnknownService) {
+  EXPECT_EQ(load_error("name: s\nservices:\n  - {name: api, command: x}\nbenchmarks:\n"
+                       "  - name: a\n    cmd: {command: x}\n    thresholds: [apx.rss < 1GB]\n"),
+            "FILE:7:18: threshold 'apx.rss < 1GB': unknown service 'apx'; did you mean 'api'?");
+}
+
+TEST(SuiteLoaderErrors, UnsetVariable) {
+  EXPECT_EQ(load_error(std::string(kMinimalHeader) + "  - name: a\n    http:\n      url: \"http://${HOST}:${PORT}/\"\n",
+                       environment_from({{"HOST", "h"}})),
+            "FILE:5:28: environment variable 'PORT' is not set (write '${PORT:-default}' to give a default)");
+}
+
+TEST(SuiteLoaderErrors, IngestRejected) {
+  EXPECT_EQ(load_error(std::string(kMinimalHeader) + "  - name: micro\n    ingest: {format: google-benchmark}\n"),
+            "FILE:4:5: ingest benchmarks are not supported yet; they arrive with a later version of perfgate "
+            "(use 'perfgate ingest' meanwhile)");
+}
+
+TEST(SuiteLoaderErrors, ResourcesRejected) {
+  EXPECT_EQ(load_error("name: s\nbenchmarks:\n  - {name: a, cmd: {command: x}}\nresources: [api.rss < 500MB]\n"),
+            "FILE:4:1: 'resources:' is not supported yet; it arrives with a later version of perfgate (until then, "
+            "write SERVICE.cpu|rss|threads|fds thresholds under a benchmark's 'thresholds:')");
+}
+
+TEST(SuiteLoaderErrors, DuplicateBenchmarkName) {
+  EXPECT_EQ(load_error(std::string(kMinimalHeader) +
+                       "  - name: a\n    cmd: {command: x}\n  - name: a\n    cmd: {command: y}\n"),
+            "FILE:5:11: duplicate benchmark name 'a' (first defined at line 3)");
+}
+
+TEST(SuiteLoaderErrors, DuplicateKey) {
+  EXPECT_EQ(load_error(std::string(kMinimalHeader) + "  - name: a\n    cmd: {command: x, command: y}\n"),
+            "FILE:4:23: duplicate key 'command'");
+}
+
+TEST(SuiteLoaderErrors, NoKind) {
+  EXPECT_EQ(load_error(std::string(kMinimalHeader) + "  - name: a\n    thresholds: []\n"),
+            "FILE:3:5: benchmark 'a' has no kind: expected one of 'http:' or 'cmd:'");
+}
+
+TEST(SuiteLoaderErrors, TwoKinds) {
+  EXPECT_EQ(
+      load_error(std::string(kMinimalHeader) + "  - name: a\n    http: {url: \"http://h/\"}\n    cmd: {command: x}\n"),
+      "FILE:5:5: benchmark 'a' has two kinds ('http' and 'cmd'); expected exactly one");
+}
+
+TEST(SuiteLoaderErrors, MalformedYaml) {
+  EXPECT_EQ(load_error("name: s\nbenchmarks:\n  - name: a\n    http: {url: \"http://h/\"\n"),
+            "FILE:5:1: malformed YAML: end of map flow not found");
+}
+
+TEST(SuiteLoaderErrors, PercentWithoutSign) {
+  EXPECT_EQ(load_error("name: s\nbenchmarks:\n  - {name: a, cmd: {command: x}}\nregression: {max_change: 0.1}\n"),
+            "FILE:4:26: 'max_change': expected a percentage like 10%, got '0.1'");
+}
+
+TEST(SuiteLoaderErrors, BadUrl) {
+  EXPECT_EQ(load_error(std::string(kMinimalHeader) + "  - name: a\n    http: {url: localhost:8080}\n"),
+            "FILE:4:17: 'url': expected an http:// URL, got 'localhost:8080'");
+}
+
+TEST(SuiteLoaderErrors, WrongStructure) {
+  EXPECT_EQ(load_error("name: s\nbenchmarks: {a: 1}\n"),
+            "FILE:2:13: 'benchmarks': expected a list of benchmarks, got a mapping");
+  EXPECT_EQ(load_error("name: s\nstore:\nbenchmarks:\n  - {name: a, cmd: {command: x}}\n"),
+            "FILE:2:1: 'store': expected a string, got an empty value");
+  EXPECT_EQ(load_error("name: s\nbenchmarks:\n  - {name: a, cmd: {command: x}, thresholds: p95}\n"),
+            "FILE:3:46: 'thresholds': expected a list of thresholds like 'p95 < 50ms', got a scalar");
+}
+
+TEST(SuiteLoaderErrors, EmptyFile) {
+  EXPECT_EQ(load_error(""), "FILE:1:1: the suite file is empty; expected a mapping with 'name' and 'benchmarks'");
+}
+
+TEST(SuiteLoaderErrors, UnreadableFile) {
+  try {
+    load_suite("/nonexistent/suite.yaml", no_variables());
+    FAIL() << "no error";
+  } catch (const UsageError& error) {
+    EXPECT_EQ(std::string(error.what()),
+              "/nonexistent/suite.yaml: cannot read the suite file: No such file or directory");
+  }
+}
+
+TEST(SuiteLoaderInterpolation, AppliesBeforeTypeConversion) {
+  EXPECT_EQ(load_error("name: s\nbenchmarks:\n  - name: a\n    http: {url: \"http://h/\", duration: \"${D}\"}\n",
+                       environment_from({{"D", "soon"}})),
+            "FILE:4:40: 'duration': expected a positive duration like 10s, got 'soon'");
+  Suite suite = load_suite(
+      write_suite("name: ${SUITE:-nightly}\nbenchmarks:\n  - name: a\n"
+                  "    http: {url: \"http://h:${PORT}/$$x\", connections: \"${CONNS:-8}\", duration: \"${D}\"}\n"),
+      environment_from({{"PORT", "9090"}, {"D", "2s"}}));
+  EXPECT_EQ(suite.name, "nightly");
+  EXPECT_EQ(suite.benchmarks[0].http.url, "http://h:9090/$x");
+  EXPECT_EQ(suite.benchmarks[0].http.connections, 8);
+  EXPECT_EQ(suite.benchmarks[0].http.duration, seconds(2));
+}
+
+}  // namespace
+}  // namespace perfgate::suite
