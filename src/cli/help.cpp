@@ -22,7 +22,7 @@ constexpr VerbLine kVerbLines[] = {
     {"serve", "a configurable target server for calibration, demos and tests", true},
     {"cmd", "time commands over many runs and compare them (hyperfine's options)", true},
     {"run", "run a suite: services, benchmarks, thresholds, history, regression gate", false},
-    {"compare", "compare two runs with statistics", false},
+    {"compare", "compare two runs (result files, run ids, git refs) with statistics; exit 1 on regression", true},
     {"history", "list stored runs and metric series", false},
     {"report", "trends from the history or a tracker JSONL file", false},
     {"ingest", "import results of other harnesses", false},
@@ -69,6 +69,7 @@ std::string overview_help() {
 
 int verb_help(const std::string& verb) {
   if (verb == "cmd") return cmd_verb({"cmd", "--help"});
+  if (verb == "compare") return compare_verb({"compare", "--help"});
   if (verb == "http") return http_verb({"http", "--help"});
   if (verb == "serve") return serve_verb({"serve", "--help"});
   std::fprintf(stderr, "perfgate: no help for unknown verb '%s'%s\n", verb.c_str(), suggest_verb(verb).c_str());

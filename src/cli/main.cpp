@@ -17,6 +17,7 @@ struct Verb {
 
 constexpr Verb kVerbs[] = {
     {"cmd", perfgate::cli::cmd_verb},
+    {"compare", perfgate::cli::compare_verb},
     {"http", perfgate::cli::http_verb},
     {"serve", perfgate::cli::serve_verb},
 };

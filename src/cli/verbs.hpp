@@ -9,6 +9,7 @@
 namespace perfgate::cli {
 
 int cmd_verb(const std::vector<std::string>& args);
+int compare_verb(const std::vector<std::string>& args);
 int http_verb(const std::vector<std::string>& args);
 int serve_verb(const std::vector<std::string>& args);
 

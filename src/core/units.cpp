@@ -95,10 +95,10 @@ std::optional<std::uint64_t> parse_size_bytes(std::string_view text) {
   return static_cast<std::uint64_t>(std::llround(bytes));
 }
 
-std::optional<double> parse_percent_fraction(std::string_view text) {
+std::optional<double> parse_percent_fraction(std::string_view text, double max_percent) {
   if (!text.empty() && text.back() == '%') text.remove_suffix(1);
   auto number = take_number(text);
-  if (!number || !text.empty() || *number > 100) return std::nullopt;
+  if (!number || !text.empty() || *number > max_percent) return std::nullopt;
   return *number / 100.0;
 }
 

@@ -1,0 +1,125 @@
+// `perfgate compare A B`: two runs — result files, run ids in the store, or git refs whose
+// commit has a stored run — compared benchmark by benchmark and metric by metric, with a
+// significance test and a verdict; exit 1 when a significant change beyond the allowed one
+// is a regression.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/option_values.hpp"
+#include "cli/verbs.hpp"
+#include "compare/comparison.hpp"
+#include "core/error.hpp"
+#include "core/result_document.hpp"
+#include "core/units.hpp"
+#include "report/comparison_report.hpp"
+#include "store/store.hpp"
+
+namespace perfgate::cli {
+namespace {
+
+bool is_file(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+// `git rev-parse --verify REF^{commit}`, or "" when it is not a git ref here.
+std::string git_commit_of(const std::string& ref) {
+  if (ref.empty() || ref.find_first_of("'\"\\`$ ") != std::string::npos) return "";
+  std::string command = "git rev-parse --verify --quiet '" + ref + "^{commit}' 2>/dev/null";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return "";
+  std::array<char, 128> buffer{};
+  std::string out;
+  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) out += buffer.data();
+  if (pclose(pipe) != 0) return "";
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+struct LoadedRun {
+  nlohmann::json document;
+  std::string label;
+};
+
+// A result file, else a run id in the store, else a git ref with a stored run.
+LoadedRun load_run(const std::string& which, const std::string& text, const std::string& store_url) {
+  if (is_file(text)) {
+    std::ifstream in(text);
+    nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) throw UsageError(fmt::format("{} '{}': not a JSON result document", which, text));
+    if (doc.value("schema", "") != kResultSchema) {
+      throw UsageError(fmt::format("{} '{}': schema is not {}", which, text, kResultSchema));
+    }
+    return {doc, text};
+  }
+  if (!is_file(store_url) && store_url.find("://") == std::string::npos) {
+    throw UsageError(fmt::format("{} '{}': no such result file, and there is no store at '{}' to look it up in", which,
+                                 text, store_url));
+  }
+  auto store = open_store(store_url);
+  if (auto doc = store->get_run(text)) return {*doc, "run " + text};
+  std::string commit = git_commit_of(text);
+  if (auto stored = store->find_run_by_commit(commit.empty() ? text : commit)) {
+    if (auto doc = store->get_run(stored->record.id)) return {*doc, fmt::format("{} (run {})", text, stored->record.id)};
+  }
+  throw UsageError(fmt::format("{} '{}': neither a result file, nor a run id, nor a git ref with a run in '{}'", which,
+                               text, store_url));
+}
+
+double percent_option(const std::string& option, const std::string& text) {
+  auto fraction = parse_percent_fraction(text, 1e6);  // a change may exceed 100%
+  if (!fraction) throw UsageError(fmt::format("{}: expected a percentage like 10%, got '{}'", option, text));
+  return *fraction;
+}
+
+}  // namespace
+
+int compare_verb(const std::vector<std::string>& args) {
+  CLI::App app{"Compare two runs (result files, run ids, or git refs with a stored run) benchmark by benchmark.\n"
+               "A metric regresses when its change is both significant (Mann-Whitney U over the raw samples,\n"
+               "confirmed by a bootstrap interval) and larger than the allowed change; noise alone never fails.",
+               "perfgate compare"};
+  std::string baseline, current, max_change = "10%", markdown_path, json_path;
+  std::string store_url = ".perfgate/history.db";
+  std::vector<std::string> overrides;
+  app.add_option("baseline", baseline, "The baseline: FILE, RUN id or git REF")->required();
+  app.add_option("current", current, "The run to judge: FILE, RUN id or git REF")->required();
+  app.add_option("--max-change", max_change, "Allowed change before a significant one is a regression (default 10%)");
+  app.add_option("--metric-max-change", overrides, "METRIC=PCT: allowed change for one metric (repeatable)");
+  app.add_option("--store", store_url, "Run history to look ids and refs up in (default .perfgate/history.db)");
+  app.add_option("--markdown", markdown_path, "Write the comparison as Markdown (a pull-request comment)");
+  app.add_option("--json", json_path, "Write the comparison as JSON, - for stdout");
+  app.footer("Exit codes: 0 no regression, 1 a regression, 2 bad input.");
+  if (auto code = parse_verb_arguments(app, args)) return *code;
+
+  compare::GateOptions gate;
+  gate.max_change = percent_option("--max-change", max_change);
+  for (const auto& o : overrides) {
+    auto eq = o.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw UsageError(fmt::format("--metric-max-change: expected METRIC=PCT, got '{}'", o));
+    }
+    gate.max_change_by_metric[o.substr(0, eq)] = percent_option("--metric-max-change", o.substr(eq + 1));
+  }
+  LoadedRun a = load_run("baseline", baseline, store_url);
+  LoadedRun b = load_run("current", current, store_url);
+  compare::ComparisonReport report = compare::compare_documents(a.document, b.document, gate);
+
+  bool color = isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr && json_path != "-";
+  FILE* text = json_path == "-" ? stderr : stdout;
+  std::fputs(report::comparison_table(report, a.label, b.label, color).c_str(), text);
+  if (!markdown_path.empty()) write_file_atomically(markdown_path, report::comparison_markdown(report, a.label, b.label));
+  if (!json_path.empty()) write_file_atomically(json_path, report.to_json().dump(2) + "\n");
+  return report.gate_failed ? exit_code::kGateFailed : exit_code::kOk;
+}
+
+}  // namespace perfgate::cli

@@ -1,0 +1,81 @@
+// Terminal and Markdown renderings of a comparison; see comparison_report.hpp.
+#include "report/comparison_report.hpp"
+
+#include <fmt/format.h>
+
+namespace perfgate::report {
+namespace {
+
+std::string value(double v, const std::string& unit) {
+  if (unit == "s") return fmt::format("{:.4g} s", v);
+  if (unit == "ms") return fmt::format("{:.4g} ms", v);
+  if (unit == "ratio") return fmt::format("{:.3g}%", v * 100);
+  if (unit == "bytes") return fmt::format("{:.4g} MiB", v / (1024.0 * 1024.0));
+  return fmt::format("{:.4g} {}", v, unit);
+}
+
+std::string change(const compare::ComparisonRow& row) {
+  return row.change_pct ? fmt::format("{:+.1f}%", *row.change_pct) : std::string("n/a");
+}
+
+std::string p_value(const compare::ComparisonRow& row) {
+  return row.p_value ? fmt::format("{:.3g}", *row.p_value) : std::string("-");
+}
+
+const char* color_of(compare::Verdict v) {
+  switch (v) {
+    case compare::Verdict::regressed: return "\033[31m";
+    case compare::Verdict::improved: return "\033[32m";
+    case compare::Verdict::noisy: return "\033[33m";
+    default: return "";
+  }
+}
+
+std::string summary_line(const compare::ComparisonReport& report) {
+  using compare::Verdict;
+  return fmt::format("{} regressed, {} improved, {} noisy, {} unchanged: gate {}", report.count(Verdict::regressed),
+                     report.count(Verdict::improved), report.count(Verdict::noisy), report.count(Verdict::unchanged),
+                     report.gate_failed ? "FAILED" : "passed");
+}
+
+}  // namespace
+
+std::string comparison_table(const compare::ComparisonReport& report, const std::string& baseline_label,
+                             const std::string& current_label, bool color) {
+  std::string out = fmt::format("baseline: {}\ncurrent:  {}\n\n", baseline_label, current_label);
+  out += fmt::format("  {:<24} {:<16} {:>14} {:>14} {:>9} {:>9}  {}\n", "benchmark", "metric", "baseline", "current",
+                     "change", "p", "verdict");
+  for (const auto& row : report.rows) {
+    std::string verdict(compare::to_string(row.verdict));
+    if (color && *color_of(row.verdict) != '\0') verdict = color_of(row.verdict) + verdict + "\033[0m";
+    out += fmt::format("  {:<24} {:<16} {:>14} {:>14} {:>9} {:>9}  {}\n", row.benchmark, row.metric,
+                       value(row.baseline, row.unit), value(row.current, row.unit), change(row), p_value(row), verdict);
+  }
+  for (const auto& row : report.rows) {
+    if (row.verdict == compare::Verdict::regressed || row.verdict == compare::Verdict::noisy) {
+      out += fmt::format("\n  {} {}: {}", row.benchmark, row.metric, row.reason);
+    }
+  }
+  for (const auto& name : report.only_in_baseline) out += fmt::format("\n  only in the baseline: {}", name);
+  for (const auto& name : report.only_in_current) out += fmt::format("\n  only in the current run: {}", name);
+  for (const auto& note : report.notes) out += "\n  note: " + note;
+  out += "\n\n" + summary_line(report) + "\n";
+  return out;
+}
+
+std::string comparison_markdown(const compare::ComparisonReport& report, const std::string& baseline_label,
+                                const std::string& current_label) {
+  std::string out = fmt::format("### perfgate: {}\n\nBaseline `{}`, current `{}`.\n\n", summary_line(report),
+                                baseline_label, current_label);
+  out += "| Benchmark | Metric | Baseline | Current | Change | p | Verdict |\n";
+  out += "|:---|:---|---:|---:|---:|---:|:---|\n";
+  for (const auto& row : report.rows) {
+    std::string verdict(compare::to_string(row.verdict));
+    if (row.verdict == compare::Verdict::regressed) verdict = "**" + verdict + "**";
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", row.benchmark, row.metric,
+                       value(row.baseline, row.unit), value(row.current, row.unit), change(row), p_value(row), verdict);
+  }
+  return out;
+}
+
+}  // namespace perfgate::report
