@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 #include <set>
+#include <set>
 
 #include "compare/bootstrap.hpp"
 #include "compare/sample_series.hpp"
@@ -316,6 +317,19 @@ ComparisonReport compare_documents(const json& baseline, const json& current, co
     note_if_invalid(*after_benchmark, name, "current", report.notes);
     auto before_metrics = metrics_of(*before_benchmark, name, "baseline", report.notes);
     auto after_metrics = metrics_of(*after_benchmark, name, "current", report.notes);
+    // Each benchmark tests several sample series (cmd: wall, user, sys times); at alpha each,
+    // one of them would come out "significant" by chance far more often than alpha. Bonferroni
+    // over the series keeps the benchmark's false-alarm rate at alpha.
+    std::set<SampleSeries> tested_series;
+    for (const auto& after : after_metrics) {
+      bool in_baseline = std::any_of(before_metrics.begin(), before_metrics.end(),
+                                     [&](const MetricEntry& m) { return m.name == after.name; });
+      if (in_baseline && series_for_metric(after.name) != SampleSeries::none) {
+        tested_series.insert(series_for_metric(after.name));
+      }
+    }
+    GateOptions benchmark_options = options;
+    benchmark_options.alpha = options.alpha / static_cast<double>(std::max<std::size_t>(1, tested_series.size()));
     std::map<SampleSeries, SeriesTest> tests;  // several metrics rest on one series; test it once
     for (const auto& after : after_metrics) {
       auto before = std::find_if(before_metrics.begin(), before_metrics.end(),
@@ -327,9 +341,10 @@ ComparisonReport compare_documents(const json& baseline, const json& current, co
       SampleSeries series = series_for_metric(after.name);
       auto cached = tests.find(series);
       if (cached == tests.end()) {
-        cached = tests.emplace(series, test_series(*before_benchmark, *after_benchmark, series, name, options)).first;
+        cached = tests.emplace(series, test_series(*before_benchmark, *after_benchmark, series, name, benchmark_options))
+                     .first;
       }
-      report.rows.push_back(compare_metric(name, *before, after, cached->second, series, options));
+      report.rows.push_back(compare_metric(name, *before, after, cached->second, series, benchmark_options));
     }
   }
   report.gate_failed = report.count(Verdict::regressed) > 0;

@@ -1,6 +1,7 @@
 // The comparison engine behind `perfgate compare A B` and the regression gate: two result
 // documents (`perfgate.result/v1`) in, one verdict per benchmark and metric out. A change fails
-// the gate only when it is both significant (Mann-Whitney U over the raw samples, confirmed by a
+// the gate only when it is both significant (Mann-Whitney U over the raw samples at alpha divided
+// by the number of sample series a benchmark tests (Bonferroni), confirmed by a
 // bootstrap interval of the ratio of medians) and larger than the allowed change; noise alone
 // never does. Pure library code: no I/O, no printing.
 #pragma once

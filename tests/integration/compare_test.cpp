@@ -52,9 +52,13 @@ TEST_F(CompareCmdResults, TheSameRunIsUnchangedAndAFasterOneImproves) {
   ProcessOutput same = run_perfgate({"compare", fast_, fast_});
   EXPECT_EQ(same.exit_code, 0) << same.out;
   EXPECT_THAT(same.out, HasSubstr("0 regressed"));
-  ProcessOutput faster = run_perfgate({"compare", slow_, fast_});
-  EXPECT_EQ(faster.exit_code, 0) << faster.out;
-  EXPECT_THAT(faster.out, HasSubstr("improved"));
+  // The wall times improve; the CPU times of `sleep` are a few ms of noise whose verdict is
+  // left to the statistics (see CompareDocuments.OneSeriesBarelySignificantAmongThree...).
+  ProcessOutput faster = run_perfgate({"compare", slow_, fast_, "--json", "-"});
+  nlohmann::json report = nlohmann::json::parse(faster.out);
+  for (const auto& r : report["rows"]) {
+    if (r["metric"] == "wall_mean") EXPECT_EQ(r["verdict"], "improved") << r["reason"];
+  }
 }
 
 TEST_F(CompareCmdResults, AGenerousAllowedChangePassesTheGate) {
