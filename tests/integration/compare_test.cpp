@@ -57,7 +57,9 @@ TEST_F(CompareCmdResults, TheSameRunIsUnchangedAndAFasterOneImproves) {
   ProcessOutput faster = run_perfgate({"compare", slow_, fast_, "--json", "-"});
   nlohmann::json report = nlohmann::json::parse(faster.out);
   for (const auto& r : report["rows"]) {
-    if (r["metric"] == "wall_mean") EXPECT_EQ(r["verdict"], "improved") << r["reason"];
+    if (r["metric"] == "wall_mean") {
+      EXPECT_EQ(r["verdict"], "improved") << r["reason"];
+    }
   }
 }
 
