@@ -209,11 +209,13 @@ void LoadWorker::dispatch_due(std::int64_t now) {
   while (!idle_.empty() && may_send_more()) {
     std::int64_t due = scheduled_ns(next_scheduled_);
     if (due > now) break;
+    // When could this request have gone out? At its time, or when the first connection came
+    // free. idle_ is in the order connections became idle, so that is its front; the request
+    // goes out on the back one (the warmest), which changes nothing of when it could have gone.
+    std::int64_t ready = std::max(due, idle_.front()->idle_since_ns);
     Connection& c = *idle_.back();
     idle_.pop_back();
     ++next_scheduled_;
-    // When could this request have gone out? At its time, or when a connection came free.
-    std::int64_t ready = std::max(due, c.idle_since_ns);
     if (due >= plan_.measure_start_ns) {
       if (ready > due) {
         ++stats_.waited_for_connection;
