@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/verbs.hpp"
+#include "core/suggestion.hpp"
 
 namespace perfgate::cli {
 namespace {
@@ -30,21 +31,6 @@ constexpr VerbLine kVerbLines[] = {
     {"profile", "CPU flame graph of a process under load", false},
     {"docs", "write docs/benchmarks.md from the suite and the baseline", false},
 };
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
 
 }  // namespace
 
@@ -77,18 +63,14 @@ int verb_help(const std::string& verb) {
 }
 
 std::string suggest_verb(const std::string& typed) {
-  const VerbLine* best = nullptr;
-  std::size_t best_distance = 3;
+  std::vector<std::string> names;
+  for (const auto& v : kVerbLines) names.emplace_back(v.name);
+  auto match = closest_match(typed, names);
+  if (!match) return "";
   for (const auto& v : kVerbLines) {
-    std::size_t d = edit_distance(typed, v.name);
-    if (d < best_distance) {
-      best_distance = d;
-      best = &v;
-    }
+    if (*match == v.name && !v.available) return " ('" + *match + "' is planned but not in this build yet)";
   }
-  if (best == nullptr) return "";
-  if (!best->available) return std::string(" ('") + best->name + "' is planned but not in this build yet)";
-  return std::string(" (did you mean '") + best->name + "'?)";
+  return " (did you mean '" + *match + "'?)";
 }
 
 }  // namespace perfgate::cli

@@ -16,7 +16,7 @@
 
 #include "core/error.hpp"
 #include "core/units.hpp"
-#include "suite/suggestion.hpp"
+#include "core/suggestion.hpp"
 #include "suite/yaml.hpp"
 
 namespace perfgate::suite {

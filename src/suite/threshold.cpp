@@ -14,7 +14,7 @@
 
 #include "core/error.hpp"
 #include "core/units.hpp"
-#include "suite/suggestion.hpp"
+#include "core/suggestion.hpp"
 
 namespace perfgate::suite {
 namespace {

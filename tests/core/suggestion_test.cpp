@@ -1,9 +1,9 @@
 // Tests for the "did you mean" suggestions.
-#include "suite/suggestion.hpp"
+#include "core/suggestion.hpp"
 
 #include <gtest/gtest.h>
 
-namespace perfgate::suite {
+namespace perfgate {
 namespace {
 
 TEST(EditDistance, CountsEditsAndTranspositions) {
@@ -24,4 +24,4 @@ TEST(ClosestMatch, OnlyLikelyTypos) {
 }
 
 }  // namespace
-}  // namespace perfgate::suite
+}  // namespace perfgate

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace perfgate::suite {
+namespace perfgate {
 
 // Levenshtein distance with adjacent transpositions counted as one edit (optimal string
 // alignment), because swapped letters are the most common typo in keys.
@@ -22,4 +22,4 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
 // "url, method, headers" — for "expected one of …" messages.
 std::string join_names(const std::vector<std::string>& names);
 
-}  // namespace perfgate::suite
+}  // namespace perfgate

@@ -1,10 +1,10 @@
 // Typo suggestions for unknown keys and metric names; see suggestion.hpp.
-#include "suite/suggestion.hpp"
+#include "core/suggestion.hpp"
 
 #include <algorithm>
 #include <cctype>
 
-namespace perfgate::suite {
+namespace perfgate {
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
@@ -52,4 +52,4 @@ std::string join_names(const std::vector<std::string>& names) {
   return out;
 }
 
-}  // namespace perfgate::suite
+}  // namespace perfgate
