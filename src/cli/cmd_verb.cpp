@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "cli/option_values.hpp"
+#include "cli/progress.hpp"
 #include "cli/signals.hpp"
 #include "cli/verbs.hpp"
 #include "cmd/benchmark_runner.hpp"
@@ -153,31 +154,6 @@ std::string report_comparison(const std::vector<cmd::CommandResult>& results,
   return out;
 }
 
-class ProgressBar {
- public:
-  explicit ProgressBar(bool quiet) : enabled_(!quiet && isatty(STDERR_FILENO) == 1) {}
-  void update(const cmd::RunnerProgress& p) {
-    if (!enabled_) return;
-    int width = 30;
-    int filled = p.planned > 0 ? p.run * width / p.planned : 0;
-    std::string bar(static_cast<std::size_t>(filled), '#');
-    bar.append(static_cast<std::size_t>(width - filled), '.');
-    std::fprintf(stderr, "\r\033[K  %s %zu/%zu [%s] %d/%d%s", p.warmup ? "Warm-up" : "Benchmark", p.command_index + 1,
-                 p.command_count, bar.c_str(), p.run, p.planned,
-                 p.warmup || p.remaining_s <= 0 ? "" : fmt::format("  ETA {:.1f}s", p.remaining_s).c_str());
-    std::fflush(stderr);
-    drawn_ = true;
-  }
-  void clear() {
-    if (drawn_) std::fputs("\r\033[K", stderr);
-    drawn_ = false;
-  }
-
- private:
-  bool enabled_;
-  bool drawn_ = false;
-};
-
 }  // namespace
 
 int cmd_verb(const std::vector<std::string>& args) {
@@ -217,7 +193,7 @@ int cmd_verb(const std::vector<std::string>& args) {
   install_interrupt_handlers();
   auto executor = cmd::make_process_executor();
   cmd::BenchmarkRunner runner(*executor, options);
-  ProgressBar bar(f.quiet);
+  CommandProgressBar bar(f.quiet);
   FILE* text = f.json_path == "-" ? stderr : stdout;
   std::vector<cmd::CommandResult> results;
   try {

@@ -2,7 +2,6 @@
 // commit has a stored run — compared benchmark by benchmark and metric by metric, with a
 // significance test and a verdict; exit 1 when a significant change beyond the allowed one
 // is a regression.
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -15,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "cli/option_values.hpp"
+#include "cli/run_reference.hpp"
 #include "cli/verbs.hpp"
 #include "compare/comparison.hpp"
 #include "core/error.hpp"
@@ -26,59 +26,17 @@
 namespace perfgate::cli {
 namespace {
 
-bool is_file(const std::string& path) {
-  struct stat st {};
-  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-// `git rev-parse --verify REF^{commit}`, or "" when it is not a git ref here.
-std::string git_commit_of(const std::string& ref) {
-  if (ref.empty() || ref.find_first_of("'\"\\`$ ") != std::string::npos) return "";
-  std::string command = "git rev-parse --verify --quiet '" + ref + "^{commit}' 2>/dev/null";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return "";
-  std::array<char, 128> buffer{};
-  std::string out;
-  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) out += buffer.data();
-  if (pclose(pipe) != 0) return "";
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
-}
-
-struct LoadedRun {
-  nlohmann::json document;
-  std::string label;
-};
-
 // A result file, else a run id in the store, else a git ref with a stored run.
 LoadedRun load_run(const std::string& which, const std::string& text, const std::string& store_url) {
-  if (is_file(text)) {
-    std::ifstream in(text);
-    nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
-    if (doc.is_discarded() || !doc.is_object()) throw UsageError(fmt::format("{} '{}': not a JSON result document", which, text));
-    if (doc.value("schema", "") != kResultSchema) {
-      throw UsageError(fmt::format("{} '{}': schema is not {}", which, text, kResultSchema));
-    }
-    return {doc, text};
-  }
-  if (!is_file(store_url) && store_url.find("://") == std::string::npos) {
+  if (is_regular_file(text)) return load_result_file(which, text);
+  if (!store_exists(store_url)) {
     throw UsageError(fmt::format("{} '{}': no such result file, and there is no store at '{}' to look it up in", which,
                                  text, store_url));
   }
   auto store = open_store(store_url);
-  if (auto doc = store->get_run(text)) return {*doc, "run " + text};
-  std::string commit = git_commit_of(text);
-  if (auto stored = store->find_run_by_commit(commit.empty() ? text : commit)) {
-    if (auto doc = store->get_run(stored->record.id)) return {*doc, fmt::format("{} (run {})", text, stored->record.id)};
-  }
+  if (auto run = find_stored_run(*store, text)) return *run;
   throw UsageError(fmt::format("{} '{}': neither a result file, nor a run id, nor a git ref with a run in '{}'", which,
                                text, store_url));
-}
-
-double percent_option(const std::string& option, const std::string& text) {
-  auto fraction = parse_percent_fraction(text, 1e6);  // a change may exceed 100%
-  if (!fraction) throw UsageError(fmt::format("{}: expected a percentage like 10%, got '{}'", option, text));
-  return *fraction;
 }
 
 }  // namespace
@@ -102,13 +60,13 @@ int compare_verb(const std::vector<std::string>& args) {
   if (auto code = parse_verb_arguments(app, args)) return *code;
 
   compare::GateOptions gate;
-  gate.max_change = percent_option("--max-change", max_change);
+  gate.max_change = change_option("--max-change", max_change);
   for (const auto& o : overrides) {
     auto eq = o.find('=');
     if (eq == std::string::npos || eq == 0) {
       throw UsageError(fmt::format("--metric-max-change: expected METRIC=PCT, got '{}'", o));
     }
-    gate.max_change_by_metric[o.substr(0, eq)] = percent_option("--metric-max-change", o.substr(eq + 1));
+    gate.max_change_by_metric[o.substr(0, eq)] = change_option("--metric-max-change", o.substr(eq + 1));
   }
   LoadedRun a = load_run("baseline", baseline, store_url);
   LoadedRun b = load_run("current", current, store_url);

@@ -22,9 +22,9 @@ constexpr VerbLine kVerbLines[] = {
     {"http", "load an HTTP endpoint (closed or open model), live progress, summary, result JSON", true},
     {"serve", "a configurable target server for calibration, demos and tests", true},
     {"cmd", "time commands over many runs and compare them (hyperfine's options)", true},
-    {"run", "run a suite: services, benchmarks, thresholds, history, regression gate", false},
+    {"run", "run a suite: services, benchmarks, thresholds, history, regression gate", true},
     {"compare", "compare two runs (result files, run ids, git refs) with statistics; exit 1 on regression", true},
-    {"history", "list stored runs and metric series", false},
+    {"history", "list stored runs and metric series", true},
     {"report", "trends from the history or a tracker JSONL file", false},
     {"ingest", "import results of other harnesses", false},
     {"monitor", "sample CPU, memory, threads and fds of a process tree", false},
@@ -56,7 +56,9 @@ std::string overview_help() {
 int verb_help(const std::string& verb) {
   if (verb == "cmd") return cmd_verb({"cmd", "--help"});
   if (verb == "compare") return compare_verb({"compare", "--help"});
+  if (verb == "history") return history_verb({"history", "--help"});
   if (verb == "http") return http_verb({"http", "--help"});
+  if (verb == "run") return run_verb({"run", "--help"});
   if (verb == "serve") return serve_verb({"serve", "--help"});
   std::fprintf(stderr, "perfgate: no help for unknown verb '%s'%s\n", verb.c_str(), suggest_verb(verb).c_str());
   return 2;

@@ -1,7 +1,5 @@
 // `perfgate http URL`: parses and validates the options into LoadOptions, runs the load
 // engine with a live progress line, prints the summary and writes the result document.
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -56,16 +54,6 @@ std::string read_body(const std::string& text) {
   return ss.str();
 }
 
-void check_output_path(const std::string& path) {
-  if (path.empty() || path == "-") return;
-  auto slash = path.rfind('/');
-  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
-  struct stat st {};
-  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    throw UsageError(fmt::format("--json: directory '{}' does not exist", dir));
-  }
-}
-
 struct ValidatedHttp {
   http::LoadOptions load;
   http::RequestSpec spec;
@@ -111,7 +99,7 @@ ValidatedHttp validate(const HttpFlags& f) {
   v.spec.body = read_body(f.body);
   v.load.head_request = f.method == "HEAD";
   v.load.request = http::build_request(*url, v.spec);
-  check_output_path(f.json_path);
+  check_output_path("--json", f.json_path);
   return v;
 }
 

@@ -18,7 +18,9 @@ struct Verb {
 constexpr Verb kVerbs[] = {
     {"cmd", perfgate::cli::cmd_verb},
     {"compare", perfgate::cli::compare_verb},
+    {"history", perfgate::cli::history_verb},
     {"http", perfgate::cli::http_verb},
+    {"run", perfgate::cli::run_verb},
     {"serve", perfgate::cli::serve_verb},
 };
 

@@ -1,6 +1,8 @@
 // Typed option values; see option_values.hpp.
 #include "cli/option_values.hpp"
 
+#include <sys/stat.h>
+
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
@@ -31,6 +33,22 @@ Nanos duration_option(const std::string& option, const std::string& text, bool a
     throw UsageError(fmt::format("{}: invalid duration '{}' (expected e.g. 500ms, 10s, 2m, 1h30m)", option, text));
   }
   return *d;
+}
+
+double change_option(const std::string& option, const std::string& text) {
+  auto fraction = parse_percent_fraction(text, 1e6);  // a change may exceed 100%
+  if (!fraction) throw UsageError(fmt::format("{}: expected a percentage like 10%, got '{}'", option, text));
+  return *fraction;
+}
+
+void check_output_path(const std::string& option, const std::string& path) {
+  if (path.empty() || path == "-") return;
+  auto slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
+  struct stat st {};
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    throw UsageError(fmt::format("{}: directory '{}' does not exist", option, dir));
+  }
 }
 
 }  // namespace perfgate::cli

@@ -21,4 +21,11 @@ std::optional<int> parse_verb_arguments(CLI::App& app, const std::vector<std::st
 // "500ms", "10s", ... or UsageError("--timeout: invalid duration 'x' (expected ...)").
 Nanos duration_option(const std::string& option, const std::string& text, bool allow_zero = true);
 
+// An allowed change, "10%" -> 0.10 (may exceed 100%), or UsageError naming the option.
+double change_option(const std::string& option, const std::string& text);
+
+// An output file's directory must exist before anything is measured, so a typo never costs a
+// run: UsageError("--json: directory 'x' does not exist"). "" and "-" (stdout) pass.
+void check_output_path(const std::string& option, const std::string& path);
+
 }  // namespace perfgate::cli

@@ -1,9 +1,11 @@
-// The live progress line; see progress.hpp.
+// The live progress lines; see progress.hpp.
 #include "cli/progress.hpp"
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -34,6 +36,26 @@ void ProgressLine::clear() {
     std::fflush(stderr);
     drawn_ = false;
   }
+}
+
+CommandProgressBar::CommandProgressBar(bool quiet) : enabled_(!quiet && isatty(STDERR_FILENO) == 1) {}
+
+void CommandProgressBar::update(const cmd::RunnerProgress& p) {
+  if (!enabled_) return;
+  int width = 30;
+  int filled = p.planned > 0 ? std::min(width, p.run * width / p.planned) : 0;
+  std::string bar(static_cast<std::size_t>(filled), '#');
+  bar.append(static_cast<std::size_t>(width - filled), '.');
+  std::string eta = p.warmup || p.remaining_s <= 0 ? "" : fmt::format("  ETA {:.1f}s", p.remaining_s);
+  std::fprintf(stderr, "\r\033[K  %s %zu/%zu [%s] %d/%d%s", p.warmup ? "Warm-up" : "Benchmark", p.command_index + 1,
+               p.command_count, bar.c_str(), p.run, p.planned, eta.c_str());
+  std::fflush(stderr);
+  drawn_ = true;
+}
+
+void CommandProgressBar::clear() {
+  if (drawn_) std::fputs("\r\033[K", stderr);
+  drawn_ = false;
 }
 
 }  // namespace perfgate::cli

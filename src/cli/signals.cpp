@@ -9,12 +9,21 @@ namespace {
 
 std::atomic<int> g_signals{0};
 std::atomic<bool> g_interrupted{false};
-static_assert(std::atomic<bool>::is_always_lock_free && std::atomic<int>::is_always_lock_free,
-              "set from a signal handler");
+constexpr int kMaxGroups = 64;
+std::atomic<pid_t> g_groups[kMaxGroups];
+static_assert(std::atomic<bool>::is_always_lock_free && std::atomic<int>::is_always_lock_free &&
+                  std::atomic<pid_t>::is_always_lock_free,
+              "read and set from a signal handler");
 
 void on_signal(int) {
   g_interrupted.store(true);
-  if (g_signals.fetch_add(1) >= 1) _exit(130);
+  if (g_signals.fetch_add(1) >= 1) {
+    for (auto& group : g_groups) {
+      pid_t g = group.load();
+      if (g > 0) kill(-g, SIGKILL);
+    }
+    _exit(130);
+  }
 }
 
 }  // namespace
@@ -29,6 +38,23 @@ void install_interrupt_handlers() {
 }
 
 bool interrupted() noexcept { return g_interrupted.load(); }
+
+void kill_on_forced_exit(pid_t group) noexcept {
+  for (auto& slot : g_groups) {
+    if (slot.load() == group) return;
+  }
+  for (auto& slot : g_groups) {
+    pid_t empty = 0;
+    if (slot.compare_exchange_strong(empty, group)) return;
+  }
+}
+
+void forget_on_forced_exit(pid_t group) noexcept {
+  for (auto& slot : g_groups) {
+    pid_t expected = group;
+    slot.compare_exchange_strong(expected, 0);
+  }
+}
 
 const std::atomic<bool>& interrupt_flag() noexcept { return g_interrupted; }
 

@@ -2,6 +2,8 @@
 // and keep what it measured; a second one exits at once with 130.
 #pragma once
 
+#include <sys/types.h>
+
 #include <atomic>
 
 namespace perfgate::cli {
@@ -10,5 +12,10 @@ void install_interrupt_handlers();
 bool interrupted() noexcept;
 // The same, as a flag a library loop can poll.
 const std::atomic<bool>& interrupt_flag() noexcept;
+
+// Process groups (a run's services) that the second signal kills before exiting, since the
+// orderly stop never runs then. Up to 64 at a time; more are not tracked.
+void kill_on_forced_exit(pid_t group) noexcept;
+void forget_on_forced_exit(pid_t group) noexcept;
 
 }  // namespace perfgate::cli

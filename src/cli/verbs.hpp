@@ -10,7 +10,9 @@ namespace perfgate::cli {
 
 int cmd_verb(const std::vector<std::string>& args);
 int compare_verb(const std::vector<std::string>& args);
+int history_verb(const std::vector<std::string>& args);
 int http_verb(const std::vector<std::string>& args);
+int run_verb(const std::vector<std::string>& args);
 int serve_verb(const std::vector<std::string>& args);
 
 }  // namespace perfgate::cli

@@ -7,7 +7,6 @@
 #include <cmath>
 #include <limits>
 #include <set>
-#include <set>
 
 #include "compare/bootstrap.hpp"
 #include "compare/sample_series.hpp"
@@ -52,6 +51,9 @@ void validate(const GateOptions& options) {
     throw UsageError(fmt::format("alpha: expected a significance level between 0 and 1, got {}", options.alpha));
   }
   if (options.bootstrap_resamples == 0) throw UsageError("bootstrap_resamples: expected at least 1");
+  if (!(options.history_alpha > 0 && options.history_alpha < 1)) {
+    throw UsageError(fmt::format("history_alpha: expected a level between 0 and 1, got {}", options.history_alpha));
+  }
 }
 
 const json& benchmarks_of(const json& document, std::string_view side) {
@@ -182,6 +184,50 @@ std::string evidence(const SeriesTest& test) {
   return text;
 }
 
+// The prediction interval of the metric in one more run, from its values in recent runs.
+struct HistoryBand {
+  std::size_t runs = 0;
+  bool log_scale = true;  // all values positive: performance varies by factors, not amounts
+  double low = 0;
+  double high = 0;
+
+  bool contains(double value) const {
+    if (log_scale) {
+      if (!(value > 0)) return false;
+      value = std::log(value);
+    }
+    return value >= low && value <= high;
+  }
+  std::string describe() const {
+    if (log_scale) return fmt::format("{:.4g}..{:.4g}", std::exp(low), std::exp(high));
+    return fmt::format("{:.4g}..{:.4g}", low, high);
+  }
+};
+
+HistoryBand history_band(const ComparisonRow& row, const GateOptions& options) {
+  HistoryBand band;
+  auto benchmark = options.history.find(row.benchmark);
+  if (benchmark == options.history.end()) return band;
+  auto metric = benchmark->second.find(row.metric);
+  if (metric == benchmark->second.end()) return band;
+  std::vector<double> values;
+  for (double v : metric->second) {
+    if (std::isfinite(v)) values.push_back(v);
+  }
+  band.runs = values.size();
+  if (band.runs < 2) return band;
+  band.log_scale = std::all_of(values.begin(), values.end(), [](double v) { return v > 0; });
+  if (band.log_scale) {
+    for (double& v : values) v = std::log(v);
+  }
+  stats::Summary summary = stats::summarize(values);
+  auto k = static_cast<double>(values.size());
+  double half_width = stats::student_t_critical(options.history_alpha, k - 1) * summary.stddev * std::sqrt(1 + 1 / k);
+  band.low = summary.mean - half_width;
+  band.high = summary.mean + half_width;
+  return band;
+}
+
 void decide(ComparisonRow& row, double change, double allowed, const SeriesTest& test, const GateOptions& options) {
   bool exceeds = std::abs(change) > allowed;
   bool worse = row.better == "higher" ? change < 0 : change > 0;
@@ -202,8 +248,24 @@ void decide(ComparisonRow& row, double change, double allowed, const SeriesTest&
     row.reason = fmt::format("the metric moved {} but the {} moved the other way ({})", percent(change), row.samples,
                              evidence(test));
   } else if (significant && exceeds) {
-    row.verdict = worse ? Verdict::regressed : Verdict::improved;
-    row.reason = fmt::format("significant ({}) and {}", evidence(test), size);
+    HistoryBand band = history_band(row, options);
+    if (band.runs < 2 && options.require_history) {
+      row.verdict = Verdict::noisy;
+      row.reason = fmt::format("significant within the run ({}) and {}, but with {} run{} of history the run-to-run "
+                               "variation is unknown (2 needed)",
+                               evidence(test), size, band.runs, band.runs == 1 ? "" : "s");
+    } else if (band.runs >= 2 && band.contains(row.current)) {
+      row.verdict = Verdict::noisy;
+      row.reason = fmt::format("significant within the run ({}) and {}, but within the run-to-run variation of the "
+                               "last {} runs ({})",
+                               evidence(test), size, band.runs, band.describe());
+    } else {
+      row.verdict = worse ? Verdict::regressed : Verdict::improved;
+      row.reason = fmt::format("significant ({}) and {}{}", evidence(test), size,
+                               band.runs >= 2 ? fmt::format(", outside the variation of the last {} runs ({})",
+                                                            band.runs, band.describe())
+                                              : "");
+    }
   } else if (exceeds) {
     row.verdict = Verdict::noisy;
     row.reason = fmt::format("not significant ({}); {}, cannot tell from noise", evidence(test), size);
@@ -349,6 +411,25 @@ ComparisonReport compare_documents(const json& baseline, const json& current, co
   }
   report.gate_failed = report.count(Verdict::regressed) > 0;
   return report;
+}
+
+void require_confirmation(ComparisonReport& first, const ComparisonReport& second) {
+  for (auto& row : first.rows) {
+    if (row.verdict != Verdict::regressed) continue;
+    auto again = std::find_if(second.rows.begin(), second.rows.end(), [&](const ComparisonRow& r) {
+      return r.benchmark == row.benchmark && r.metric == row.metric;
+    });
+    if (again == second.rows.end()) continue;
+    std::string second_change = again->change_pct ? fmt::format("{:+.1f}%", *again->change_pct) : "n/a";
+    if (again->verdict == Verdict::regressed) {
+      row.reason += fmt::format("; confirmed by a second measurement ({})", second_change);
+    } else {
+      row.verdict = Verdict::noisy;
+      row.reason += fmt::format("; not reproduced: a second measurement gave {} ({})", second_change,
+                                to_string(again->verdict));
+    }
+  }
+  first.gate_failed = first.count(Verdict::regressed) > 0;
 }
 
 }  // namespace perfgate::compare

@@ -2,7 +2,8 @@
 // documents (`perfgate.result/v1`) in, one verdict per benchmark and metric out. A change fails
 // the gate only when it is both significant (Mann-Whitney U over the raw samples at alpha divided
 // by the number of sample series a benchmark tests (Bonferroni), confirmed by a
-// bootstrap interval of the ratio of medians) and larger than the allowed change; noise alone
+// bootstrap interval of the ratio of medians), larger than the allowed change and, when the
+// history of the baseline is given, outside the run-to-run variation of recent runs; noise alone
 // never does. Pure library code: no I/O, no printing.
 #pragma once
 
@@ -27,6 +28,20 @@ struct GateOptions {
   double alpha = 0.05;                                 // the test's significance level
   std::uint64_t seed = 0x5eedULL;                      // the bootstrap's resampling
   std::size_t bootstrap_resamples = 2000;
+
+  // Run-to-run variation. The samples of one run share that run's machine state (on a shared
+  // or virtual machine, a process spawn can take 2 ms for a minute and 4 ms the next), so a
+  // change can be significant within the run and still be what separate runs of the same code
+  // do. `history[benchmark][metric]` holds the metric's values in recent runs of the baseline's
+  // history, the baseline itself included. With two or more, a regression (or improvement) must
+  // also fall outside their prediction interval: on the log scale,
+  // mean ± t(history_alpha, K-1) · sd · sqrt(1 + 1/K) for K runs — wide with few runs, as it
+  // should be. With `require_history`, a metric with fewer than two runs of history is never a
+  // regression, only "noisy" (perfgate run, whose store can say); without it (compare A B on two
+  // files) the samples of the two runs decide alone.
+  std::map<std::string, std::map<std::string, std::vector<double>>> history;
+  bool require_history = false;
+  double history_alpha = 0.001;
 
   double max_change_for(const std::string& metric) const;
 };
@@ -74,5 +89,13 @@ struct ComparisonReport {
 //   if (report.gate_failed) return exit_code::kGateFailed;
 ComparisonReport compare_documents(const nlohmann::json& baseline, const nlohmann::json& current,
                                    const GateOptions& options = {});
+
+// A regression must reproduce: `perfgate run` measures the regressed benchmarks a second time
+// (services still up) and compares that with the same baseline. Each row of `first` that
+// regressed stays regressed only when the same benchmark and metric regressed in `second`
+// too; otherwise it becomes noisy, saying what the second measurement showed. A passing
+// disturbance of the machine (another job for a few seconds) rarely hits both. Rows of
+// benchmarks `second` did not measure are left as they are. gate_failed is recomputed.
+void require_confirmation(ComparisonReport& first, const ComparisonReport& second);
 
 }  // namespace perfgate::compare

@@ -322,6 +322,20 @@ double student_t_two_sided_p(double t, double df) {
   return std::clamp(incomplete_beta(df / 2, 0.5, x, one_minus_x), 0.0, 1.0);
 }
 
+double student_t_critical(double alpha, double df) {
+  if (!(alpha > 0 && alpha < 1) || !(df > 0)) return std::numeric_limits<double>::quiet_NaN();
+  // The p-value falls as t grows: bisect. The upper end doubles until it brackets alpha
+  // (df = 1, alpha = 1e-9 needs t ~ 6e8).
+  double low = 0;
+  double high = 1;
+  while (student_t_two_sided_p(high, df) > alpha && high < 1e300) high *= 2;
+  for (int i = 0; i < 200 && high - low > 1e-12 * high; ++i) {
+    double mid = (low + high) / 2;
+    (student_t_two_sided_p(mid, df) > alpha ? low : high) = mid;
+  }
+  return (low + high) / 2;
+}
+
 double regularized_incomplete_beta(double a, double b, double x) {
   if (!(a > 0) || !(b > 0) || std::isnan(x)) return std::numeric_limits<double>::quiet_NaN();
   x = std::clamp(x, 0.0, 1.0);

@@ -64,6 +64,9 @@ TestResult welch_t_test(std::span<const double> a, std::span<const double> b);
 // freedom (df need not be an integer). 1 for t = 0; 1 for df <= 0 or NaN input.
 //   student_t_two_sided_p(2.228, 10)  // ~0.05
 double student_t_two_sided_p(double t, double df);
+// The inverse: the t with student_t_two_sided_p(t, df) == alpha, for 0 < alpha < 1 and df > 0
+// (NaN otherwise). student_t_critical(0.05, 10) ~ 2.228; student_t_critical(0.01, 1) ~ 63.66.
+double student_t_critical(double alpha, double df);
 // The regularized incomplete beta function I_x(a, b) for a, b > 0, x clamped to [0, 1];
 // accurate to ~1e-12 (continued fraction). NaN for a <= 0 or b <= 0.
 double regularized_incomplete_beta(double a, double b, double x);

@@ -166,26 +166,29 @@ std::optional<double> parse_value(std::string_view text, ValueKind kind, std::st
   return std::nullopt;
 }
 
-std::string number_text(double value) { return fmt::format("{:g}", value); }
+// Six significant digits keep a written threshold exact; observed values get four, which is all
+// a reader can use ("6.398ms", not "6.39795ms").
+std::string number_text(double value, int digits = 6) { return fmt::format("{:.{}g}", value, digits); }
 
-std::string size_text(double bytes) {
+std::string size_text(double bytes, int digits) {
   constexpr std::array<const char*, 4> kUnits = {"B", "KB", "MB", "GB"};
   std::size_t i = 0;
   while (i + 1 < kUnits.size() && bytes >= 1024) {
     bytes /= 1024;
     ++i;
   }
-  return number_text(bytes) + kUnits[i];
+  return number_text(bytes, digits) + kUnits[i];
 }
 
-std::string value_text(const std::string& unit, double value) {
-  if (unit == "ms") return number_text(value) + "ms";
-  if (unit == "s") return number_text(value) + "s";
-  if (unit == "rps") return number_text(value) + "/s";
-  if (unit == "ratio") return number_text(value * 100) + "%";
-  if (unit == "percent") return number_text(value) + "%";
-  if (unit == "bytes") return size_text(value);
-  return number_text(value);
+std::string value_text(const std::string& unit, double value, int digits = 6) {
+  if (unit == "ms") return number_text(value, digits) + "ms";
+  // Below a second, in ms: "200ms" reads better than "0.2s".
+  if (unit == "s") return value != 0 && std::abs(value) < 1 ? number_text(value * 1e3, digits) + "ms" : number_text(value, digits) + "s";
+  if (unit == "rps") return number_text(value, digits) + "/s";
+  if (unit == "ratio") return number_text(value * 100, digits) + "%";
+  if (unit == "percent") return number_text(value, digits) + "%";
+  if (unit == "bytes") return size_text(value, digits);
+  return number_text(value, digits);
 }
 
 }  // namespace
@@ -286,7 +289,7 @@ std::string describe(const Threshold& threshold) {
 }
 
 std::string format_observed(const Threshold& threshold, double observed) {
-  return value_text(threshold.unit, observed);
+  return value_text(threshold.unit, observed, 4);
 }
 
 }  // namespace perfgate::suite

@@ -4,6 +4,7 @@
 // and the test's alpha holds when any change is allowed to count).
 #include "compare/comparison.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -302,6 +303,102 @@ TEST(CompareDocuments, OneSeriesBarelySignificantAmongThreeIsNotARegression) {
     EXPECT_FALSE(report.gate_failed);
   }
   ASSERT_TRUE(found) << "no draw lands between alpha/3 and alpha; widen the search";
+}
+
+// Run-to-run variation: a change that is significant within the run must also stand out from
+// what recent runs of the same code did.
+
+
+double metric_value(const json& document, const std::string& name) {
+  for (const auto& m : document["benchmarks"][0]["metrics"]) {
+    if (m["name"] == name) return m["value"].get<double>();
+  }
+  return 0;
+}
+
+TEST(CompareWithHistory, ARegressionBeyondTightRunToRunVariationStillFailsTheGate) {
+  json before = document({http_benchmark("health", tight_seconds(3))});
+  json after = document({http_benchmark("health", scaled_latency(tight_seconds(4), 1.5))});
+  double p50 = metric_value(before, "latency_p50");
+  GateOptions options;
+  options.history["health"]["latency_p50"] = {p50 * 0.995, p50 * 1.005, p50};
+  options.require_history = true;
+  ComparisonReport report = compare_documents(before, after, options);
+  const ComparisonRow& r = row(report, "health", "latency_p50");
+  EXPECT_EQ(r.verdict, Verdict::regressed) << r.reason;
+  EXPECT_THAT(r.reason, ::testing::HasSubstr("outside the variation of the last 3 runs"));
+  EXPECT_TRUE(report.gate_failed);
+}
+
+TEST(CompareWithHistory, AChangeWithinWhatRecentRunsDidIsNoisy) {
+  json before = document({http_benchmark("health", tight_seconds(3))});
+  json after = document({http_benchmark("health", scaled_latency(tight_seconds(4), 1.5))});
+  double p50 = metric_value(before, "latency_p50");
+  GateOptions options;
+  // Recent runs of the same code swung between 0.7x and 1.6x: +50% is what runs do here.
+  options.history["health"]["latency_p50"] = {p50, p50 * 1.6, p50 * 0.7, p50 * 1.4, p50 * 0.8};
+  ComparisonReport report = compare_documents(before, after, options);
+  const ComparisonRow& r = row(report, "health", "latency_p50");
+  EXPECT_EQ(r.verdict, Verdict::noisy) << r.reason;
+  EXPECT_THAT(r.reason, ::testing::HasSubstr("within the run-to-run variation of the last 5 runs"));
+}
+
+TEST(CompareWithHistory, RequiringHistoryWithOneRunNeverRegresses) {
+  json before = document({http_benchmark("health", tight_seconds(3))});
+  json after = document({http_benchmark("health", scaled_latency(tight_seconds(4), 1.5))});
+  GateOptions options;
+  options.history["health"]["latency_p50"] = {metric_value(before, "latency_p50")};
+  options.require_history = true;
+  ComparisonReport report = compare_documents(before, after, options);
+  const ComparisonRow& r = row(report, "health", "latency_p50");
+  EXPECT_EQ(r.verdict, Verdict::noisy) << r.reason;
+  EXPECT_THAT(r.reason, ::testing::HasSubstr("with 1 run of history the run-to-run variation is unknown"));
+  // Metrics without any history entry are held back the same way.
+  EXPECT_EQ(row(report, "health", "latency_p99").verdict, Verdict::noisy);
+  EXPECT_FALSE(report.gate_failed);
+}
+
+TEST(CompareWithHistory, TheBandWidensWithFewRuns) {
+  // Two runs 2% apart: t(0.001, 1) = 637 makes the band enormous, so +50% is noisy; ten runs
+  // with the same spread narrow it to about +-6% (t(0.001, 9) = 4.78).
+  json before = document({http_benchmark("health", tight_seconds(3))});
+  json after = document({http_benchmark("health", scaled_latency(tight_seconds(4), 1.5))});
+  double p50 = metric_value(before, "latency_p50");
+  GateOptions two;
+  two.history["health"]["latency_p50"] = {p50 * 0.99, p50 * 1.01};
+  EXPECT_EQ(row(compare_documents(before, after, two), "health", "latency_p50").verdict, Verdict::noisy);
+  GateOptions ten;
+  for (int i = 0; i < 10; ++i) ten.history["health"]["latency_p50"].push_back(p50 * (i % 2 == 0 ? 0.99 : 1.01));
+  EXPECT_EQ(row(compare_documents(before, after, ten), "health", "latency_p50").verdict, Verdict::regressed);
+}
+
+TEST(RequireConfirmation, ARegressionStandsOnlyWhenTheSecondMeasurementRegressesToo) {
+  json before = document({http_benchmark("health", tight_seconds(3)), http_benchmark("other", tight_seconds(5))});
+  json slower = document({http_benchmark("health", scaled_latency(tight_seconds(4), 1.5)),
+                          http_benchmark("other", scaled_latency(tight_seconds(6), 1.5))});
+  ComparisonReport first = compare_documents(before, slower, {});
+  ASSERT_EQ(row(first, "health", "latency_p50").verdict, Verdict::regressed);
+  ASSERT_EQ(row(first, "other", "latency_p50").verdict, Verdict::regressed);
+  // The second measurement: 'health' is as slow again, 'other' is back to normal.
+  json again = document({http_benchmark("health", scaled_latency(tight_seconds(7), 1.5)),
+                         http_benchmark("other", tight_seconds(8))});
+  ComparisonReport second = compare_documents(before, again, {});
+  require_confirmation(first, second);
+  const ComparisonRow& health = row(first, "health", "latency_p50");
+  EXPECT_EQ(health.verdict, Verdict::regressed);
+  EXPECT_THAT(health.reason, ::testing::HasSubstr("confirmed by a second measurement (+"));
+  const ComparisonRow& other = row(first, "other", "latency_p50");
+  EXPECT_EQ(other.verdict, Verdict::noisy);
+  EXPECT_THAT(other.reason, ::testing::HasSubstr("not reproduced: a second measurement gave"));
+  EXPECT_TRUE(first.gate_failed);
+
+  ComparisonReport only_other = compare_documents(before, slower, {});
+  ComparisonReport other_again = compare_documents(document({http_benchmark("other", tight_seconds(5))}),
+                                                   document({http_benchmark("other", tight_seconds(9))}), {});
+  require_confirmation(only_other, other_again);
+  // 'health' was not measured again: it keeps its verdict; 'other' did not reproduce.
+  EXPECT_EQ(row(only_other, "health", "latency_p50").verdict, Verdict::regressed);
+  EXPECT_EQ(row(only_other, "other", "latency_p50").verdict, Verdict::noisy);
 }
 
 }  // namespace

@@ -391,5 +391,17 @@ TEST(SignificanceTests, ThreeSdShiftIsDetected) {
   EXPECT_GT(rates.mann_whitney, 190);
 }
 
+TEST(StudentT, CriticalValuesMatchTables) {
+  // Two-sided critical values from any t table.
+  EXPECT_NEAR(student_t_critical(0.05, 10), 2.228, 1e-3);
+  EXPECT_NEAR(student_t_critical(0.05, 1), 12.706, 1e-3);
+  EXPECT_NEAR(student_t_critical(0.01, 1), 63.657, 1e-3);
+  EXPECT_NEAR(student_t_critical(0.01, 2), 9.925, 1e-3);
+  EXPECT_NEAR(student_t_critical(0.01, 30), 2.750, 1e-3);
+  EXPECT_NEAR(student_t_two_sided_p(student_t_critical(1e-6, 3), 3), 1e-6, 1e-9);
+  EXPECT_TRUE(std::isnan(student_t_critical(0, 3)));
+  EXPECT_TRUE(std::isnan(student_t_critical(0.05, 0)));
+}
+
 }  // namespace
 }  // namespace perfgate::stats

@@ -40,9 +40,9 @@ TEST(ParseThreshold, NormalisesToResultMetricsAndUnits) {
       {"throughput > 500", MetricFamily::kHttp, "throughput", "rps", ThresholdOp::kGreater, 500, "throughput > 500/s"},
       {"error_rate < 0.1%", MetricFamily::kHttp, "error_rate", "ratio", ThresholdOp::kLess, 0.001, "error_rate < 0.1%"},
       {"wall_mean < 1.5s", MetricFamily::kCmd, "wall_mean", "s", ThresholdOp::kLess, 1.5, "wall_mean < 1.5s"},
-      {"wall_median < 200ms", MetricFamily::kCmd, "wall_median", "s", ThresholdOp::kLess, 0.2, "wall_median < 0.2s"},
+      {"wall_median < 200ms", MetricFamily::kCmd, "wall_median", "s", ThresholdOp::kLess, 0.2, "wall_median < 200ms"},
       {"user < 1s", MetricFamily::kCmd, "user_mean", "s", ThresholdOp::kLess, 1, "user < 1s"},
-      {"sys < 100ms", MetricFamily::kCmd, "sys_mean", "s", ThresholdOp::kLess, 0.1, "sys < 0.1s"},
+      {"sys < 100ms", MetricFamily::kCmd, "sys_mean", "s", ThresholdOp::kLess, 0.1, "sys < 100ms"},
       {"rss < 500MB", MetricFamily::kCmd, "rss_max", "bytes", ThresholdOp::kLess, 500.0 * 1024 * 1024, "rss < 500MB"},
       {"api.rss < 500MB", MetricFamily::kHttp, "api.rss_bytes_max", "bytes", ThresholdOp::kLess, 500.0 * 1024 * 1024,
        "api.rss < 500MB"},
@@ -160,7 +160,9 @@ TEST(FormatObserved, UsesTheThresholdsUnit) {
   EXPECT_EQ(format_observed(parse_threshold("error_rate < 1%", MetricFamily::kHttp, kAt), 0.025), "2.5%");
   EXPECT_EQ(format_observed(parse_threshold("throughput > 1/s", MetricFamily::kHttp, kAt), 990), "990/s");
   EXPECT_EQ(format_observed(parse_threshold("rss < 1GB", MetricFamily::kCmd, kAt), 1536.0 * 1024), "1.5MB");
-  EXPECT_EQ(format_observed(parse_threshold("wall_mean < 1s", MetricFamily::kCmd, kAt), 0.25), "0.25s");
+  EXPECT_EQ(format_observed(parse_threshold("wall_mean < 1s", MetricFamily::kCmd, kAt), 0.25), "250ms");
+  EXPECT_EQ(format_observed(parse_threshold("wall_mean < 1s", MetricFamily::kCmd, kAt), 2.5), "2.5s");
+  EXPECT_EQ(format_observed(parse_threshold("p99 < 50ms", MetricFamily::kHttp, kAt), 6.39795), "6.398ms");
 }
 
 }  // namespace

@@ -1,0 +1,34 @@
+// Naming a run on the command line: a result file, a run id in the store, or a git ref whose
+// commit has a stored run. Shared by `compare A B` and `run --baseline`.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "store/store.hpp"
+
+namespace perfgate::cli {
+
+struct LoadedRun {
+  nlohmann::json document;  // perfgate.result/v1
+  std::string label;        // for tables: "results/a.json", "run 2026…", "main (run 2026…)"
+};
+
+bool is_regular_file(const std::string& path);
+
+// `git rev-parse --verify REF^{commit}`, or "" when it is not a git ref here.
+std::string git_commit_of(const std::string& ref);
+
+// Reads a result file; throws UsageError naming `which` ("baseline", "--baseline") when it is
+// not a perfgate.result/v1 document.
+LoadedRun load_result_file(const std::string& which, const std::string& path);
+
+// A run id in the store, else a git ref (or commit prefix) with a complete stored run; nullopt when neither.
+std::optional<LoadedRun> find_stored_run(Store& store, const std::string& text);
+
+// The store a URL names, only when it exists already (reading never creates one).
+bool store_exists(const std::string& store_url);
+
+}  // namespace perfgate::cli

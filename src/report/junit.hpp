@@ -1,0 +1,33 @@
+// JUnit XML for `perfgate run --junit FILE`: every threshold check and every regression check
+// becomes a test case, so CI dashboards (Jenkins, GitLab, GitHub test reporters) list them,
+// count them and show the failing ones with what was observed.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "compare/comparison.hpp"
+
+namespace perfgate::report {
+
+// One <testsuites name="perfgate"> with two <testsuite>s:
+//   "SUITE thresholds"  — one test case per entry of `checks` (the result document's list
+//                         [{"benchmark", "expr", "observed", "observed_text"?, "passed"}]);
+//                         a check that did not pass is a <failure type="threshold">.
+//   "SUITE regressions" — one test case per row of `comparison`: a regressed row is a
+//                         <failure type="regression">, a noisy one passes with its reason in
+//                         <system-out>; a benchmark on one side only is <skipped>. Without a
+//                         baseline (`comparison` nullptr) a single skipped case says so.
+// Every name and message is escaped, and characters XML 1.0 cannot carry are dropped, so the
+// output is well-formed whatever the suite and benchmark names hold.
+//   std::string xml = junit_xml("webhook-service", document["checks"], &report, 61.5);
+std::string junit_xml(const std::string& suite_name, const nlohmann::json& checks,
+                      const compare::ComparisonReport* comparison, double duration_s);
+
+// `text` made safe for XML character data and attribute values: & < > " ' as entities, tab,
+// line feed and carriage return as character references (attribute values keep them), other
+// control characters, U+FFFE/U+FFFF and surrogates dropped, invalid UTF-8 as U+FFFD.
+std::string xml_escape(const std::string& text);
+
+}  // namespace perfgate::report

@@ -1,0 +1,21 @@
+// A suite benchmark's thresholds checked against what it measured: the entries of the result
+// document's `checks` list, each with the observed value, for the terminal, JUnit and the store.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "suite/suite.hpp"
+
+namespace perfgate::run {
+
+// One entry per threshold, in the order written:
+//   {"benchmark": "health", "expr": "p95 < 50ms", "metric": "latency_p95", "observed": 62.5,
+//    "observed_text": "62.5ms", "passed": false, "position": "suite.yaml:12:17"}
+// A metric the benchmark did not measure fails its check with observed null and
+// observed_text "not measured" — a gate never passes on a missing number.
+nlohmann::json check_thresholds(const suite::BenchmarkSpec& spec, const nlohmann::json& benchmark);
+
+// The number of entries of a `checks` list whose "passed" is false.
+std::size_t failed_check_count(const nlohmann::json& checks);
+
+}  // namespace perfgate::run

@@ -1,0 +1,544 @@
+// Starting, watching and stopping the services of a suite; see service_supervisor.hpp.
+//
+// fork rather than posix_spawn: the child must set a parent-death signal, which posix_spawn
+// cannot. Everything the child needs (argv, envp, descriptors, signal actions) is prepared before
+// the fork, so that between fork and exec it only makes async-signal-safe calls: the process may
+// have other threads, whose locks the child would inherit held.
+#include "run/service_supervisor.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <filesystem>
+#include <map>
+#include <system_error>
+#include <thread>
+
+#include "http/url.hpp"
+
+extern char** environ;
+
+namespace perfgate::run {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr std::size_t kTailLines = 20;
+constexpr milliseconds kPollInterval{50};      // between readiness attempts
+constexpr milliseconds kAttemptTimeout{1000};  // one readiness attempt, at most
+constexpr milliseconds kStartupCheck{100};     // without ready_url: still running after this
+constexpr milliseconds kKillWait{1500};        // after KILL, for the kernel to finish the job
+constexpr std::size_t kTailReadLimit = 64 * 1024;
+
+// "Connection refused" -> "connection refused": it goes in the middle of a sentence.
+std::string errno_text(int error_number) {
+  std::string text = std::generic_category().message(error_number);
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
+}
+
+class FileDescriptor {
+ public:
+  FileDescriptor() = default;
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  ~FileDescriptor() { reset(); }
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  void reset(int fd = -1) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// Moves a descriptor above 0-2 (keeping close-on-exec), so that the child's dup2 onto 0-2 cannot
+// overwrite one it still needs: perfgate may have been started with stdin or stdout closed.
+bool move_above_stdio(FileDescriptor& fd) {
+  if (!fd.valid() || fd.get() > STDERR_FILENO) return fd.valid();
+  const int moved = ::fcntl(fd.get(), F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+  if (moved < 0) return false;
+  fd.reset(moved);
+  return true;
+}
+
+std::string describe_exit(int wait_status) {
+  if (WIFSIGNALED(wait_status)) return fmt::format("was killed by signal {}", WTERMSIG(wait_status));
+  return fmt::format("exited with code {}", WEXITSTATUS(wait_status));
+}
+
+// "30 s", "500 ms": how the user most likely wrote it.
+std::string format_timeout(Nanos timeout) {
+  const auto ns = timeout.count();
+  if (ns % 1'000'000'000 == 0) return fmt::format("{} s", ns / 1'000'000'000);
+  if (ns % 1'000'000 == 0) return fmt::format("{} ms", ns / 1'000'000);
+  return format_duration(timeout);
+}
+
+// Any process left in the group? EPERM: one that we may not signal, so yes.
+bool group_alive(pid_t pgid) { return ::kill(-pgid, 0) == 0 || errno == EPERM; }
+
+// KEY=VALUE strings: perfgate's environment with the service's variables added or replaced.
+std::vector<std::string> service_environment(const std::map<std::string, std::string>& added) {
+  std::vector<std::string> entries;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    std::string text = *entry;
+    const std::string key = text.substr(0, text.find('='));
+    if (added.count(key) == 0) entries.push_back(std::move(text));
+  }
+  for (const auto& [key, value] : added) entries.push_back(key + "=" + value);
+  return entries;
+}
+
+// The first non-blank line of a possibly incomplete response head, parsed as a status line.
+std::optional<int> parse_status_line(const std::string& head) {
+  // "HTTP/1.1 200 OK"
+  if (head.size() < 12 || head.compare(0, 7, "HTTP/1.") != 0 || head[8] != ' ') return std::nullopt;
+  int status = 0;
+  for (std::size_t i = 9; i < 12; ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(head[i]))) return std::nullopt;
+    status = status * 10 + (head[i] - '0');
+  }
+  if (head.size() > 12 && head[12] != ' ' && head[12] != '\r') return std::nullopt;
+  return status;
+}
+
+// Waits for `events` on fd until the deadline: false on time-out or poll failure.
+bool wait_for(int fd, short events, Clock::time_point deadline) {
+  for (;;) {
+    const auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) return false;
+    pollfd entry{fd, events, 0};
+    const int ready = ::poll(&entry, 1, static_cast<int>(std::min<long long>(left, 60'000)));
+    if (ready > 0) return true;
+    if (ready < 0 && errno != EINTR) return false;
+  }
+}
+
+}  // namespace
+
+std::string log_tail(const std::string& path, std::size_t lines, std::uint64_t from_offset) {
+  if (lines == 0) return "";
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  struct stat info {};
+  if (!fd.valid() || ::fstat(fd.get(), &info) != 0) return "";
+  const auto size = static_cast<std::uint64_t>(info.st_size);
+  if (from_offset >= size) return "";
+  // Twenty lines rarely need more than the last 64 KiB; a longer tail would not help a message.
+  const std::uint64_t start = std::max(from_offset, size > kTailReadLimit ? size - kTailReadLimit : 0);
+  std::string text(size - start, '\0');
+  std::size_t got = 0;
+  while (got < text.size()) {
+    const ssize_t n = ::pread(fd.get(), text.data() + got, text.size() - got, static_cast<off_t>(start + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  text.resize(got);
+  // Reading from the middle of the file: the first line is probably cut, drop it.
+  if (start > from_offset) {
+    const std::size_t first_newline = text.find('\n');
+    text.erase(0, first_newline == std::string::npos ? text.size() : first_newline + 1);
+  }
+  // A final newline ends the last line; it does not start another one.
+  std::size_t begin = text.size();
+  std::size_t found = 0;
+  std::size_t search_end = !text.empty() && text.back() == '\n' ? text.size() - 1 : text.size();
+  while (found < lines) {
+    const std::size_t newline = search_end == 0 ? std::string::npos : text.rfind('\n', search_end - 1);
+    if (newline == std::string::npos) {
+      begin = 0;
+      break;
+    }
+    begin = newline + 1;
+    search_end = newline;
+    ++found;
+  }
+  return text.substr(begin);
+}
+
+std::optional<int> http_get_status(const std::string& url, Nanos timeout, std::string* error) {
+  auto fail = [&](std::string why) -> std::optional<int> {
+    if (error != nullptr) *error = std::move(why);
+    return std::nullopt;
+  };
+  const auto deadline = Clock::now() + timeout;
+  std::string parse_error;
+  const std::optional<http::Url> parsed = http::parse_url(url, &parse_error);
+  if (!parsed) return fail(parse_error);
+  http::ResolvedAddress address;
+  try {
+    address = http::resolve(*parsed);
+  } catch (const RunError& resolve_error) {
+    return fail(resolve_error.what());
+  }
+
+  FileDescriptor fd(::socket(address.storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!fd.valid()) return fail("cannot create a socket: " + errno_text(errno));
+  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address.storage), address.length) != 0) {
+    if (errno != EINPROGRESS) return fail(errno_text(errno));
+    if (!wait_for(fd.get(), POLLOUT, deadline)) return fail("timed out connecting");
+    int connect_error = 0;
+    socklen_t length = sizeof connect_error;
+    if (::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &connect_error, &length) != 0) connect_error = errno;
+    if (connect_error != 0) return fail(errno_text(connect_error));
+  }
+
+  const std::string request =
+      fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: perfgate\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+                  parsed->target, parsed->host_header());
+  std::size_t sent = 0;
+  while (sent < request.size()) {
+    const ssize_t n = ::send(fd.get(), request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<std::size_t>(n);
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (!wait_for(fd.get(), POLLOUT, deadline)) return fail("timed out sending the request");
+    } else if (n < 0 && errno != EINTR) {
+      return fail("cannot send the request: " + errno_text(errno));
+    }
+  }
+
+  // Only the status line matters; the rest of the response is left unread.
+  std::string head;
+  char buffer[1024];
+  while (head.find('\n') == std::string::npos && head.size() < 8192) {
+    const ssize_t n = ::recv(fd.get(), buffer, sizeof buffer, 0);
+    if (n > 0) {
+      head.append(buffer, static_cast<std::size_t>(n));
+    } else if (n == 0) {
+      break;
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      if (!wait_for(fd.get(), POLLIN, deadline)) return fail("timed out waiting for the response");
+    } else if (errno != EINTR) {
+      return fail("cannot read the response: " + errno_text(errno));
+    }
+  }
+  if (head.empty()) return fail("the connection was closed without a response");
+  const std::optional<int> status = parse_status_line(head);
+  if (!status) return fail("not an HTTP response");
+  return status;
+}
+
+ServiceSupervisor::ServiceSupervisor(std::string log_directory, Nanos stop_grace)
+    : log_directory_(std::move(log_directory)), stop_grace_(stop_grace) {}
+
+ServiceSupervisor::~ServiceSupervisor() { stop_all(); }
+
+std::string ServiceSupervisor::log_path(const std::string& name) const {
+  return (std::filesystem::path(log_directory_) / (name + ".log")).string();
+}
+
+std::vector<pid_t> ServiceSupervisor::process_groups() const {
+  std::vector<pid_t> groups;
+  for (const Service& service : services_) groups.push_back(service.pid);
+  return groups;
+}
+
+void ServiceSupervisor::start(const suite::ServiceSpec& spec, const std::atomic<bool>* stop) {
+  for (const Service& running : services_) {
+    if (running.name == spec.name)
+      throw ServiceFailed(spec.name, fmt::format("service '{}' is already running", spec.name));
+  }
+  if (spec.ready_url) {
+    std::string url_error;
+    if (!http::parse_url(*spec.ready_url, &url_error)) {
+      throw ServiceFailed(
+          spec.name, fmt::format("service '{}': invalid ready URL '{}': {}", spec.name, *spec.ready_url, url_error));
+    }
+  }
+  std::error_code directory_error;
+  std::filesystem::create_directories(log_directory_, directory_error);
+  if (directory_error) {
+    throw ServiceFailed(spec.name, fmt::format("cannot create the log directory {} for service '{}': {}",
+                                               log_directory_, spec.name, directory_error.message()));
+  }
+
+  Service service;
+  service.name = spec.name;
+  service.log_path = log_path(spec.name);
+  service.pid = spawn(spec, service.log_path, &service.log_offset);
+  services_.push_back(std::move(service));
+  // From here on stop_all() (the destructor at the latest) stops it, whatever throws.
+  wait_until_ready(services_.back(), spec, stop);
+}
+
+pid_t ServiceSupervisor::spawn(const suite::ServiceSpec& spec, const std::string& log_file, std::uint64_t* log_offset) {
+  auto cannot = [&](const std::string& what, int error_number) -> ServiceFailed {
+    return ServiceFailed(spec.name,
+                         fmt::format("cannot start service '{}': {}: {}", spec.name, what, errno_text(error_number)));
+  };
+
+  // The log is appended to, so that an earlier run's output survives; messages only quote what
+  // this start wrote, from log_offset on.
+  FileDescriptor log(::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+  if (!log.valid()) throw cannot("cannot open " + log_file, errno);
+  struct stat info {};
+  *log_offset = ::fstat(log.get(), &info) == 0 ? static_cast<std::uint64_t>(info.st_size) : 0;
+  FileDescriptor dev_null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!dev_null.valid()) throw cannot("cannot open /dev/null", errno);
+  // The child writes errno here when exec fails; close-on-exec makes a successful exec read as EOF.
+  int ends[2];
+  if (::pipe2(ends, O_CLOEXEC) != 0) throw cannot("cannot create a pipe", errno);
+  FileDescriptor exec_error_read(ends[0]);
+  FileDescriptor exec_error_write(ends[1]);
+  if (!move_above_stdio(log) || !move_above_stdio(dev_null) || !move_above_stdio(exec_error_write)) {
+    throw cannot("cannot move a descriptor", errno);
+  }
+
+  const char* shell = "/bin/sh";
+  std::vector<char*> argv{const_cast<char*>("sh"), const_cast<char*>("-c"), const_cast<char*>(spec.command.c_str()),
+                          nullptr};
+  std::vector<std::string> environment = service_environment(spec.env);
+  std::vector<char*> envp;
+  for (std::string& entry : environment) envp.push_back(entry.data());
+  envp.push_back(nullptr);
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
+  sigemptyset(&default_action.sa_mask);
+  sigset_t all_signals;
+  sigset_t no_signals;
+  sigfillset(&all_signals);
+  sigemptyset(&no_signals);
+  const pid_t parent = ::getpid();
+
+  // Once a child of perfgate dies, its children come to perfgate instead of init, which may
+  // reap them late or never (a container's PID 1): stop() reaps them itself. Cheap, so set every
+  // time rather than remembered (a forked perfgate would not inherit it).
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+
+  // All signals blocked across the fork, so no handler of perfgate's runs in the child before
+  // it has reset them.
+  sigset_t saved_mask;
+  pthread_sigmask(SIG_SETMASK, &all_signals, &saved_mask);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    // The child: async-signal-safe calls only, until exec.
+    for (int signal_number = 1; signal_number < NSIG; ++signal_number) {
+      ::sigaction(signal_number, &default_action, nullptr);  // fails harmlessly for KILL, STOP...
+    }
+    ::setpgid(0, 0);
+    // perfgate SIGKILLed (no chance to stop anything) takes the shell down with it. If it died
+    // before prctl, the child was already reparented: getppid() tells.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    ::dup2(dev_null.get(), STDIN_FILENO);
+    ::dup2(log.get(), STDOUT_FILENO);
+    ::dup2(log.get(), STDERR_FILENO);
+    // Descriptors other code opened without O_CLOEXEC must not reach the service either.
+    ::close_range(STDERR_FILENO + 1, ~0U, CLOSE_RANGE_CLOEXEC);
+    ::sigprocmask(SIG_SETMASK, &no_signals, nullptr);
+    ::execve(shell, argv.data(), envp.data());
+    const int exec_errno = errno;
+    [[maybe_unused]] const ssize_t written = ::write(exec_error_write.get(), &exec_errno, sizeof exec_errno);
+    ::_exit(127);
+  }
+  const int fork_errno = errno;
+  pthread_sigmask(SIG_SETMASK, &saved_mask, nullptr);
+  if (pid < 0) throw cannot("fork failed", fork_errno);
+
+  exec_error_write.reset();
+  int exec_errno = 0;
+  ssize_t got = 0;
+  do {
+    got = ::read(exec_error_read.get(), &exec_errno, sizeof exec_errno);
+  } while (got < 0 && errno == EINTR);
+  if (got == static_cast<ssize_t>(sizeof exec_errno)) {
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    throw cannot(shell, exec_errno);
+  }
+  return pid;
+}
+
+void ServiceSupervisor::wait_until_ready(Service& service, const suite::ServiceSpec& spec,
+                                         const std::atomic<bool>* stop) {
+  const auto started = Clock::now();
+  const auto deadline = started + (spec.ready_url ? spec.ready_timeout : Nanos(kStartupCheck));
+  const std::string when = spec.ready_url ? "before it was ready" : "right after it started";
+  auto check_alive = [&] {
+    int status = 0;
+    pid_t reaped = 0;
+    while ((reaped = ::waitpid(service.pid, &status, WNOHANG)) < 0 && errno == EINTR) {
+    }
+    if (reaped == service.pid) {
+      service.leader_reaped = true;
+      service.wait_status = status;
+      fail(service.name, fmt::format("service '{}' {} {}", service.name, describe_exit(status), when));
+    }
+    if (stop != nullptr && stop->load()) {
+      fail(service.name, fmt::format("service '{}': interrupted while waiting for it to be ready", service.name));
+    }
+  };
+
+  if (!spec.ready_url) {
+    while (Clock::now() < deadline) {
+      check_alive();
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    check_alive();
+    return;
+  }
+
+  std::string last_answer = *spec.ready_url + ": no answer";
+  for (;;) {
+    check_alive();
+    const auto left = deadline - Clock::now();
+    std::string error;
+    const std::optional<int> status =
+        http_get_status(*spec.ready_url, std::clamp<Nanos>(left, milliseconds(20), kAttemptTimeout), &error);
+    if (status && *status >= 200 && *status < 300) {
+      // Another process on the port (an old server) can answer while ours died of "address in use".
+      check_alive();
+      return;
+    }
+    last_answer =
+        status ? fmt::format("{} answered HTTP {}", *spec.ready_url, *status) : *spec.ready_url + ": " + error;
+    // The last attempt is made at the deadline, not before: "not ready after 30 s" is then true.
+    const auto now = Clock::now();
+    if (now >= deadline) break;
+    std::this_thread::sleep_for(std::min<Nanos>(kPollInterval, deadline - now));
+  }
+  check_alive();
+  fail(service.name, fmt::format("service '{}' was not ready after {}: {}", service.name,
+                                 format_timeout(spec.ready_timeout), last_answer));
+}
+
+void ServiceSupervisor::fail(const std::string& name, const std::string& what) {
+  // The failed service is the last one started: stop it (and its group) before reading its log,
+  // so the log holds whatever it printed on the way out.
+  std::string message = what;
+  auto it = std::find_if(services_.begin(), services_.end(), [&](const Service& s) { return s.name == name; });
+  if (it != services_.end()) {
+    const std::string path = it->log_path;
+    const std::uint64_t offset = it->log_offset;
+    Service* failed = &*it;
+    stop({&failed, 1});
+    services_.erase(it);
+    const std::string tail = log_tail(path, kTailLines, offset);
+    if (tail.empty()) {
+      message += fmt::format("\n  (nothing in {})", path);
+    } else {
+      message += fmt::format("\n  last lines of {}:", path);
+      std::size_t begin = 0;
+      while (begin < tail.size()) {
+        std::size_t end = tail.find('\n', begin);
+        if (end == std::string::npos) end = tail.size();
+        message += "\n    " + tail.substr(begin, end - begin);
+        begin = end + 1;
+      }
+    }
+  }
+  throw ServiceFailed(name, message);
+}
+
+std::optional<std::string> ServiceSupervisor::exited_service() {
+  for (Service& service : services_) {
+    if (!service.leader_reaped) {
+      int status = 0;
+      pid_t reaped = 0;
+      while ((reaped = ::waitpid(service.pid, &status, WNOHANG)) < 0 && errno == EINTR) {
+      }
+      if (reaped == service.pid) {
+        service.leader_reaped = true;
+        service.wait_status = status;
+      }
+    }
+    if (service.leader_reaped) return fmt::format("service '{}' {}", service.name, describe_exit(service.wait_status));
+  }
+  return std::nullopt;
+}
+
+void ServiceSupervisor::stop_all() noexcept {
+  std::vector<Service*> all;
+  try {
+    all.reserve(services_.size());
+  } catch (...) {
+    // Without memory for the list, still stop them, one at a time.
+    for (auto it = services_.rbegin(); it != services_.rend(); ++it) {
+      Service* service = &*it;
+      stop({&service, 1});
+    }
+  }
+  for (Service& service : services_) all.push_back(&service);
+  stop(all);
+  services_.clear();
+}
+
+void ServiceSupervisor::stop(std::span<Service* const> services) noexcept {
+  // Reaps what of the group has exited: the shell, and its orphaned children, which came to us
+  // (subreaper). A zombie still counts as a member of its group.
+  auto reap = [](Service& service) {
+    for (;;) {
+      int status = 0;
+      const pid_t reaped = ::waitpid(-service.pid, &status, WNOHANG);
+      if (reaped < 0 && errno == EINTR) continue;
+      if (reaped <= 0) break;
+      if (reaped == service.pid) {
+        service.leader_reaped = true;
+        service.wait_status = status;
+      }
+    }
+    // The shell may have moved to another group (`set -m`, setsid): waitpid(-pgid) misses it.
+    if (!service.leader_reaped) {
+      int status = 0;
+      if (::waitpid(service.pid, &status, WNOHANG) == service.pid) {
+        service.leader_reaped = true;
+        service.wait_status = status;
+      }
+    }
+  };
+  auto done = [&](Service& service) {
+    reap(service);
+    return service.leader_reaped && !group_alive(service.pid);
+  };
+  auto all_done = [&] {
+    bool result = true;
+    for (Service* service : services) result = done(*service) && result;
+    return result;
+  };
+  // Signals only a group that still has members or whose leader we have not reaped: then its id
+  // cannot have been reused by an unrelated process.
+  auto signal_all = [&](int signal_number) {
+    for (auto it = services.rbegin(); it != services.rend(); ++it) {
+      Service& service = **it;
+      if (done(service)) continue;
+      ::kill(-service.pid, signal_number);
+      if (!service.leader_reaped && ::getpgid(service.pid) != service.pid) ::kill(service.pid, signal_number);
+      // A stopped process would keep the TERM pending.
+      if (signal_number == SIGTERM) ::kill(-service.pid, SIGCONT);
+    }
+  };
+  auto wait_until = [&](Clock::time_point deadline) {
+    for (;;) {
+      if (all_done()) return true;
+      if (Clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(milliseconds(5));
+    }
+  };
+
+  if (all_done()) return;
+  signal_all(SIGTERM);
+  if (wait_until(Clock::now() + stop_grace_)) return;
+  signal_all(SIGKILL);
+  // A process in uninterruptible sleep can outlast even KILL; it is not waited for forever.
+  wait_until(Clock::now() + kKillWait);
+}
+
+}  // namespace perfgate::run

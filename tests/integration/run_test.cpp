@@ -1,0 +1,383 @@
+// `perfgate run SUITE.yaml` end to end: the real binary starts `perfgate serve` as the suite's
+// service, runs the benchmarks, stores the runs, compares them and gates; services never outlive
+// it; failures and interruptions keep what was measured. Every run works in a temporary folder
+// outside any git repository, so the baseline is "the latest complete run" there.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/store.hpp"
+#include "support/process.hpp"
+
+namespace {
+
+using perfgate::testing::BackgroundProcess;
+using perfgate::testing::free_port;
+using perfgate::testing::perfgate_binary;
+using perfgate::testing::ProcessOutput;
+using perfgate::testing::run_process;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class RunSuite : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/perfgate-run-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string path(const std::string& name) const { return dir_ + "/" + name; }
+
+  void write(const std::string& name, const std::string& text) const {
+    std::ofstream(path(name)) << text;
+  }
+
+  std::string read(const std::string& name) const {
+    std::ifstream in(path(name));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+  // `perfgate ARGS...` with the temporary folder as working directory.
+  std::vector<std::string> argv(const std::vector<std::string>& args) const {
+    std::vector<std::string> v{"sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", dir_, perfgate_binary()};
+    v.insert(v.end(), args.begin(), args.end());
+    return v;
+  }
+  ProcessOutput perfgate(const std::vector<std::string>& args) const { return run_process(argv(args)); }
+
+  // A suite whose service is `perfgate serve` with the given latency; its shell writes its
+  // pid (= its process group) to service.pid so tests can check that nothing outlives the run.
+  std::string serve_suite(int port, const std::string& latency, const std::string& duration = "6s") const {
+    return "name: e2e\n"
+           "services:\n"
+           "  - name: target\n"
+           "    command: echo $$$$ > service.pid; sleep 300 & exec " +
+           perfgate_binary() + " serve --port " + std::to_string(port) + " --latency " + latency +
+           " --quiet\n"
+           "    ready: http://127.0.0.1:" +
+           std::to_string(port) +
+           "/health\n"
+           "benchmarks:\n"
+           "  - name: health\n"
+           "    http: {url: \"http://127.0.0.1:" +
+           std::to_string(port) + "/health\", connections: 4, threads: 1, duration: " + duration +
+           "}\n"
+           "    thresholds: [p99 < 500ms, error_rate < 1%, throughput > 100/s]\n"
+           "  - name: sleep\n"
+           "    cmd: {command: \"sleep 0.005\", runs: 10}\n"
+           "    thresholds: [wall_mean < 1s]\n";
+  }
+
+  // True when the process group the service's shell led has no process left.
+  bool service_group_gone() const {
+    std::string text = read("service.pid");
+    if (text.empty()) return false;
+    pid_t group = static_cast<pid_t>(std::stol(text));
+    for (int i = 0; i < 50; ++i) {
+      if (kill(-group, 0) != 0 && errno == ESRCH) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+
+  nlohmann::json json_file(const std::string& name) const { return nlohmann::json::parse(read(name)); }
+
+  std::string dir_;
+};
+
+std::size_t count_verdict(const nlohmann::json& comparison, const std::string& verdict) {
+  std::size_t n = 0;
+  for (const auto& row : comparison["rows"]) {
+    if (row["verdict"] == verdict) ++n;
+  }
+  return n;
+}
+
+TEST_F(RunSuite, SameSuiteTwiceIsNoRegressionAndASlowerServiceFailsTheGate) {
+  int port = free_port();
+  write("suite.yaml", serve_suite(port, "2ms"));
+  ProcessOutput first = perfgate({"run", "suite.yaml", "--store", "h.db", "--json", "first.json", "-q"});
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  EXPECT_THAT(first.out, HasSubstr("No comparison: no complete run of 'e2e'"));
+  EXPECT_THAT(first.out, HasSubstr("pass  p99 < 500ms"));
+  EXPECT_THAT(first.out, HasSubstr("PASS: 4 checks passed"));
+  EXPECT_TRUE(service_group_gone()) << "the service (and its background sleep) outlived the run";
+  nlohmann::json doc = json_file("first.json");
+  std::string first_id = doc["run"]["id"];
+  EXPECT_EQ(doc["run"]["status"], "complete");
+  ASSERT_EQ(doc["benchmarks"].size(), 2u);
+  EXPECT_EQ(doc["checks"].size(), 4u);
+  EXPECT_TRUE(std::filesystem::exists(path("runs/" + first_id + "/result.json")));
+  EXPECT_THAT(read("runs/" + first_id + "/target.log"), Not(HasSubstr("error")));
+
+  ProcessOutput second = perfgate({"run", "suite.yaml", "--store", "h.db", "--json", "second.json", "--markdown",
+                                   "second.md", "--junit", "second.xml", "-q"});
+  ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
+  EXPECT_THAT(second.out, HasSubstr("baseline: run " + first_id));
+  nlohmann::json comparison = json_file("second.json")["comparison"];
+  EXPECT_FALSE(comparison["gate_failed"].get<bool>());
+  EXPECT_GE(comparison["rows"].size(), 8u);
+  EXPECT_EQ(count_verdict(comparison, "regressed"), 0u) << comparison.dump(2);
+  EXPECT_THAT(read("second.md"), HasSubstr("## perfgate `e2e`: PASS"));
+  EXPECT_THAT(read("second.xml"), HasSubstr("<testsuites"));
+  EXPECT_THAT(read("second.xml"), Not(HasSubstr("<failure")));
+
+  // A third run of the same code, so the slower run below is judged against three runs of history
+  // (the gate needs at least two to see how much separate runs vary).
+  ProcessOutput third_same = perfgate({"run", "suite.yaml", "--store", "h.db", "-q"});
+  ASSERT_EQ(third_same.exit_code, 0) << third_same.out << third_same.err;
+
+  // The service 50% slower: the latencies and the throughput regress, and the run exits 1.
+  write("suite.yaml", serve_suite(port, "3ms"));
+  ProcessOutput slower =
+      perfgate({"run", "suite.yaml", "--store", "h.db", "--json", "slower.json", "--junit", "slower.xml", "-q"});
+  EXPECT_EQ(slower.exit_code, 1) << slower.out << slower.err;
+  EXPECT_THAT(slower.out, HasSubstr("FAIL:"));
+  comparison = json_file("slower.json")["comparison"];
+  EXPECT_TRUE(comparison["gate_failed"].get<bool>());
+  std::vector<std::string> regressed;
+  for (const auto& row : comparison["rows"]) {
+    if (row["verdict"] == "regressed") regressed.push_back(row["benchmark"].get<std::string>() + "/" + row["metric"].get<std::string>());
+  }
+  EXPECT_THAT(regressed, ::testing::IsSupersetOf({"health/latency_p50", "health/throughput"}));
+  EXPECT_THAT(read("slower.xml"), HasSubstr("type=\"regression\""));
+  EXPECT_TRUE(service_group_gone());
+
+  // All four are in the history, complete.
+  auto store = perfgate::open_store(path("h.db"));
+  auto runs = store->list_runs(std::string("e2e"), 10);
+  ASSERT_EQ(runs.size(), 4u);
+  for (const auto& r : runs) EXPECT_EQ(r.status, perfgate::RunStatus::kComplete);
+}
+
+TEST_F(RunSuite, AServiceThatDoesNotStartExits3WithTheEndOfItsLog) {
+  write("suite.yaml",
+        "name: broken\n"
+        "services:\n"
+        "  - name: api\n"
+        "    command: \"echo 'config.toml: no such file' >&2; exit 4\"\n"
+        "    ready: http://127.0.0.1:" +
+            std::to_string(free_port()) +
+            "/health\n"
+            "benchmarks:\n"
+            "  - name: b\n"
+            "    cmd: {command: \"true\", runs: 2}\n");
+  ProcessOutput out = perfgate({"run", "suite.yaml", "--store", "h.db"});
+  EXPECT_EQ(out.exit_code, 3) << out.out << out.err;
+  EXPECT_THAT(out.err, HasSubstr("suite.yaml:3:5"));
+  EXPECT_THAT(out.err, HasSubstr("service 'api'"));
+  EXPECT_THAT(out.err, HasSubstr("config.toml: no such file"));
+}
+
+TEST_F(RunSuite, InterruptedRunStopsItsServicesAndKeepsWhatWasMeasured) {
+  int port = free_port();
+  write("suite.yaml", serve_suite(port, "1ms", "60s"));
+  BackgroundProcess run(argv({"run", "suite.yaml", "--store", "h.db", "--json", "partial.json", "-q"}));
+  ASSERT_TRUE(perfgate::testing::wait_for_port(port));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  run.signal(SIGINT);
+  EXPECT_EQ(run.wait(std::chrono::seconds(15)), 130) << run.out() << run.err();
+  EXPECT_TRUE(service_group_gone()) << "the service outlived an interrupted run";
+  nlohmann::json doc = json_file("partial.json");
+  EXPECT_EQ(doc["run"]["status"], "incomplete");
+  ASSERT_EQ(doc["benchmarks"].size(), 1u);
+  EXPECT_GT(doc["benchmarks"][0]["requests"]["total"].get<int>(), 100);
+  auto store = perfgate::open_store(path("h.db"));
+  auto runs = store->list_runs(std::nullopt, 10);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].status, perfgate::RunStatus::kIncomplete);
+  EXPECT_FALSE(store->latest_complete_run("e2e", std::nullopt).has_value());
+  EXPECT_THAT(run.err(), HasSubstr("incomplete"));
+}
+
+TEST_F(RunSuite, ASecondInterruptExitsAtOnceAndStillTakesTheServicesDown) {
+  int port = free_port();
+  write("suite.yaml", serve_suite(port, "1ms", "60s"));
+  BackgroundProcess run(argv({"run", "suite.yaml", "--store", "h.db", "-q"}));
+  ASSERT_TRUE(perfgate::testing::wait_for_port(port));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  run.signal(SIGINT);
+  run.signal(SIGINT);
+  EXPECT_EQ(run.wait(std::chrono::seconds(5)), 130) << run.out() << run.err();
+  EXPECT_TRUE(service_group_gone()) << "the service outlived a forced exit";
+}
+
+TEST_F(RunSuite, AnUnreachableTargetExits3AndTheRunStaysIncomplete) {
+  write("suite.yaml",
+        "name: unreachable\n"
+        "benchmarks:\n"
+        "  - name: nothing-there\n"
+        "    http: {url: \"http://127.0.0.1:" +
+            std::to_string(free_port()) + "/\", duration: 2s}\n");
+  ProcessOutput out = perfgate({"run", "suite.yaml", "--store", "h.db"});
+  EXPECT_EQ(out.exit_code, 3) << out.out << out.err;
+  EXPECT_THAT(out.err, HasSubstr("benchmark 'nothing-there': cannot connect"));
+  auto store = perfgate::open_store(path("h.db"));
+  auto runs = store->list_runs(std::nullopt, 10);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].status, perfgate::RunStatus::kIncomplete);
+}
+
+TEST_F(RunSuite, ThresholdFailureExits1AndJUnitShowsIt) {
+  write("suite.yaml",
+        "name: slow\n"
+        "benchmarks:\n"
+        "  - name: nap\n"
+        "    cmd: {command: \"sleep 0.02\", runs: 3}\n"
+        "    thresholds: [wall_mean < 5ms, rss < 1GB]\n");
+  ProcessOutput out = perfgate({"run", "suite.yaml", "--store", "h.db", "--junit", "j.xml", "--markdown", "m.md"});
+  EXPECT_EQ(out.exit_code, 1) << out.out << out.err;
+  EXPECT_THAT(out.out, HasSubstr("FAIL  wall_mean < 5ms"));
+  EXPECT_THAT(out.out, HasSubstr("pass  rss < 1GB"));
+  EXPECT_THAT(out.out, HasSubstr("FAIL: 1 check failed"));
+  EXPECT_THAT(read("j.xml"), HasSubstr("type=\"threshold\""));
+  EXPECT_THAT(read("m.md"), HasSubstr("**FAIL**"));
+  // A failed threshold is still a complete run: it was measured.
+  auto store = perfgate::open_store(path("h.db"));
+  EXPECT_TRUE(store->latest_complete_run("slow", std::nullopt).has_value());
+}
+
+TEST_F(RunSuite, BadInputExits2BeforeAnythingStarts) {
+  write("suite.yaml",
+        "name: s\n"
+        "benchmarks:\n"
+        "  - name: quick\n"
+        "    cmd: {command: \"true\", runs: 2}\n"
+        "  - name: slow\n"
+        "    cmd: {command: \"true\", runs: 2}\n"
+        "    thresholds: [api.cpu < 80%]\n");
+  ProcessOutput service_metric = perfgate({"run", "suite.yaml", "--store", "h.db"});
+  EXPECT_EQ(service_metric.exit_code, 2);
+  EXPECT_THAT(service_metric.err, HasSubstr("suite.yaml:7:18: threshold 'api.cpu < 80%'"));
+  EXPECT_FALSE(std::filesystem::exists(path("h.db"))) << "nothing may be stored for bad input";
+
+  write("suite.yaml",
+        "name: s\n"
+        "benchmarks:\n"
+        "  - name: quick\n"
+        "    cmd: {command: \"true\", runs: 2}\n");
+  ProcessOutput only = perfgate({"run", "suite.yaml", "--store", "h.db", "--only", "quik"});
+  EXPECT_EQ(only.exit_code, 2);
+  EXPECT_THAT(only.err, HasSubstr("--only 'quik': no benchmark of the suite matches; did you mean 'quick'?"));
+  ProcessOutput tag = perfgate({"run", "suite.yaml", "--store", "h.db", "--tag", "novalue"});
+  EXPECT_EQ(tag.exit_code, 2);
+  EXPECT_THAT(tag.err, HasSubstr("--tag: expected KEY=VALUE, got 'novalue'"));
+  ProcessOutput change = perfgate({"run", "suite.yaml", "--store", "h.db", "--max-change", "ten"});
+  EXPECT_EQ(change.exit_code, 2);
+  EXPECT_THAT(change.err, HasSubstr("--max-change"));
+  ProcessOutput baseline = perfgate({"run", "suite.yaml", "--store", "h.db", "--baseline", "no-such-run"});
+  EXPECT_EQ(baseline.exit_code, 2);
+  EXPECT_THAT(baseline.err, HasSubstr("--baseline 'no-such-run'"));
+  ProcessOutput json_dir = perfgate({"run", "suite.yaml", "--store", "h.db", "--json", "missing/dir/r.json"});
+  EXPECT_EQ(json_dir.exit_code, 2);
+  EXPECT_THAT(json_dir.err, HasSubstr("--json: directory 'missing/dir' does not exist"));
+  ProcessOutput missing = perfgate({"run", "nope.yaml"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("nope.yaml"));
+}
+
+TEST_F(RunSuite, OnlyTagsAndAnExplicitBaseline) {
+  write("suite.yaml",
+        "name: pick\n"
+        "benchmarks:\n"
+        "  - name: fast-true\n"
+        "    cmd: {command: \"true\", runs: 5}\n"
+        "  - name: fast-sleep\n"
+        "    cmd: {command: \"sleep 0.001\", runs: 5}\n"
+        "  - name: other\n"
+        "    cmd: {command: \"true\", runs: 5}\n");
+  ProcessOutput first = perfgate({"run", "suite.yaml", "--store", "h.db", "--only", "fast-*", "--tag", "pr=42",
+                                  "--json", "first.json", "-q"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  nlohmann::json doc = json_file("first.json");
+  ASSERT_EQ(doc["benchmarks"].size(), 2u);
+  EXPECT_EQ(doc["benchmarks"][0]["name"], "fast-true");
+  EXPECT_EQ(doc["benchmarks"][1]["name"], "fast-sleep");
+  EXPECT_EQ(doc["run"]["tags"]["pr"], "42");
+  std::string first_id = doc["run"]["id"];
+
+  ProcessOutput second = perfgate({"run", "suite.yaml", "--store", "h.db", "--only", "other", "-q"});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  // Against the first run (which had no 'other'): nothing in common, said so.
+  EXPECT_THAT(second.out, HasSubstr("only in the current run: other"));
+
+  ProcessOutput third = perfgate({"run", "suite.yaml", "--store", "h.db", "--baseline", first_id, "-q"});
+  ASSERT_EQ(third.exit_code, 0) << third.err;
+  EXPECT_THAT(third.out, HasSubstr("baseline: run " + first_id));
+  ProcessOutput none = perfgate({"run", "suite.yaml", "--store", "h.db", "--baseline", "none", "-q"});
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_THAT(none.out, HasSubstr("No comparison: --baseline none."));
+}
+
+TEST_F(RunSuite, TwoRunsAtOnceBothLandInTheStore) {
+  write("suite.yaml",
+        "name: together\n"
+        "benchmarks:\n"
+        "  - name: t\n"
+        "    cmd: {command: \"sleep 0.01\", runs: 20}\n");
+  BackgroundProcess a(argv({"run", "suite.yaml", "--store", "h.db", "--baseline", "none", "-q"}));
+  BackgroundProcess b(argv({"run", "suite.yaml", "--store", "h.db", "--baseline", "none", "-q"}));
+  EXPECT_EQ(a.wait(std::chrono::seconds(60)), 0) << a.err();
+  EXPECT_EQ(b.wait(std::chrono::seconds(60)), 0) << b.err();
+  auto store = perfgate::open_store(path("h.db"));
+  auto runs = store->list_runs(std::string("together"), 10);
+  ASSERT_EQ(runs.size(), 2u);
+  for (const auto& r : runs) {
+    EXPECT_EQ(r.status, perfgate::RunStatus::kComplete);
+    auto doc = store->get_run(r.record.id);
+    ASSERT_TRUE(doc);
+    EXPECT_EQ((*doc)["benchmarks"][0]["samples"]["wall_s"].size(), 20u);
+  }
+}
+
+// The gate's false-alarm rate, through the whole tool: 20 runs of the same suite, each compared
+// with the one before, must not raise a single regression at the default 10%. Each comparison
+// tests three sample series per benchmark (wall, user, sys); what holds it is the test plus the
+// allowed change, not luck.
+TEST_F(RunSuite, TwentyIdenticalRunsRaiseNoFalseAlarm) {
+  write("suite.yaml",
+        "name: aa\n"
+        "benchmarks:\n"
+        "  - name: sleep\n"
+        "    cmd: {command: \"sleep 0.02\", runs: 15}\n"
+        "  - name: count\n"
+        "    cmd: {command: \"i=0; while [ $i -lt 30000 ]; do i=$((i+1)); done\", runs: 15}\n");
+  int regressions = 0;
+  int compared = 0;
+  std::string failures;
+  for (int i = 0; i <= 20; ++i) {
+    ProcessOutput out = perfgate({"run", "suite.yaml", "--store", "h.db", "--json", "r.json", "-q"});
+    ASSERT_TRUE(out.exit_code == 0 || out.exit_code == 1) << out.err;
+    nlohmann::json doc = json_file("r.json");
+    if (i == 0) {
+      EXPECT_FALSE(doc.contains("comparison"));
+      continue;
+    }
+    ++compared;
+    std::size_t n = count_verdict(doc["comparison"], "regressed");
+    if (n > 0) failures += out.out;
+    regressions += static_cast<int>(n);
+    EXPECT_EQ(out.exit_code, n > 0 ? 1 : 0);
+  }
+  EXPECT_EQ(compared, 20);
+  EXPECT_EQ(regressions, 0) << failures;
+}
+
+}  // namespace
