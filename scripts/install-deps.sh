@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   clang libclang-rt-14-dev             # the libFuzzer target and sanitizer runtimes
   libfmt-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libyaml-cpp-dev libsqlite3-dev
+  libsimdjson-dev libzstd-dev          # report: JSONL parsing, .zst logs
   libgtest-dev libgmock-dev libbenchmark-dev
   wrk nginx-light hyperfine            # peers for bench/ and tests
   python3 time                         # /usr/bin/time for client CPU in bench/

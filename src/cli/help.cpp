@@ -25,8 +25,8 @@ constexpr VerbLine kVerbLines[] = {
     {"run", "run a suite: services, benchmarks, thresholds, history, regression gate", true},
     {"compare", "compare two runs (result files, run ids, git refs) with statistics; exit 1 on regression", true},
     {"history", "list stored runs and metric series", true},
-    {"report", "trends from the history or a tracker JSONL file", false},
-    {"ingest", "import results of other harnesses", false},
+    {"report", "trends from the history or a tracker JSONL file", true},
+    {"ingest", "import results of other harnesses", true},
     {"monitor", "sample CPU, memory, threads and fds of a process tree", false},
     {"profile", "CPU flame graph of a process under load", false},
     {"docs", "write docs/benchmarks.md from the suite and the baseline", false},
@@ -58,6 +58,8 @@ int verb_help(const std::string& verb) {
   if (verb == "compare") return compare_verb({"compare", "--help"});
   if (verb == "history") return history_verb({"history", "--help"});
   if (verb == "http") return http_verb({"http", "--help"});
+  if (verb == "ingest") return ingest_verb({"ingest", "--help"});
+  if (verb == "report") return report_verb({"report", "--help"});
   if (verb == "run") return run_verb({"run", "--help"});
   if (verb == "serve") return serve_verb({"serve", "--help"});
   std::fprintf(stderr, "perfgate: no help for unknown verb '%s'%s\n", verb.c_str(), suggest_verb(verb).c_str());

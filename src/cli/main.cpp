@@ -20,6 +20,8 @@ constexpr Verb kVerbs[] = {
     {"compare", perfgate::cli::compare_verb},
     {"history", perfgate::cli::history_verb},
     {"http", perfgate::cli::http_verb},
+    {"ingest", perfgate::cli::ingest_verb},
+    {"report", perfgate::cli::report_verb},
     {"run", perfgate::cli::run_verb},
     {"serve", perfgate::cli::serve_verb},
 };

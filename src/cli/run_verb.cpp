@@ -217,7 +217,10 @@ std::string describe_benchmark(const run::PreparedBenchmark& p) {
                                      : fmt::format("{} connections", l.connections);
     return fmt::format("http {} {}  ({}, {})", p.http->request.method, l.url.to_string(), model, bound);
   }
-  return fmt::format("cmd {}", p.spec->cmd.command);
+  if (p.cmd) return fmt::format("cmd {}", p.spec->cmd.command);
+  const auto& ingest = p.spec->ingest;
+  return ingest.command ? fmt::format("ingest {} from the output of: {}", ingest.format, *ingest.command)
+                        : fmt::format("ingest {} from {}", ingest.format, ingest.file.value_or(""));
 }
 
 std::string checks_lines(const nlohmann::json& checks, bool color) {
@@ -336,7 +339,7 @@ int run_verb(const std::vector<std::string>& args) {
     run::BenchmarkOutcome outcome = run::run_benchmark(p, hooks);
     http_progress.clear();
     cmd_progress.clear();
-    if (!outcome.benchmark.is_null()) {
+    if (!outcome.benchmarks.empty()) {
       std::fputs(outcome.summary.c_str(), out);
       if (outcome.interrupted) std::fputs("  INTERRUPTED: what was measured until the signal\n", out);
     }
@@ -345,10 +348,12 @@ int run_verb(const std::vector<std::string>& args) {
   for (std::size_t i = 0; i < prepared.size() && !interrupted(); ++i) {
     const auto& p = prepared[i];
     run::BenchmarkOutcome outcome = measure(p, fmt::format("[{}/{}]", i + 1, prepared.size()));
-    if (!outcome.benchmark.is_null()) {
-      nlohmann::json benchmark_checks = run::check_thresholds(*p.spec, outcome.benchmark);
-      store->add_benchmark(run_id, outcome.benchmark);
-      benchmarks.push_back(outcome.benchmark);
+    if (!outcome.benchmarks.empty()) {
+      nlohmann::json benchmark_checks = run::check_thresholds(*p.spec, outcome.benchmarks);
+      for (const auto& b : outcome.benchmarks) {
+        store->add_benchmark(run_id, b);
+        benchmarks.push_back(b);
+      }
       for (const auto& c : benchmark_checks) checks.push_back(c);
       std::fputs(checks_lines(benchmark_checks, color).c_str(), out);
       std::fflush(out);
@@ -383,7 +388,7 @@ int run_verb(const std::vector<std::string>& args) {
     if (comparison->gate_failed) {
       auto regressed = [&](const run::PreparedBenchmark& p) {
         return std::any_of(comparison->rows.begin(), comparison->rows.end(), [&](const compare::ComparisonRow& row) {
-          return row.benchmark == p.spec->name && row.verdict == compare::Verdict::regressed;
+          return run::produced_by(*p.spec, row.benchmark) && row.verdict == compare::Verdict::regressed;
         });
       };
       std::vector<nlohmann::json> again;
@@ -395,7 +400,7 @@ int run_verb(const std::vector<std::string>& args) {
       for (const auto& p : prepared) {
         if (!regressed(p) || interrupted()) continue;
         run::BenchmarkOutcome outcome = measure(p, fmt::format("[confirm {}/{}]", ++n, suspects));
-        if (!outcome.benchmark.is_null() && !outcome.interrupted) again.push_back(outcome.benchmark);
+        if (!outcome.interrupted) again.insert(again.end(), outcome.benchmarks.begin(), outcome.benchmarks.end());
       }
       compare::ComparisonReport second =
           compare::compare_documents(baseline.run->document, result_document(info, again), gate);

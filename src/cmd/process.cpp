@@ -10,6 +10,7 @@
 //   kFile    stdout to the file, truncated before every run so it holds the last run's output
 //            (hyperfine re-creates the file per run), stderr to /dev/null.
 #include "cmd/process.hpp"
+#include "core/file_descriptor.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -43,25 +44,6 @@ std::int64_t timeval_ns(const timeval& tv) {
 }
 
 std::string errno_text(int error_number) { return std::generic_category().message(error_number); }
-
-// Closes the descriptors a run opened, on every path out of run().
-class FileDescriptor {
- public:
-  FileDescriptor() = default;
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor() { reset(); }
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  void reset(int fd = -1) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 // posix_spawn's file actions must be destroyed whatever happens.
 class SpawnFileActions {

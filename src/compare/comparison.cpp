@@ -386,8 +386,8 @@ ComparisonReport compare_documents(const json& baseline, const json& current, co
     for (const auto& after : after_metrics) {
       bool in_baseline = std::any_of(before_metrics.begin(), before_metrics.end(),
                                      [&](const MetricEntry& m) { return m.name == after.name; });
-      if (in_baseline && series_for_metric(after.name) != SampleSeries::none) {
-        tested_series.insert(series_for_metric(after.name));
+      if (in_baseline && series_for(*after_benchmark, after.name) != SampleSeries::none) {
+        tested_series.insert(series_for(*after_benchmark, after.name));
       }
     }
     GateOptions benchmark_options = options;
@@ -400,7 +400,7 @@ ComparisonReport compare_documents(const json& baseline, const json& current, co
         report.notes.push_back(fmt::format("{} / {}: not in the baseline; not compared", name, after.name));
         continue;
       }
-      SampleSeries series = series_for_metric(after.name);
+      SampleSeries series = series_for(*after_benchmark, after.name);
       auto cached = tests.find(series);
       if (cached == tests.end()) {
         cached = tests.emplace(series, test_series(*before_benchmark, *after_benchmark, series, name, benchmark_options))

@@ -98,6 +98,19 @@ SampleSeries series_for_metric(std::string_view metric) {
   return SampleSeries::none;
 }
 
+SampleSeries series_for(const json& benchmark, std::string_view metric) {
+  auto samples = benchmark.find("samples");
+  if (samples != benchmark.end() && samples->is_object()) {
+    auto listed = samples->find("values_metrics");
+    if (listed != samples->end() && listed->is_array()) {
+      for (const auto& name : *listed) {
+        if (name.is_string() && name.get<std::string>() == metric) return SampleSeries::ingested_values;
+      }
+    }
+  }
+  return series_for_metric(metric);
+}
+
 std::string_view describe(SampleSeries series) {
   switch (series) {
     case SampleSeries::none:
@@ -114,6 +127,8 @@ std::string_view describe(SampleSeries series) {
       return "per-second p99";
     case SampleSeries::throughput_per_s:
       return "per-second request rate";
+    case SampleSeries::ingested_values:
+      return "the harness's samples";
   }
   return "no samples";
 }
@@ -135,6 +150,8 @@ std::vector<double> extract_series(const nlohmann::json& benchmark, SampleSeries
       return latency_per_second(benchmark, "p99_ms");
     case SampleSeries::throughput_per_s:
       return throughput_per_second(benchmark);
+    case SampleSeries::ingested_values:
+      return per_run_samples(benchmark, "values");
   }
   return {};
 }

@@ -17,12 +17,18 @@ enum class SampleSeries {
   latency_p50_per_s,  // timeline[].p50_ms: the centre of each second's latencies
   latency_p99_per_s,  // timeline[].p99_ms: the tail of each second's latencies
   throughput_per_s,   // timeline[].requests / interval length
+  ingested_values,    // samples.values of an ingested benchmark, for the metrics in samples.values_metrics
 };
 
 // The series whose shift a change of `metric` shows up in.
 //   series_for_metric("latency_p95")  // SampleSeries::latency_p99_per_s
 //   series_for_metric("wall_stddev")  // SampleSeries::none (a spread, not a location)
 SampleSeries series_for_metric(std::string_view metric);
+
+// The same for a metric of a given benchmark: an ingested benchmark names the metrics its
+// `samples.values` stand behind (`samples.values_metrics`: a harness's per-iteration times
+// behind its mean and median); any other metric goes by its name as above.
+SampleSeries series_for(const nlohmann::json& benchmark, std::string_view metric);
 
 // A short phrase for reasons and reports: "per-run wall times", "per-second p99".
 std::string_view describe(SampleSeries series);

@@ -2,35 +2,89 @@
 #include "run/checks.hpp"
 
 #include <optional>
+#include <string>
 
 #include "suite/threshold.hpp"
 
 namespace perfgate::run {
 namespace {
 
-std::optional<double> metric_in(const nlohmann::json& benchmark, const std::string& name) {
+struct Observed {
+  double value = 0;
+  std::string unit;
+};
+
+std::optional<Observed> metric_in(const nlohmann::json& benchmark, const std::string& name) {
   if (!benchmark.is_object()) return std::nullopt;
   for (const auto& m : benchmark.value("metrics", nlohmann::json::array())) {
-    if (m.value("name", "") == name && m.contains("value") && m["value"].is_number()) return m["value"].get<double>();
+    if (m.value("name", "") == name && m.contains("value") && m["value"].is_number()) {
+      return Observed{m["value"].get<double>(), m.value("unit", "")};
+    }
   }
   return std::nullopt;
 }
 
+// Seconds per unit of a time unit, or nullopt when `unit` is not one.
+std::optional<double> seconds_per(const std::string& unit) {
+  if (unit == "ns") return 1e-9;
+  if (unit == "us" || unit == "µs") return 1e-6;
+  if (unit == "ms") return 1e-3;
+  if (unit == "s") return 1.0;
+  return std::nullopt;
+}
+
+// The observed value in the threshold's unit: an ingested time in ns against a threshold in ms.
+double in_threshold_unit(const suite::Threshold& threshold, const Observed& observed) {
+  auto from = seconds_per(observed.unit);
+  auto to = seconds_per(threshold.unit);
+  if (from && to && observed.unit != threshold.unit) return observed.value * *from / *to;
+  return observed.value;
+}
+
+nlohmann::json check(const suite::Threshold& threshold, const std::string& benchmark_name,
+                     const std::optional<Observed>& observed) {
+  nlohmann::json c;
+  c["benchmark"] = benchmark_name;
+  c["expr"] = suite::describe(threshold);
+  c["metric"] = threshold.result_metric;
+  std::optional<double> value;
+  if (observed) value = in_threshold_unit(threshold, *observed);
+  c["observed"] = value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+  c["observed_text"] = value ? suite::format_observed(threshold, *value) : std::string("not measured");
+  c["passed"] = value && suite::evaluate(threshold, *value);
+  c["position"] = threshold.position.to_string();
+  return c;
+}
+
 }  // namespace
 
-nlohmann::json check_thresholds(const suite::BenchmarkSpec& spec, const nlohmann::json& benchmark) {
+nlohmann::json check_thresholds(const suite::BenchmarkSpec& spec, const std::vector<nlohmann::json>& benchmarks) {
   nlohmann::json checks = nlohmann::json::array();
   for (const auto& threshold : spec.thresholds) {
-    std::optional<double> observed = metric_in(benchmark, threshold.result_metric);
-    nlohmann::json check;
-    check["benchmark"] = spec.name;
-    check["expr"] = suite::describe(threshold);
-    check["metric"] = threshold.result_metric;
-    check["observed"] = observed ? nlohmann::json(*observed) : nlohmann::json(nullptr);
-    check["observed_text"] = observed ? suite::format_observed(threshold, *observed) : std::string("not measured");
-    check["passed"] = observed && suite::evaluate(threshold, *observed);
-    check["position"] = threshold.position.to_string();
-    checks.push_back(std::move(check));
+    if (spec.kind != suite::BenchmarkKind::kIngest) {
+      checks.push_back(check(threshold, spec.name,
+                             benchmarks.empty() ? std::nullopt : metric_in(benchmarks.front(), threshold.result_metric)));
+      continue;
+    }
+    std::size_t before = checks.size();
+    // NAME.METRIC names one harness benchmark; names may contain dots, so try every split.
+    for (const auto& b : benchmarks) {
+      std::string name = b.value("ingested_name", b.value("name", ""));
+      const std::string& written = threshold.result_metric;
+      if (written.size() > name.size() + 1 && written.starts_with(name) && written[name.size()] == '.') {
+        if (auto observed = metric_in(b, written.substr(name.size() + 1))) {
+          checks.push_back(check(threshold, b.value("name", ""), observed));
+        }
+      }
+    }
+    if (checks.size() == before) {
+      for (const auto& b : benchmarks) {
+        if (auto observed = metric_in(b, threshold.result_metric)) {
+          checks.push_back(check(threshold, b.value("name", ""), observed));
+        }
+      }
+    }
+    if (checks.size() == before) checks.push_back(check(threshold, spec.name, std::nullopt));
   }
   return checks;
 }

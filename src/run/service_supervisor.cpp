@@ -25,6 +25,7 @@
 #include <system_error>
 #include <thread>
 
+#include "core/file_descriptor.hpp"
 #include "http/url.hpp"
 
 extern char** environ;
@@ -48,24 +49,6 @@ std::string errno_text(int error_number) {
   if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
   return text;
 }
-
-class FileDescriptor {
- public:
-  FileDescriptor() = default;
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor() { reset(); }
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  void reset(int fd = -1) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 // Moves a descriptor above 0-2 (keeping close-on-exec), so that the child's dup2 onto 0-2 cannot
 // overwrite one it still needs: perfgate may have been started with stdin or stdout closed.
@@ -373,14 +356,8 @@ void ServiceSupervisor::wait_until_ready(Service& service, const suite::ServiceS
   const auto deadline = started + (spec.ready_url ? spec.ready_timeout : Nanos(kStartupCheck));
   const std::string when = spec.ready_url ? "before it was ready" : "right after it started";
   auto check_alive = [&] {
-    int status = 0;
-    pid_t reaped = 0;
-    while ((reaped = ::waitpid(service.pid, &status, WNOHANG)) < 0 && errno == EINTR) {
-    }
-    if (reaped == service.pid) {
-      service.leader_reaped = true;
-      service.wait_status = status;
-      fail(service.name, fmt::format("service '{}' {} {}", service.name, describe_exit(status), when));
+    if (reap_if_exited(service)) {
+      fail(service.name, fmt::format("service '{}' {} {}", service.name, describe_exit(service.wait_status), when));
     }
     if (stop != nullptr && stop->load()) {
       fail(service.name, fmt::format("service '{}': interrupted while waiting for it to be ready", service.name));
@@ -448,19 +425,21 @@ void ServiceSupervisor::fail(const std::string& name, const std::string& what) {
   throw ServiceFailed(name, message);
 }
 
+bool ServiceSupervisor::reap_if_exited(Service& service) {
+  if (service.leader_reaped) return true;
+  int status = 0;
+  pid_t reaped = 0;
+  while ((reaped = ::waitpid(service.pid, &status, WNOHANG)) < 0 && errno == EINTR) {
+  }
+  if (reaped != service.pid) return false;
+  service.leader_reaped = true;
+  service.wait_status = status;
+  return true;
+}
+
 std::optional<std::string> ServiceSupervisor::exited_service() {
   for (Service& service : services_) {
-    if (!service.leader_reaped) {
-      int status = 0;
-      pid_t reaped = 0;
-      while ((reaped = ::waitpid(service.pid, &status, WNOHANG)) < 0 && errno == EINTR) {
-      }
-      if (reaped == service.pid) {
-        service.leader_reaped = true;
-        service.wait_status = status;
-      }
-    }
-    if (service.leader_reaped) return fmt::format("service '{}' {}", service.name, describe_exit(service.wait_status));
+    if (reap_if_exited(service)) return fmt::format("service '{}' {}", service.name, describe_exit(service.wait_status));
   }
   return std::nullopt;
 }

@@ -87,6 +87,8 @@ class ServiceSupervisor {
 
   pid_t spawn(const suite::ServiceSpec& spec, const std::string& log_file, std::uint64_t* log_offset);
   void wait_until_ready(Service& service, const suite::ServiceSpec& spec, const std::atomic<bool>* stop);
+  // Reaps the group leader if it has exited (without waiting); true when it has.
+  static bool reap_if_exited(Service& service);
   [[noreturn]] void fail(const std::string& name, const std::string& what);
   // Stops these services' groups (TERM, grace, KILL) and reaps them; they stay in services_.
   void stop(std::span<Service* const> services) noexcept;

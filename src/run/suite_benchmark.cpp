@@ -16,6 +16,7 @@
 #include "core/units.hpp"
 #include "http/load_result.hpp"
 #include "http/url.hpp"
+#include "run/suite_ingest.hpp"
 
 namespace perfgate::run {
 namespace {
@@ -116,7 +117,7 @@ BenchmarkOutcome run_http(const suite::BenchmarkSpec& spec, const PreparedHttp& 
     outcome.failure_exit_code = 3;
     return outcome;
   }
-  outcome.benchmark = http::http_benchmark_json(spec.name, prepared.config, result);
+  outcome.benchmarks.push_back(http::http_benchmark_json(spec.name, prepared.config, result));
   outcome.summary = http_summary_lines(result);
   return outcome;
 }
@@ -143,14 +144,14 @@ BenchmarkOutcome run_cmd(const cmd::RunnerOptions& options, const BenchmarkHooks
   }
   const cmd::CommandResult& r = results.front();
   outcome.interrupted = r.interrupted;
-  outcome.benchmark = cmd::cmd_benchmark_json(r, options, runner.shell_spawn_wall_s());
+  outcome.benchmarks.push_back(cmd::cmd_benchmark_json(r, options, runner.shell_spawn_wall_s()));
   double scale = r.wall.mean >= 1 ? 1 : 1e3;
   const char* unit = r.wall.mean >= 1 ? "s" : "ms";
   outcome.summary = fmt::format("  {} runs, wall {:.3f} {} ± {:.3f} {} (median {:.3f} {}), user {:.3f} {}, sys {:.3f} {}, "
                                 "peak RSS {}\n",
                                 r.wall_s.size(), r.wall.mean * scale, unit, r.wall.stddev * scale, unit,
                                 r.wall.median * scale, unit, r.user_mean_s * scale, unit, r.system_mean_s * scale,
-                                unit, format_bytes(metric_value(outcome.benchmark, "rss_max")));
+                                unit, format_bytes(metric_value(outcome.benchmarks.front(), "rss_max")));
   for (const auto& w : r.warnings) outcome.summary += "  warning: " + w + "\n";
   return outcome;
 }
@@ -162,15 +163,24 @@ PreparedBenchmark prepare_benchmark(const suite::BenchmarkSpec& spec) {
   p.spec = &spec;
   if (spec.kind == suite::BenchmarkKind::kHttp) {
     p.http = prepare_http(spec);
-  } else {
+  } else if (spec.kind == suite::BenchmarkKind::kCmd) {
     p.cmd = prepare_cmd(spec);
+  } else {
+    check_ingest_format(spec);
   }
   return p;
 }
 
 BenchmarkOutcome run_benchmark(const PreparedBenchmark& prepared, const BenchmarkHooks& hooks) {
   if (prepared.http) return run_http(*prepared.spec, *prepared.http, hooks);
-  return run_cmd(*prepared.cmd, hooks);
+  if (prepared.cmd) return run_cmd(*prepared.cmd, hooks);
+  return run_ingest(*prepared.spec, hooks);
+}
+
+bool produced_by(const suite::BenchmarkSpec& spec, const std::string& benchmark_name) {
+  if (benchmark_name == spec.name) return true;
+  return spec.kind == suite::BenchmarkKind::kIngest && benchmark_name.size() > spec.name.size() + 1 &&
+         benchmark_name.starts_with(spec.name) && benchmark_name[spec.name.size()] == '/';
 }
 
 }  // namespace perfgate::run

@@ -6,7 +6,11 @@
 //   auto prepared = prepare_benchmark(spec);           // before any service starts: bad input exits 2
 //   BenchmarkOutcome outcome = run_benchmark(prepared, hooks);
 //   if (outcome.failure) ...                           // unreachable target, a failing command
-//   store->add_benchmark(run_id, outcome.benchmark);
+//   for (auto& b : outcome.benchmarks) store->add_benchmark(run_id, b);
+//
+// http and cmd give one benchmark object; `ingest:` gives one per benchmark of the harness's
+// output, named "SUITE-BENCHMARK/HARNESS-BENCHMARK" (the harness's own name is kept in
+// "ingested_name").
 #pragma once
 
 #include <atomic>
@@ -30,7 +34,7 @@ struct PreparedHttp {
 };
 
 struct PreparedBenchmark {
-  const suite::BenchmarkSpec* spec = nullptr;  // owned by the Suite
+  const suite::BenchmarkSpec* spec = nullptr;  // owned by the Suite; spec->ingest for `ingest:`
   std::optional<PreparedHttp> http;
   std::optional<cmd::RunnerOptions> cmd;
 };
@@ -46,9 +50,10 @@ struct BenchmarkHooks {
 };
 
 struct BenchmarkOutcome {
-  nlohmann::json benchmark;  // the result document's benchmark object (null when nothing was measured)
+  std::vector<nlohmann::json> benchmarks;  // the result document's benchmark objects (none when nothing was measured)
   bool interrupted = false;
-  // The benchmark could not be done: "cannot connect to …" (exit 3), "'make' exited with 2" (exit 1).
+  // The benchmark could not be done: "cannot connect to …" (exit 3), "'make' exited with 2" (exit 1),
+  // an ingest command that failed or printed what its format cannot read (exit 3).
   std::optional<std::string> failure;
   int failure_exit_code = 0;
   std::string summary;  // two or three lines for the terminal: throughput, latency, notes
@@ -56,5 +61,8 @@ struct BenchmarkOutcome {
 
 // Runs it. Throws RunError when a command cannot even be started.
 BenchmarkOutcome run_benchmark(const PreparedBenchmark& prepared, const BenchmarkHooks& hooks);
+
+// Whether a benchmark object's name (or a comparison row's) comes from this suite benchmark.
+bool produced_by(const suite::BenchmarkSpec& spec, const std::string& benchmark_name);
 
 }  // namespace perfgate::run

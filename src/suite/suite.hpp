@@ -61,13 +61,22 @@ struct CmdBenchmarkOptions {
   bool ignore_failure = false;
 };
 
-enum class BenchmarkKind { kHttp, kCmd };
+// `ingest:` — another harness's results: a command whose stdout is parsed, or a file.
+struct IngestBenchmarkOptions {
+  std::string format;                  // "google-benchmark", "hyperfine", ... (checked when the run prepares it)
+  std::optional<std::string> command;  // run by `sh -c`; its stdout is the input
+  std::optional<std::string> file;     // relative to the suite's folder, as `body: "@file"` is
+  SourcePosition format_position;
+};
+
+enum class BenchmarkKind { kHttp, kCmd, kIngest };
 
 struct BenchmarkSpec {
   std::string name;
   BenchmarkKind kind = BenchmarkKind::kHttp;
   HttpBenchmarkOptions http;  // meaningful when kind == kHttp
   CmdBenchmarkOptions cmd;    // meaningful when kind == kCmd
+  IngestBenchmarkOptions ingest;  // meaningful when kind == kIngest
   std::vector<Threshold> thresholds;
   SourcePosition position;  // of the `- name:` item
 };

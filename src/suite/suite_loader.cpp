@@ -29,6 +29,7 @@ const std::vector<std::string> kHttpKeys = {"url",  "method",   "headers",  "bod
                                             "rate", "duration", "requests", "warmup", "timeout"};
 const std::vector<std::string> kCmdKeys = {"command", "runs",    "warmup", "min_runs",      "max_runs",
                                            "prepare", "cleanup", "shell",  "ignore_failure"};
+const std::vector<std::string> kIngestKeys = {"format", "command", "file"};
 const std::vector<std::string> kRegressionKeys = {"max_change", "per_metric", "baseline_branch"};
 
 class SuiteReader {
@@ -286,16 +287,9 @@ class SuiteReader {
     for (const char* kind : {"http", "cmd", "ingest"}) {
       if (auto found = find_entry(node, kind)) kinds.push_back(*found);
     }
-    for (const auto& kind : kinds) {
-      if (kind.key == "ingest") {
-        fail(kind.key_position,
-             "ingest benchmarks are not supported yet; they arrive with a later version of perfgate "
-             "(use 'perfgate ingest' meanwhile)");
-      }
-    }
     if (kinds.empty()) {
       fail(benchmark.position,
-           fmt::format("benchmark '{}' has no kind: expected one of 'http:' or 'cmd:'", benchmark.name));
+           fmt::format("benchmark '{}' has no kind: expected one of 'http:', 'cmd:' or 'ingest:'", benchmark.name));
     }
     if (kinds.size() > 1) {
       fail(kinds[1].key_position, fmt::format("benchmark '{}' has two kinds ('{}' and '{}'); expected exactly one",
@@ -304,9 +298,42 @@ class SuiteReader {
     if (kinds[0].key == "http") {
       benchmark.kind = BenchmarkKind::kHttp;
       read_http(kinds[0], benchmark);
-    } else {
+    } else if (kinds[0].key == "cmd") {
       benchmark.kind = BenchmarkKind::kCmd;
       read_cmd(kinds[0], benchmark);
+    } else {
+      benchmark.kind = BenchmarkKind::kIngest;
+      read_ingest(kinds[0], benchmark);
+    }
+  }
+
+  void read_ingest(const Entry& entry, BenchmarkSpec& benchmark) const {
+    expect_map(entry, "ingest options");
+    check_keys(entry.value, kIngestKeys, "ingest option");
+    IngestBenchmarkOptions& ingest = benchmark.ingest;
+    auto format = find_entry(entry.value, "format");
+    if (!format)
+      fail(entry.value_position,
+           fmt::format("missing required key 'format' in the ingest options of benchmark '{}'", benchmark.name));
+    ingest.format = string_value(*format);
+    ingest.format_position = format->value_position;
+    auto command = find_entry(entry.value, "command");
+    auto file = find_entry(entry.value, "file");
+    if (command && file) fail(file->key_position, "expected either 'command' or 'file', not both");
+    if (!command && !file)
+      fail(entry.value_position,
+           fmt::format("the ingest options of benchmark '{}' need 'command' (whose output is read) or 'file'",
+                       benchmark.name));
+    if (command) {
+      ingest.command = string_value(*command);
+      if (ingest.command->empty()) fail(command->value_position, "'command': expected a non-empty command");
+    } else {
+      std::string path = string_value(*file);
+      if (path.empty()) fail(file->value_position, "'file': expected a path");
+      // Relative to the suite's folder, so the suite runs the same from any directory.
+      auto slash = path_.rfind('/');
+      if (!path.starts_with("/") && slash != std::string::npos) path = path_.substr(0, slash + 1) + path;
+      ingest.file = path;
     }
   }
 
@@ -387,7 +414,9 @@ class SuiteReader {
 
   void read_thresholds(const Entry& entry, const Suite& suite, BenchmarkSpec& benchmark) const {
     expect_list(entry, "thresholds like 'p95 < 50ms'");
-    MetricFamily family = benchmark.kind == BenchmarkKind::kHttp ? MetricFamily::kHttp : MetricFamily::kCmd;
+    MetricFamily family = benchmark.kind == BenchmarkKind::kHttp  ? MetricFamily::kHttp
+                          : benchmark.kind == BenchmarkKind::kCmd ? MetricFamily::kCmd
+                                                                  : MetricFamily::kIngested;
     for (const auto& node : entry.value) {
       SourcePosition at = position_of(node, entry.value_position);
       if (!node.IsScalar())

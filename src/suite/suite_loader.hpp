@@ -15,8 +15,8 @@ namespace perfgate::suite {
 // Every problem throws UsageError whose message starts with "FILE:LINE:COLUMN: " (1-based)
 // and says what was expected: malformed YAML, unknown keys ("did you mean …?"), wrong types,
 // missing required keys, duplicate names, a benchmark with no or two kinds, bad thresholds,
-// unset variables. `ingest:` benchmarks and the top-level `resources:` key are rejected —
-// they arrive with a later version — rather than silently ignored. A file that cannot be
+// unset variables. The top-level `resources:` key is rejected — it arrives with a later
+// version — rather than silently ignored; an `ingest:` format is checked when the run prepares it. A file that cannot be
 // read at all is reported as "FILE: cannot read the suite file: REASON".
 Suite load_suite(const std::string& path, const Environment& env);
 

@@ -401,5 +401,26 @@ TEST(RequireConfirmation, ARegressionStandsOnlyWhenTheSecondMeasurementRegresses
   EXPECT_EQ(row(only_other, "other", "latency_p50").verdict, Verdict::noisy);
 }
 
+TEST(CompareDocuments, AnIngestedBenchmarkIsTestedOnItsOwnSamples) {
+  SeededDraws draws(77);
+  auto ingested = [](const std::vector<double>& times_ns) {
+    double mean = 0;
+    for (double t : times_ns) mean += t / static_cast<double>(times_ns.size());
+    return json{{"name", "BM_parse"},
+                {"kind", "ingested"},
+                {"samples", {{"values", times_ns}, {"values_unit", "ns"}, {"values_metrics", {"real_time"}}}},
+                {"metrics", {synthetic::metric("real_time", mean, "ns", "lower")}}};
+  };
+  std::vector<double> before_ns = draws.lognormals(20, 1000, 0.02);
+  std::vector<double> after_ns = draws.lognormals(20, 1300, 0.02);
+  ComparisonReport report = compare_documents(document({ingested(before_ns)}), document({ingested(after_ns)}), {});
+  const ComparisonRow& r = row(report, "BM_parse", "real_time");
+  EXPECT_EQ(r.verdict, Verdict::regressed) << r.reason;
+  EXPECT_EQ(r.samples, "the harness's samples");
+  EXPECT_EQ(r.baseline_sample_count, 20u);
+  ASSERT_TRUE(r.p_value);
+  EXPECT_LT(*r.p_value, 0.001);
+}
+
 }  // namespace
 }  // namespace perfgate::compare

@@ -51,5 +51,17 @@ TEST(ExtractSeries, ThroughputDividesByTheIntervalAndDropsATrailingSliver) {
   EXPECT_EQ(extract_series(b, SampleSeries::throughput_per_s), (std::vector<double>{100.0, 110.0, 80.0}));
 }
 
+TEST(SeriesFor, AnIngestedBenchmarkNamesTheMetricsItsSamplesStandBehind) {
+  json b = {{"kind", "ingested"},
+            {"samples", {{"values", {10.0, 11.0, "x", 12.0}}, {"values_unit", "ns"},
+                         {"values_metrics", {"real_time", "real_time_median"}}}}};
+  EXPECT_EQ(series_for(b, "real_time"), SampleSeries::ingested_values);
+  EXPECT_EQ(series_for(b, "real_time_median"), SampleSeries::ingested_values);
+  EXPECT_EQ(series_for(b, "items_per_second"), SampleSeries::none);
+  // Without the list, names decide as for perfgate's own benchmarks.
+  EXPECT_EQ(series_for(json{{"samples", {{"wall_s", {1.0}}}}}, "wall_mean"), SampleSeries::wall_per_run);
+  EXPECT_EQ(extract_series(b, SampleSeries::ingested_values), (std::vector<double>{10.0, 11.0, 12.0}));
+}
+
 }  // namespace
 }  // namespace perfgate::compare

@@ -231,10 +231,39 @@ TEST(SuiteLoaderErrors, UnsetVariable) {
             "FILE:5:28: environment variable 'PORT' is not set (write '${PORT:-default}' to give a default)");
 }
 
-TEST(SuiteLoaderErrors, IngestRejected) {
+TEST(SuiteLoaderErrors, IngestNeedsAFormatAndOneSource) {
+  EXPECT_EQ(load_error(std::string(kMinimalHeader) + "  - name: micro\n    ingest: {command: ./micro}\n"),
+            "FILE:4:13: missing required key 'format' in the ingest options of benchmark 'micro'");
   EXPECT_EQ(load_error(std::string(kMinimalHeader) + "  - name: micro\n    ingest: {format: google-benchmark}\n"),
-            "FILE:4:5: ingest benchmarks are not supported yet; they arrive with a later version of perfgate "
-            "(use 'perfgate ingest' meanwhile)");
+            "FILE:4:13: the ingest options of benchmark 'micro' need 'command' (whose output is read) or 'file'");
+  EXPECT_EQ(load_error(std::string(kMinimalHeader) +
+                       "  - name: micro\n    ingest: {format: go, command: x, file: y}\n"),
+            "FILE:4:38: expected either 'command' or 'file', not both");
+  EXPECT_EQ(load_error(std::string(kMinimalHeader) + "  - name: micro\n    ingest: {format: go, comand: x}\n"),
+            "FILE:4:26: unknown ingest option 'comand'; did you mean 'command'?");
+}
+
+TEST(SuiteLoader, ReadsIngestBenchmarksWithTheirThresholds) {
+  std::string path = write_suite(std::string(kMinimalHeader) +
+                                 "  - name: micro\n"
+                                 "    ingest: {format: google-benchmark, command: \"./micro --benchmark_format=json\"}\n"
+                                 "    thresholds: [BM_parse.real_time < 5ms, items_per_second > 1000]\n"
+                                 "  - name: earlier\n"
+                                 "    ingest: {format: hyperfine, file: results/h.json}\n");
+  Suite suite = load_suite(path, no_variables());
+  ASSERT_EQ(suite.benchmarks.size(), 2u);
+  const BenchmarkSpec& micro = suite.benchmarks[0];
+  EXPECT_EQ(micro.kind, BenchmarkKind::kIngest);
+  EXPECT_EQ(micro.ingest.format, "google-benchmark");
+  EXPECT_EQ(micro.ingest.command, "./micro --benchmark_format=json");
+  EXPECT_FALSE(micro.ingest.file);
+  ASSERT_EQ(micro.thresholds.size(), 2u);
+  EXPECT_EQ(micro.thresholds[0].result_metric, "BM_parse.real_time");
+  EXPECT_EQ(micro.thresholds[0].unit, "ms");
+  EXPECT_EQ(micro.thresholds[1].result_metric, "items_per_second");
+  EXPECT_EQ(micro.thresholds[1].unit, "");
+  // A file is relative to the suite's folder.
+  EXPECT_EQ(suite.benchmarks[1].ingest.file, (scratch_dir() / "results/h.json").string());
 }
 
 TEST(SuiteLoaderErrors, ResourcesRejected) {
@@ -256,7 +285,7 @@ TEST(SuiteLoaderErrors, DuplicateKey) {
 
 TEST(SuiteLoaderErrors, NoKind) {
   EXPECT_EQ(load_error(std::string(kMinimalHeader) + "  - name: a\n    thresholds: []\n"),
-            "FILE:3:5: benchmark 'a' has no kind: expected one of 'http:' or 'cmd:'");
+            "FILE:3:5: benchmark 'a' has no kind: expected one of 'http:', 'cmd:' or 'ingest:'");
 }
 
 TEST(SuiteLoaderErrors, TwoKinds) {

@@ -1,0 +1,139 @@
+// `perfgate report`: reports over operation logs (the JSON lines of the tracker library or a
+// team's own code): weekly, monthly, per-day trends, or an export as CSV, JSON or Markdown.
+// The reading and the statistics are src/oplog's; this file parses the options and prints.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cli/option_values.hpp"
+#include "cli/verbs.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/result_document.hpp"
+#include "oplog/operation_report.hpp"
+#include "oplog/report_format.hpp"
+#include "oplog/timestamp.hpp"
+
+namespace perfgate::cli {
+namespace {
+
+constexpr int kMaxDays = 36'500;
+
+std::int64_t now_option(const std::string& text) {
+  if (text.empty()) return wall_ns();
+  auto ns = oplog::parse_timestamp_ns(text);
+  if (!ns) throw UsageError(fmt::format("--now: expected an ISO-8601 time like 2026-01-06T13:28:00Z, got '{}'", text));
+  return *ns;
+}
+
+// Export goes to stdout, so what was skipped is said on stderr.
+void print_input_notes(const oplog::Report& report) {
+  const oplog::ReadStats& in = report.input;
+  if (in.malformed > 0) {
+    std::string first;
+    for (const auto& m : in.first_malformed) first += fmt::format("\n  {}:{}: {}", m.file, m.line, m.reason);
+    std::fprintf(stderr, "perfgate report: skipped %llu malformed lines; the first:%s\n",
+                 static_cast<unsigned long long>(in.malformed), first.c_str());
+  }
+  for (const auto& w : in.warnings) std::fprintf(stderr, "perfgate report: warning: %s\n", w.c_str());
+}
+
+}  // namespace
+
+int report_verb(const std::vector<std::string>& args) {
+  CLI::App app{
+      "Report on operation logs: the JSON lines the tracker library (or your own code) writes, one\n"
+      "operation per line. Per operation: count, successes, avg, p95, p99, min, max (ms; nearest-rank\n"
+      "percentiles over every record, failed ones included); reliability; the slowest operations;\n"
+      "degradation flags (p95 > 2x avg, avg up > 20% against the previous period, error rate > 1%).\n"
+      "Malformed lines are skipped and counted. gzip and zstd files are decompressed.",
+      "perfgate report"};
+  std::vector<std::string> inputs;
+  std::size_t slowest = 10;
+  std::string now_text;
+  app.add_option("--input", inputs, "An operation log (JSON lines, plain, .gz or .zst); - for stdin (repeatable)")
+      ->required()
+      ->allow_extra_args(false);  // one file per --input, so a misspelt subcommand is not read as a file
+  app.add_option("--slowest", slowest, "How many of the slowest operations to list (default 10)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--now", now_text, "The end of the periods, e.g. 2026-01-06T00:00:00Z (default: now)");
+  app.allow_extras();  // a word that is no subcommand, or an unknown option, is named in the error below
+  app.fallthrough();   // the options above may also follow the subcommand
+  app.require_subcommand(0, 1);
+  CLI::App* weekly = app.add_subcommand("weekly", "The last 7 days, compared with the 7 days before");
+  CLI::App* monthly = app.add_subcommand("monthly", "The last 30 days, compared with the 30 days before");
+  CLI::App* trends = app.add_subcommand("trends", "The last N days, with one row per day and operation");
+  int trend_days = 0;
+  trends->add_option("--days", trend_days, "How many days")->required()->check(CLI::Range(1, kMaxDays));
+  CLI::App* exporter = app.add_subcommand("export", "Every record (or the last --days N) as CSV, JSON or Markdown");
+  std::string format, output;
+  int export_days = 0;
+  exporter->add_option("--format", format, "csv, json or markdown")
+      ->required()
+      ->check(CLI::IsMember({"csv", "json", "markdown"}));
+  exporter->add_option("--output", output, "Write to this file (atomically) instead of stdout");
+  exporter->add_option("--days", export_days, "Only the last N days (compared with the N days before)")
+      ->check(CLI::Range(1, kMaxDays));
+  app.footer(
+      "Periods end at --now and hold [now - N days, now); records outside are left out.\n"
+      "Exit codes: 0 done (flags do not fail it), 2 bad options or an input that cannot be opened.");
+  if (auto code = parse_verb_arguments(app, args)) return *code;
+
+  if (auto extras = app.remaining(true); !extras.empty()) {
+    throw UsageError(
+        fmt::format("report: unknown subcommand or option '{}' (expected weekly, monthly, "
+                    "trends --days N or export --format csv|json|markdown)",
+                    extras.front()));
+  }
+  if (app.get_subcommands().empty()) {
+    throw UsageError(
+        "report: a subcommand is required: weekly, monthly, trends --days N or export --format "
+        "csv|json|markdown");
+  }
+  std::set<std::string> seen;
+  for (const auto& input : inputs) {
+    if (input == "-" && !seen.insert(input).second) throw UsageError("--input: - (stdin) given more than once");
+  }
+  check_output_path("--output", output);
+  std::int64_t now_ns = now_option(now_text);
+
+  oplog::ReportOptions options;
+  options.slowest = slowest;
+  std::string title;
+  if (weekly->parsed()) {
+    options.period = oplog::last_days(now_ns, 7);
+    title = "perfgate report: weekly (the last 7 days)";
+  } else if (monthly->parsed()) {
+    options.period = oplog::last_days(now_ns, 30);
+    title = "perfgate report: monthly (the last 30 days)";
+  } else if (trends->parsed()) {
+    options.period = oplog::last_days(now_ns, trend_days);
+    options.split_into_days = true;
+    title = fmt::format("perfgate report: trends (the last {} days)", trend_days);
+  } else {
+    if (export_days > 0) options.period = oplog::last_days(now_ns, export_days);
+    title = export_days > 0 ? fmt::format("Operations: the last {} days", export_days) : "Operations";
+  }
+  oplog::Report report = oplog::build_report(inputs, options);
+
+  if (!exporter->parsed()) {
+    std::fputs(oplog::report_text(report, title).c_str(), stdout);
+    return exit_code::kOk;
+  }
+  std::string content = format == "json"  ? oplog::report_json(report).dump(2) + "\n"
+                        : format == "csv" ? oplog::report_csv(report)
+                                          : oplog::report_markdown(report, title);
+  if (output.empty() || output == "-") {
+    std::fputs(content.c_str(), stdout);
+  } else {
+    write_file_atomically(output, content);
+  }
+  print_input_notes(report);
+  return exit_code::kOk;
+}
+
+}  // namespace perfgate::cli

@@ -1,0 +1,129 @@
+// The report over an operation log that `perfgate report` prints: per-operation statistics
+// for a period, reliability, the slowest operations, degradation flags against the previous
+// period of the same length, and optionally one row per day and operation. Built record by
+// record (ReportBuilder), so tens of millions of records need only their durations in memory.
+//
+//   ReportOptions options;
+//   options.period = last_days(now_ns, 7);                  // weekly
+//   Report report = build_report({"perf-metrics.jsonl"}, options);
+//   for (const auto& op : report.operations) use(op.summary.p95_ms, op.flags);
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "oplog/operation_log_reader.hpp"
+#include "oplog/operation_stats.hpp"
+
+namespace perfgate::oplog {
+
+// [from_ns, to_ns): a record at exactly `to` belongs to the next period.
+struct Period {
+  std::int64_t from_ns = 0;
+  std::int64_t to_ns = 0;
+  bool contains(std::int64_t ns) const { return ns >= from_ns && ns < to_ns; }
+};
+
+// The `days` days before `now_ns`: [now - days·24h, now).
+Period last_days(std::int64_t now_ns, int days);
+
+// Each a threshold of DESIGN.md's scenario 3; an operation may raise several.
+enum class Flag {
+  kP95OverTwiceAvg,       // p95 > 2 × avg: a slow tail
+  kAvgUpOver20Percent,    // avg > 1.2 × the previous period's avg (needs records there)
+  kErrorRateOver1Percent  // failed / total > 1%
+};
+// "p95_over_2x_avg", "avg_up_over_20pct", "error_rate_over_1pct" (the names in exports).
+std::string_view flag_name(Flag flag);
+
+struct OperationReport {
+  OperationSummary summary;
+  std::optional<double> previous_avg_ms;  // when the previous period was compared and had records of it
+  std::vector<Flag> flags;
+};
+
+struct Reliability {
+  std::uint64_t total = 0;
+  std::uint64_t successful = 0;
+  std::uint64_t failed = 0;
+  double error_rate = 0;  // failed / total; 0 without records
+};
+
+struct SlowOperation {
+  std::string timestamp;  // as written in the log
+  std::string operation;
+  double duration_ms = 0;
+  std::optional<std::string> session_id;
+  std::string file;  // where to find it
+  std::uint64_t line = 0;
+};
+
+struct DayReport {
+  Period day;
+  std::vector<OperationSummary> operations;  // sorted by name; only those with records that day
+};
+
+struct ReportOptions {
+  std::optional<Period> period;       // nullopt: every record
+  bool compare_with_previous = true;  // with the period of the same length just before `period`
+  bool split_into_days = false;       // fill Report::days (needs a period)
+  std::size_t slowest = 10;
+};
+
+struct Report {
+  // The requested period, or (for every record) from the first to the last record's time,
+  // both included; nullopt without records.
+  std::optional<Period> period;
+  bool period_requested = false;
+  std::optional<Period> previous;           // the period compared with, when there was one
+  std::vector<OperationReport> operations;  // sorted by name
+  Reliability reliability;
+  std::vector<SlowOperation> slowest;  // slowest first; ties in input order
+  std::vector<DayReport> days;         // oldest first, every day of the period, empty ones too
+  std::vector<std::string> inputs;
+  ReadStats input;  // lines, records, malformed lines, warnings of every input together
+};
+
+class ReportBuilder {
+ public:
+  explicit ReportBuilder(ReportOptions options);
+
+  // Names the input the following records come from (for the slowest operations' places).
+  void begin_input(std::string name);
+  // Takes one record into whichever period it falls in (none: it is ignored).
+  void add(const OperationRecord& record);
+  // The report; `input` is what the reader counted (ReadStats::merge over the inputs).
+  Report finish(ReadStats input);
+
+ private:
+  void consider_slowest(const OperationRecord& record, std::uint32_t operation);
+
+  struct Slow {
+    double duration_ms;
+    std::uint64_t sequence;
+    SlowOperation row;
+  };
+  ReportOptions options_;
+  std::optional<Period> previous_;
+  OperationNames names_;
+  DurationTable current_;
+  DurationTable before_{false};
+  std::vector<DurationTable> days_;
+  Reliability reliability_;
+  std::vector<Slow> slowest_heap_;  // a min-heap: the least slow of the kept ones on top
+  std::vector<std::string> inputs_;
+  std::uint64_t sequence_ = 0;
+  std::int64_t first_ns_ = 0;
+  std::int64_t last_ns_ = 0;
+};
+
+// Opens every input first (an input that cannot be opened throws UsageError naming it before
+// anything is read), then reads them in order into one report.
+Report build_report(const std::vector<std::string>& inputs, const ReportOptions& options,
+                    const ReaderOptions& reader_options = {});
+
+}  // namespace perfgate::oplog

@@ -1,0 +1,60 @@
+// Per-operation statistics; see operation_stats.hpp.
+#include "oplog/operation_stats.hpp"
+
+#include <algorithm>
+
+namespace perfgate::oplog {
+
+double nearest_rank_in_place(std::vector<double>& values, unsigned percent) {
+  if (values.empty()) return 0;
+  std::uint64_t n = values.size();
+  std::uint64_t rank = std::clamp<std::uint64_t>((n * percent + 99) / 100, 1, n);
+  auto nth = values.begin() + static_cast<std::ptrdiff_t>(rank - 1);
+  std::nth_element(values.begin(), nth, values.end());
+  return *nth;
+}
+
+const DurationSeries& DurationTable::series(std::uint32_t operation) const {
+  static const DurationSeries kEmpty;
+  return operation < series_.size() ? series_[operation] : kEmpty;
+}
+
+OperationSummary DurationTable::summarize(const OperationNames& names, std::uint32_t operation) {
+  OperationSummary row;
+  row.operation = names.name(operation);
+  if (operation >= series_.size()) return row;
+  DurationSeries& s = series_[operation];
+  row.count = s.count;
+  row.successes = s.successes;
+  if (s.count == 0) return row;
+  row.avg_ms = s.sum_ms / static_cast<double>(s.count);
+  row.min_ms = s.min_ms;
+  row.max_ms = s.max_ms;
+  if (!s.durations_ms.empty()) {
+    // p95 first: nth_element leaves everything above rank95 in the tail, where p99 then is.
+    row.p95_ms = nearest_rank_in_place(s.durations_ms, 95);
+    std::uint64_t n = s.durations_ms.size();
+    std::uint64_t rank95 = std::max<std::uint64_t>((n * 95 + 99) / 100, 1);
+    std::uint64_t rank99 = std::max<std::uint64_t>((n * 99 + 99) / 100, 1);
+    if (rank99 == rank95) {
+      row.p99_ms = row.p95_ms;
+    } else {
+      auto tail = s.durations_ms.begin() + static_cast<std::ptrdiff_t>(rank95);
+      auto nth = s.durations_ms.begin() + static_cast<std::ptrdiff_t>(rank99 - 1);
+      std::nth_element(tail, nth, s.durations_ms.end());
+      row.p99_ms = *nth;
+    }
+  }
+  return row;
+}
+
+std::vector<OperationSummary> DurationTable::summarize(const OperationNames& names) {
+  std::vector<OperationSummary> rows;
+  for (std::uint32_t op = 0; op < series_.size(); ++op) {
+    if (series_[op].count > 0) rows.push_back(summarize(names, op));
+  }
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.operation < b.operation; });
+  return rows;
+}
+
+}  // namespace perfgate::oplog

@@ -1,0 +1,105 @@
+// Per-operation statistics over the raw durations of an operation log: count, successes,
+// average, nearest-rank p95 and p99, min and max. Operation names are interned once
+// (OperationNames) so the per-record path hashes a string_view and appends a double, and
+// several tables (this period, the previous one, each day) share the same indices.
+//
+//   OperationNames names;
+//   DurationTable table;
+//   table.add(names.intern("agent_register"), 45.0, true);
+//   std::vector<OperationSummary> rows = table.summarize(names);  // sorted by name
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace perfgate::oplog {
+
+class OperationNames {
+ public:
+  // The index of `name`, stored on first sight.
+  std::uint32_t intern(std::string_view name) {
+    if (auto it = index_.find(name); it != index_.end()) return it->second;
+    auto index = static_cast<std::uint32_t>(names_.size());
+    names_.emplace_back(name);
+    index_.emplace(names_.back(), index);
+    return index;
+  }
+  const std::string& name(std::uint32_t index) const { return names_[index]; }
+  std::size_t size() const { return names_.size(); }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  std::vector<std::string> names_;
+  std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> index_;
+};
+
+struct OperationSummary {
+  std::string operation;
+  std::uint64_t count = 0;
+  std::uint64_t successes = 0;
+  double avg_ms = 0;
+  double p95_ms = 0;  // nearest rank: the value at rank ceil(0.95 N) of the sorted durations
+  double p99_ms = 0;
+  double min_ms = 0;
+  double max_ms = 0;
+
+  std::uint64_t failures() const { return count - successes; }
+  double error_rate() const { return count == 0 ? 0 : static_cast<double>(failures()) / static_cast<double>(count); }
+};
+
+// The durations of one operation in one period. The sum is kept in record order, so the
+// average is the same double any reader summing in that order gets.
+struct DurationSeries {
+  std::vector<double> durations_ms;
+  std::uint64_t count = 0;
+  std::uint64_t successes = 0;
+  double sum_ms = 0;
+  double min_ms = 0;
+  double max_ms = 0;
+};
+
+// The nearest-rank percentile `percent` (an integer 1..100, so the rank ceil(percent·N/100)
+// is exact integer arithmetic) of `values`, which it reorders (nth_element: linear time, no
+// copy). 0 for no values.
+double nearest_rank_in_place(std::vector<double>& values, unsigned percent);
+
+class DurationTable {
+ public:
+  // `keep_durations` false keeps counts and sums only (enough for an average).
+  explicit DurationTable(bool keep_durations = true) : keep_durations_(keep_durations) {}
+
+  void add(std::uint32_t operation, double duration_ms, bool success) {
+    if (operation >= series_.size()) series_.resize(operation + 1);
+    DurationSeries& s = series_[operation];
+    if (keep_durations_) s.durations_ms.push_back(duration_ms);
+    if (s.count == 0 || duration_ms < s.min_ms) s.min_ms = duration_ms;
+    if (s.count == 0 || duration_ms > s.max_ms) s.max_ms = duration_ms;
+    ++s.count;
+    s.successes += success ? 1 : 0;
+    s.sum_ms += duration_ms;
+  }
+
+  // The series of an operation (empty when it had no record here).
+  const DurationSeries& series(std::uint32_t operation) const;
+  std::uint64_t count(std::uint32_t operation) const { return series(operation).count; }
+
+  // One row per operation with records here, sorted by name. Reorders the kept durations;
+  // percentiles are 0 in a table that keeps none.
+  std::vector<OperationSummary> summarize(const OperationNames& names);
+  // The row of one operation (its index in `names`).
+  OperationSummary summarize(const OperationNames& names, std::uint32_t operation);
+
+ private:
+  bool keep_durations_;
+  std::vector<DurationSeries> series_;
+};
+
+}  // namespace perfgate::oplog

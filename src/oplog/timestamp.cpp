@@ -1,0 +1,121 @@
+// ISO-8601 timestamps; see timestamp.hpp. The calendar arithmetic is Howard Hinnant's
+// days_from_civil / civil_from_days, exact for every proleptic Gregorian date.
+#include "oplog/timestamp.hpp"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+namespace perfgate::oplog {
+namespace {
+
+struct CivilDate {
+  std::int64_t year;
+  int month;  // 1..12
+  int day;    // 1..31
+};
+
+std::int64_t days_from_civil(std::int64_t y, int m, int d) {
+  y -= m <= 2;
+  std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  std::int64_t yoe = y - era * 400;
+  std::int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+CivilDate civil_from_days(std::int64_t z) {
+  z += 719468;
+  std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  std::int64_t doe = z - era * 146097;
+  std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  std::int64_t mp = (5 * doy + 2) / 153;
+  int d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  int m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  return {yoe + era * 400 + (m <= 2), m, d};
+}
+
+bool leap_year(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+int days_in_month(std::int64_t y, int m) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && leap_year(y) ? 29 : kDays[m - 1];
+}
+
+// Reads exactly `n` digits at text[at...]; -1 when one of them is not a digit.
+int digits(std::string_view text, std::size_t at, std::size_t n) {
+  int value = 0;
+  for (std::size_t i = at; i < at + n; ++i) {
+    unsigned digit = static_cast<unsigned char>(text[i]) - unsigned{'0'};
+    if (digit > 9) return -1;
+    value = value * 10 + static_cast<int>(digit);
+  }
+  return value;
+}
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+
+}  // namespace
+
+std::optional<std::int64_t> parse_timestamp_ns(std::string_view text) noexcept {
+  // The fixed part: "YYYY-MM-DDTHH:MM:SS" (19 characters), then fraction and zone.
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':') {
+    return std::nullopt;
+  }
+  // Logs are in time order, so the date is nearly always the previous record's: remembered
+  // per thread, it saves the calendar work on the hot path of reading.
+  thread_local char cached_date[10] = {};
+  thread_local std::int64_t cached_days = 0;
+  std::int64_t days;
+  if (std::memcmp(text.data(), cached_date, sizeof cached_date) == 0) {
+    days = cached_days;
+  } else {
+    int year = digits(text, 0, 4), month = digits(text, 5, 2), day = digits(text, 8, 2);
+    if (year < 0 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month)) return std::nullopt;
+    days = days_from_civil(year, month, day);
+    std::memcpy(cached_date, text.data(), sizeof cached_date);
+    cached_days = days;
+  }
+  int hour = digits(text, 11, 2), minute = digits(text, 14, 2), second = digits(text, 17, 2);
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return std::nullopt;
+  std::size_t at = 19;
+  std::int64_t fraction_ns = 0;
+  if (text[at] == '.') {
+    std::size_t start = ++at;
+    std::int64_t scale = kNanosPerSecond;
+    while (at < text.size() && text[at] >= '0' && text[at] <= '9') {
+      if (at - start == 9) return std::nullopt;
+      scale /= 10;
+      fraction_ns += (text[at] - '0') * scale;
+      ++at;
+    }
+    if (at == start) return std::nullopt;
+  }
+  std::int64_t offset_s = 0;
+  std::string_view zone = text.substr(at);
+  if (zone != "Z") {
+    if (zone.size() != 6 || (zone[0] != '+' && zone[0] != '-') || zone[3] != ':') return std::nullopt;
+    int offset_h = digits(zone, 1, 2), offset_m = digits(zone, 4, 2);
+    if (offset_h < 0 || offset_h > 23 || offset_m < 0 || offset_m > 59) return std::nullopt;
+    offset_s = (offset_h * 3600 + offset_m * 60) * (zone[0] == '-' ? -1 : 1);
+  }
+  std::int64_t seconds = days * 86'400 + hour * 3600 + minute * 60 + second - offset_s;
+  return seconds * kNanosPerSecond + fraction_ns;
+}
+
+std::string format_timestamp_ms(std::int64_t ns) {
+  std::int64_t ms = floor_div(ns, 1'000'000);
+  std::int64_t days = floor_div(ms, 86'400'000);
+  std::int64_t ms_of_day = ms - days * 86'400'000;
+  CivilDate date = civil_from_days(days);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", date.year, date.month, date.day,
+                     ms_of_day / 3'600'000, ms_of_day / 60'000 % 60, ms_of_day / 1000 % 60, ms_of_day % 1000);
+}
+
+std::string format_date(std::int64_t ns) {
+  CivilDate date = civil_from_days(floor_div(ns, kNanosPerDay));
+  return fmt::format("{:04}-{:02}-{:02}", date.year, date.month, date.day);
+}
+
+}  // namespace perfgate::oplog

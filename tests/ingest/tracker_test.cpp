@@ -1,0 +1,82 @@
+// The tracker ingest format on a hand-written operation log in the tracker's line format
+// (tests/fixtures/ingest/tracker): per operation type counts, durations and error rates over
+// every record, malformed lines skipped and counted.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "ingest/ingest.hpp"
+
+namespace perfgate::ingest {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+std::string fixture(const std::string& name) {
+  std::ifstream in(std::string(PERFGATE_SOURCE_DIR) + "/tests/fixtures/ingest/tracker/" + name);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+json metric(const json& benchmark, const std::string& name) {
+  for (const auto& m : benchmark["metrics"]) {
+    if (m["name"] == name) return m;
+  }
+  ADD_FAILURE() << benchmark["name"] << " has no metric " << name;
+  return json::object();
+}
+
+void expect_metric(const json& b, const std::string& name, double value, const std::string& unit,
+                   const std::string& better) {
+  json m = metric(b, name);
+  EXPECT_DOUBLE_EQ(m.value("value", -1.0), value) << name;
+  EXPECT_EQ(m.value("unit", ""), unit) << name;
+  EXPECT_EQ(m.value("better", ""), better) << name;
+}
+
+TEST(IngestTracker, OneBenchmarkPerOperationTypeOverAllItsRecords) {
+  auto benchmarks = parse("tracker", fixture("perf-metrics.jsonl"), "perf-metrics.jsonl");
+  ASSERT_EQ(benchmarks.size(), 3u);
+  const json& reg = benchmarks[0];
+  EXPECT_EQ(reg["name"], "agent_register");
+  expect_metric(reg, "count", 10, "count", "higher");
+  expect_metric(reg, "duration_mean", 74, "ms", "lower");
+  expect_metric(reg, "duration_median", 62.5, "ms", "lower");
+  expect_metric(reg, "duration_p50", 60, "ms", "lower");  // nearest rank: the 5th of 10
+  expect_metric(reg, "duration_p95", 200, "ms", "lower");
+  expect_metric(reg, "duration_p99", 200, "ms", "lower");
+  expect_metric(reg, "duration_max", 200, "ms", "lower");
+  expect_metric(reg, "error_rate", 0.1, "ratio", "lower");  // the failed record counts in the durations too
+  EXPECT_EQ(reg["samples"]["values"], json({40.0, 45.0, 50.0, 55.0, 60.0, 65.0, 70.0, 75.0, 80.0, 200.0}));
+  EXPECT_EQ(reg["samples"]["values_unit"], "ms");
+  EXPECT_EQ(reg["config"]["skipped_lines"], 3);
+  EXPECT_EQ(reg["config"]["lines"], 21);
+  EXPECT_EQ(reg["config"]["first_skipped"][0]["line"], 5);
+  EXPECT_EQ(reg["config"]["first_timestamp"], "2026-01-06T13:28:00.000Z");
+  expect_metric(benchmarks[1], "duration_mean", 12, "ms", "lower");
+  expect_metric(benchmarks[1], "error_rate", 0, "ratio", "lower");
+  expect_metric(benchmarks[2], "error_rate", 2.0 / 3.0, "ratio", "lower");
+}
+
+TEST(IngestTracker, ALogWithoutValidRecordsIsAnError) {
+  auto error_of = [](const std::string& text) -> std::string {
+    try {
+      parse("tracker", text, "perf.jsonl");
+    } catch (const UsageError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_THAT(error_of(""), HasSubstr("perf.jsonl: tracker: the input is empty"));
+  EXPECT_THAT(error_of("{\"operation_type\": \"a\"\nnot json\n"),
+              HasSubstr("perf.jsonl: tracker: no valid operation records (2 lines, all malformed; line 1:"));
+}
+
+}  // namespace
+}  // namespace perfgate::ingest

@@ -1,0 +1,63 @@
+// Tests for the ISO-8601 timestamps of operation logs: the accepted forms, the rejected ones,
+// and formatting back (also before 1970).
+#include "oplog/timestamp.hpp"
+
+#include <gtest/gtest.h>
+
+namespace perfgate::oplog {
+namespace {
+
+constexpr std::int64_t kJan6 = 1767657600LL * kNanosPerSecond;  // 2026-01-06T00:00:00Z
+
+TEST(OplogTimestamp, AcceptsUtcWithAndWithoutFractionsAndOffsets) {
+  EXPECT_EQ(parse_timestamp_ns("2026-01-06T00:00:00Z"), kJan6);
+  EXPECT_EQ(parse_timestamp_ns("2026-01-06T13:28:00.191Z"),
+            kJan6 + (13 * 3600 + 28 * 60) * kNanosPerSecond + 191'000'000);
+  EXPECT_EQ(parse_timestamp_ns("2026-01-06T00:00:00+00:00"), kJan6);
+  EXPECT_EQ(parse_timestamp_ns("2026-01-06T00:00:00.5Z"), kJan6 + 500'000'000);
+  EXPECT_EQ(parse_timestamp_ns("2026-01-06T00:00:00.123456789Z"), kJan6 + 123'456'789);
+  EXPECT_EQ(parse_timestamp_ns("2026-01-06T01:30:00+01:30"), kJan6);
+  EXPECT_EQ(parse_timestamp_ns("2026-01-05T22:00:00-02:00"), kJan6);
+  EXPECT_EQ(parse_timestamp_ns("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(parse_timestamp_ns("1969-12-31T23:59:59.999Z"), -1'000'000);
+  EXPECT_EQ(parse_timestamp_ns("2024-02-29T00:00:00Z"), 1709164800LL * kNanosPerSecond);
+}
+
+TEST(OplogTimestamp, RejectsEverythingElse) {
+  for (const char* bad : {"",
+                          "2026-01-06",
+                          "2026-01-06T00:00:00",
+                          "2026-01-06 00:00:00Z",
+                          "2026-01-06T00:00Z",
+                          "2026-1-06T00:00:00Z",
+                          "2026-13-01T00:00:00Z",
+                          "2026-04-31T00:00:00Z",
+                          "2025-02-29T00:00:00Z",
+                          "2026-01-06T24:00:00Z",
+                          "2026-01-06T00:60:00Z",
+                          "2026-01-06T00:00:60Z",
+                          "2026-01-06T00:00:00.Z",
+                          "2026-01-06T00:00:00.1234567890Z",
+                          "2026-01-06T00:00:00+0100",
+                          "2026-01-06T00:00:00+01",
+                          "2026-01-06T00:00:00Zjunk",
+                          "2026-01-06T00:00:00z",
+                          "yesterday",
+                          "2026-01-06T0a:00:00Z",
+                          "+2026-01-06T00:00:00Z"}) {
+    EXPECT_FALSE(parse_timestamp_ns(bad).has_value()) << bad;
+  }
+}
+
+TEST(OplogTimestamp, FormatsMillisecondsAndDates) {
+  EXPECT_EQ(format_timestamp_ms(kJan6 + 191'999'999), "2026-01-06T00:00:00.191Z");
+  EXPECT_EQ(format_timestamp_ms(-1), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(format_date(kJan6 - 1), "2026-01-05");
+  EXPECT_EQ(format_date(kJan6), "2026-01-06");
+  for (const char* text : {"2026-01-06T13:28:00.191Z", "2000-02-29T23:59:59.000Z", "1960-07-04T12:00:00.001Z"}) {
+    EXPECT_EQ(format_timestamp_ms(*parse_timestamp_ns(text)), text);
+  }
+}
+
+}  // namespace
+}  // namespace perfgate::oplog

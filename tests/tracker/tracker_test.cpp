@@ -1,0 +1,473 @@
+// Tests of the tracker's behaviour: time() and the scope timer, flushing, dropped records with a
+// blocked writer, I/O errors that never reach the caller, and many threads in two processes
+// appending to one file without tearing a line.
+#include <perfgate/tracker.hpp>
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace perfgate {
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string templ = "/tmp/perfgate-tracker-XXXXXX";
+    path_ = mkdtemp(templ.data()) != nullptr ? templ : "";
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+std::vector<json> read_records(const std::string& path) {
+  std::vector<json> records;
+  for (const std::string& line : read_lines(path)) records.push_back(json::parse(line));
+  return records;
+}
+
+// Polls until `path` has `count` lines (the writer runs on its own schedule).
+bool wait_for_lines(const std::string& path, std::size_t count, milliseconds limit = milliseconds(5000)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (read_lines(path).size() < count) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  return true;
+}
+
+// Waits for a forked child; kills it after `limit` (a hang is what the fork tests look for).
+int wait_child(pid_t pid, milliseconds limit = milliseconds(20000)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      return -1;
+    }
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+}
+
+TrackerOptions slow_writer(std::size_t queue_capacity = 65536) {
+  TrackerOptions options;
+  options.flush_interval = std::chrono::hours(1);
+  options.queue_capacity = queue_capacity;
+  return options;
+}
+
+TEST(Tracker, GeneratesADistinctSessionIdUnlessGivenOne) {
+  TempDir dir;
+  Tracker a(dir.file("a.jsonl"));
+  Tracker b(dir.file("b.jsonl"));
+  EXPECT_TRUE(std::regex_match(a.session_id(), std::regex("ses_[0-9a-f]{12}"))) << a.session_id();
+  EXPECT_NE(a.session_id(), b.session_id());
+  TrackerOptions options;
+  options.session_id = "ses_mine";
+  EXPECT_EQ(Tracker(dir.file("c.jsonl"), options).session_id(), "ses_mine");
+}
+
+TEST(Tracker, DestructionWritesEverythingRecorded) {
+  TempDir dir;
+  const std::string path = dir.file("perf.jsonl");
+  {
+    Tracker tracker(path, slow_writer());
+    for (int i = 0; i < 1000; ++i) tracker.record("op", i, true, {{"i", i}});
+  }
+  const auto records = read_records(path);
+  ASSERT_EQ(records.size(), 1000u);
+  for (int i = 0; i < 1000; ++i) EXPECT_EQ(records[static_cast<std::size_t>(i)].at("context").at("i"), i);
+}
+
+TEST(Tracker, FlushWritesWhatWasRecordedBeforeIt) {
+  TempDir dir;
+  const std::string path = dir.file("perf.jsonl");
+  Tracker tracker(path, slow_writer());
+  for (int i = 0; i < 10; ++i) tracker.record("op", 1, true);
+  tracker.flush();
+  EXPECT_EQ(read_lines(path).size(), 10u);
+  tracker.flush();  // nothing new: returns all the same
+  EXPECT_EQ(read_lines(path).size(), 10u);
+}
+
+TEST(Tracker, WriterWakesEveryFlushInterval) {
+  TempDir dir;
+  const std::string path = dir.file("perf.jsonl");
+  TrackerOptions options;
+  options.flush_interval = milliseconds(20);
+  Tracker tracker(path, options);
+  tracker.record("op", 1, true);
+  EXPECT_TRUE(wait_for_lines(path, 1));
+}
+
+TEST(Tracker, WriterWakesWhenTheQueueIsHalfFull) {
+  TempDir dir;
+  const std::string path = dir.file("perf.jsonl");
+  Tracker tracker(path, slow_writer(16));
+  for (int i = 0; i < 8; ++i) tracker.record("op", 1, true);
+  EXPECT_TRUE(wait_for_lines(path, 8));
+  EXPECT_EQ(tracker.dropped(), 0u);
+}
+
+TEST(Tracker, AppendsToAnExistingFile) {
+  TempDir dir;
+  const std::string path = dir.file("perf.jsonl");
+  std::ofstream(path) << "{\"existing\":true}\n";
+  { Tracker(path).record("op", 1, true); }
+  const auto lines = read_lines(path);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0], "{\"existing\":true}");
+}
+
+TEST(Tracker, CreatesTheFileWithMode0644) {
+  TempDir dir;
+  const std::string path = dir.file("perf.jsonl");
+  { Tracker(path).record("op", 1, true); }
+  const mode_t mask = umask(0);
+  umask(mask);
+  struct stat info {};
+  ASSERT_EQ(stat(path.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0644 & ~mask);
+}
+
+TEST(Tracker, TimeRecordsTheDurationAndPassesTheResultThrough) {
+  TempDir dir;
+  const std::string path = dir.file("perf.jsonl");
+  int value = 1;
+  {
+    Tracker tracker(path);
+    const int result = tracker.time("compute", [] {
+      std::this_thread::sleep_for(milliseconds(20));
+      return 42;
+    });
+    EXPECT_EQ(result, 42);
+    int& ref = tracker.time("ref", [&]() -> int& { return value; }, {{"kind", "reference"}});
+    EXPECT_EQ(&ref, &value);
+    std::unique_ptr<int> owned = tracker.time("move_only", [] { return std::make_unique<int>(7); });
+    EXPECT_EQ(*owned, 7);
+    tracker.time("void", [&] { ++value; });
+    EXPECT_EQ(value, 2);
+  }
+  const auto records = read_records(path);
+  ASSERT_EQ(records.size(), 4u);
+  EXPECT_EQ(records[0].at("operation_type"), "compute");
+  EXPECT_EQ(records[0].at("success"), true);
+  EXPECT_TRUE(records[0].at("error").is_null());
+  EXPECT_GE(records[0].at("duration_ms").get<double>(), 19.0);
+  EXPECT_EQ(records[1].at("context").at("kind"), "reference");
+  EXPECT_EQ(records[3].at("operation_type"), "void");
+}
+
+TEST(Tracker, TimeRecordsAnExceptionAndRethrowsIt) {
+  TempDir dir;
+  const std::string path = dir.file("perf.jsonl");
+  {
+    Tracker tracker(path);
+    EXPECT_THROW(tracker.time("load", [] { throw std::runtime_error("config.yaml not found"); }, {{"try", 1}}),
+                 std::runtime_error);
+    EXPECT_THROW(tracker.time("odd", []() -> int { throw 42; }), int);
+  }
+  const auto records = read_records(path);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].at("success"), false);
+  EXPECT_EQ(records[0].at("error"), "config.yaml not found");
+  EXPECT_EQ(records[0].at("context").at("try"), 1);
+  EXPECT_EQ(records[1].at("success"), false);
+  EXPECT_EQ(records[1].at("error"), "unknown exception");
+}
+
+TEST(Tracker, ScopeTimerRecordsAtDestruction) {
+  TempDir dir;
+  const std::string path = dir.file("perf.jsonl");
+  Tracker tracker(path);
+  {
+    auto timer = tracker.scope("agent_register", {{"agents", 5}});
+    timer.context("region", "eu").context("agents", 6);
+    std::this_thread::sleep_for(milliseconds(20));
+    tracker.flush();
+    EXPECT_TRUE(read_lines(path).empty());
+  }
+  tracker.flush();
+  const auto records = read_records(path);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].at("operation_type"), "agent_register");
+  EXPECT_EQ(records[0].at("success"), true);
+  EXPECT_TRUE(records[0].at("error").is_null());
+  EXPECT_GE(records[0].at("duration_ms").get<double>(), 19.0);
+  EXPECT_EQ(records[0].at("context").dump(), R"({"agents":6,"region":"eu"})");
+}
+
+TEST(Tracker, ScopeTimerFail) {
+  TempDir dir;
+  const std::string path = dir.file("perf.jsonl");
+  {
+    Tracker tracker(path);
+    auto timer = tracker.scope("webhook");
+    timer.fail("callback returned 503");
+  }
+  const auto records = read_records(path);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].at("success"), false);
+  EXPECT_EQ(records[0].at("error"), "callback returned 503");
+}
+
+TEST(Tracker, ScopeTimerLeftByAnExceptionIsAFailure) {
+  TempDir dir;
+  const std::string path = dir.file("perf.jsonl");
+  {
+    Tracker tracker(path);
+    try {
+      auto timer = tracker.scope("parse");
+      throw std::runtime_error("bad input");
+    } catch (const std::runtime_error&) {
+    }
+    // A timer made and destroyed while an exception is in flight elsewhere is not affected.
+    try {
+      throw std::runtime_error("outer");
+    } catch (const std::runtime_error&) {
+      auto timer = tracker.scope("inside_handler");
+    }
+  }
+  const auto records = read_records(path);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].at("success"), false);
+  EXPECT_EQ(records[0].at("error"), "scope exited by an exception");
+  EXPECT_EQ(records[1].at("success"), true);
+}
+
+TEST(Tracker, MovedScopeTimerRecordsOnce) {
+  TempDir dir;
+  const std::string path = dir.file("perf.jsonl");
+  {
+    Tracker tracker(path);
+    auto first = tracker.scope("op");
+    ScopeTimer second(std::move(first));
+  }
+  EXPECT_EQ(read_lines(path).size(), 1u);
+}
+
+// The writer is stuck opening a FIFO nobody reads: the queue of 4 fills, the other 996 records
+// are dropped without the caller waiting, and the writer says so once it can write.
+TEST(Tracker, DropsAreCountedAndReportedWhenTheWriterIsBlocked) {
+  TempDir dir;
+  const std::string fifo = dir.file("fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::string received;
+  std::thread reader;
+  {
+    TrackerOptions options = slow_writer(4);
+    options.session_id = "ses_drop";
+    Tracker tracker(fifo, options);
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 1000; ++i) tracker.record("op", 1, true, {{"i", i}});
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+    EXPECT_EQ(tracker.dropped(), 996u);
+    reader = std::thread([&] {
+      const int fd = open(fifo.c_str(), O_RDONLY | O_CLOEXEC);
+      char buffer[4096];
+      for (ssize_t n; fd >= 0 && (n = read(fd, buffer, sizeof buffer)) > 0;) received.append(buffer, std::size_t(n));
+      if (fd >= 0) close(fd);
+    });
+    tracker.flush();
+    EXPECT_EQ(tracker.write_errors(), 0u);
+  }
+  reader.join();
+  std::vector<json> records;
+  std::vector<json> dropped_lines;
+  std::size_t start = 0;
+  for (std::size_t end; (end = received.find('\n', start)) != std::string::npos; start = end + 1) {
+    json line = json::parse(received.substr(start, end - start));
+    (line.at("operation_type") == "perfgate.tracker.dropped" ? dropped_lines : records).push_back(line);
+  }
+  EXPECT_EQ(start, received.size());
+  ASSERT_EQ(records.size(), 4u);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(records[static_cast<std::size_t>(i)].at("context").at("i"), i);
+  ASSERT_EQ(dropped_lines.size(), 1u);
+  const json& dropped = dropped_lines[0];
+  EXPECT_EQ(dropped.at("duration_ms"), 0);
+  EXPECT_EQ(dropped.at("success"), false);
+  EXPECT_EQ(dropped.at("session_id"), "ses_drop");
+  EXPECT_EQ(dropped.at("error"), "996 records dropped: queue full");
+  EXPECT_EQ(dropped.at("context").dump(), R"({"dropped":996})");
+  EXPECT_EQ(records.size() + 996, 1000u);
+}
+
+// The same with a writer that is merely slow: however many are dropped, none goes unaccounted.
+TEST(Tracker, WrittenPlusDroppedIsWhatWasRecorded) {
+  TempDir dir;
+  const std::string path = dir.file("perf.jsonl");
+  std::uint64_t dropped = 0;
+  {
+    Tracker tracker(path, slow_writer(4));
+    for (int i = 0; i < 1000; ++i) tracker.record("op", 1, true);
+    tracker.flush();
+    dropped = tracker.dropped();
+    EXPECT_EQ(tracker.write_errors(), 0u);
+  }
+  std::uint64_t records = 0;
+  std::uint64_t reported = 0;
+  for (const json& line : read_records(path)) {
+    if (line.at("operation_type") == "perfgate.tracker.dropped") {
+      reported += line.at("context").at("dropped").get<std::uint64_t>();
+    } else {
+      ++records;
+    }
+  }
+  EXPECT_EQ(records + dropped, 1000u);
+  EXPECT_EQ(reported, dropped);
+}
+
+TEST(Tracker, UnopenableFileNeverThrowsAndIsCounted) {
+  Tracker tracker("/nonexistent-perfgate-dir/sub/perf.jsonl");
+  for (int i = 0; i < 10; ++i) EXPECT_NO_THROW(tracker.record("op", 1, true));
+  tracker.flush();
+  EXPECT_GT(tracker.write_errors(), 0u);
+  EXPECT_EQ(tracker.dropped(), 10u);
+}
+
+TEST(Tracker, FullDiskNeverThrowsAndIsCounted) {
+  if (access("/dev/full", W_OK) != 0) GTEST_SKIP() << "no /dev/full";
+  Tracker tracker("/dev/full");
+  for (int i = 0; i < 10; ++i) EXPECT_NO_THROW(tracker.record("op", 1, true));
+  tracker.flush();
+  EXPECT_GT(tracker.write_errors(), 0u);
+  EXPECT_EQ(tracker.dropped(), 10u);
+}
+
+// 8 threads in each of two processes (the child forked while the parent's tracker runs, and
+// making its own) append long lines to one file: every line parses and none is lost or doubled.
+TEST(Tracker, ManyThreadsAndTwoProcessesNeverTearALine) {
+  constexpr int kThreads = 8;
+  constexpr int kRecords = 2000;
+  TempDir dir;
+  const std::string path = dir.file("perf.jsonl");
+  const std::string payload(300, 'p');  // long lines, so that batches reach their 1 MiB cap
+  TrackerOptions options;
+  options.flush_interval = milliseconds(2);
+  auto hammer = [&](Tracker& tracker, int process) {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kRecords; ++i) {
+          tracker.record("concurrent", i * 0.001, i % 7 != 0,
+                         {{"process", process}, {"thread", t}, {"seq", i}, {"payload", payload}});
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+  };
+
+  Tracker parent(path, options);
+  parent.record("warm", 1, true, {{"process", 0}, {"thread", -1}, {"seq", 0}, {"payload", payload}});
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    int code = 3;
+    {
+      Tracker own(path, options);
+      hammer(own, 1);
+      own.flush();
+      if (own.dropped() == 0 && own.write_errors() == 0) code = 0;
+    }
+    _exit(code);
+  }
+  hammer(parent, 0);
+  parent.flush();
+  EXPECT_EQ(wait_child(child), 0);
+  EXPECT_EQ(parent.dropped(), 0u);
+  EXPECT_EQ(parent.write_errors(), 0u);
+
+  std::ifstream in(path, std::ios::binary);
+  const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(content.empty());
+  EXPECT_EQ(content.back(), '\n');
+  std::vector<std::vector<int>> seen(2 * kThreads, std::vector<int>(kRecords, 0));
+  std::string sessions[2];
+  std::size_t lines = 0;
+  std::size_t start = 0;
+  for (std::size_t end; (end = content.find('\n', start)) != std::string::npos; start = end + 1) {
+    const std::string line = content.substr(start, end - start);
+    ++lines;
+    json record;
+    ASSERT_NO_THROW(record = json::parse(line)) << "line " << lines << ": " << line.substr(0, 200);
+    const int process = record.at("context").at("process");
+    const int thread = record.at("context").at("thread");
+    const int seq = record.at("context").at("seq");
+    EXPECT_EQ(record.at("context").at("payload"), payload);
+    std::string& session = sessions[process];
+    if (session.empty()) session = record.at("session_id");
+    EXPECT_EQ(record.at("session_id"), session);
+    if (thread >= 0) ++seen[static_cast<std::size_t>(process * kThreads + thread)][static_cast<std::size_t>(seq)];
+  }
+  EXPECT_EQ(lines, std::size_t{2 * kThreads * kRecords + 1});
+  EXPECT_NE(sessions[0], sessions[1]);
+  for (const auto& per_thread : seen) {
+    for (int count : per_thread) ASSERT_EQ(count, 1);
+  }
+}
+
+// A forked child inherits the Tracker object but not its writer thread: using it there drops,
+// flushing returns, and destroying it neither hangs nor disturbs the parent's writer.
+TEST(Tracker, ForkedChildNeverHangsOnTheInheritedTracker) {
+  TempDir dir;
+  const std::string path = dir.file("perf.jsonl");
+  auto tracker = std::make_unique<Tracker>(path);
+  tracker->record("before", 1, true);
+  tracker->flush();
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    tracker->record("in_child", 1, true);
+    tracker->flush();
+    const bool counted = tracker->dropped() == 1;
+    tracker.reset();
+    _exit(counted ? 0 : 3);
+  }
+  EXPECT_EQ(wait_child(child), 0);
+  const pid_t quiet_child = fork();  // one that never touches it
+  ASSERT_GE(quiet_child, 0);
+  if (quiet_child == 0) _exit(0);
+  EXPECT_EQ(wait_child(quiet_child), 0);
+  tracker->record("after", 1, true);
+  tracker.reset();
+  const auto records = read_records(path);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].at("operation_type"), "before");
+  EXPECT_EQ(records[1].at("operation_type"), "after");
+}
+
+}  // namespace
+}  // namespace perfgate
