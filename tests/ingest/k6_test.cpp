@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "ingest/ingest.hpp"
+#include "ingest_fixtures.hpp"
 
 namespace perfgate::ingest {
 namespace {
@@ -16,20 +17,9 @@ namespace {
 using nlohmann::json;
 using ::testing::HasSubstr;
 
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(PERFGATE_SOURCE_DIR) + "/tests/fixtures/ingest/k6/" + name);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string fixture(const std::string& name) { return test_support::read_fixture("k6", name); }
 
-json metric(const json& benchmark, const std::string& name) {
-  for (const auto& m : benchmark["metrics"]) {
-    if (m["name"] == name) return m;
-  }
-  ADD_FAILURE() << benchmark["name"] << " has no metric " << name;
-  return json::object();
-}
+json metric(const json& benchmark, const std::string& name) { return test_support::metric_of(benchmark, name); }
 
 void expect_metric(const json& b, const std::string& name, double value, const std::string& unit,
                    const std::string& better) {
@@ -39,14 +29,7 @@ void expect_metric(const json& b, const std::string& name, double value, const s
   EXPECT_EQ(m.value("better", ""), better) << name;
 }
 
-std::string error_of(const std::string& text) {
-  try {
-    parse("k6", text, "summary.json");
-  } catch (const UsageError& e) {
-    return e.what();
-  }
-  return "no error";
-}
+std::string error_of(const std::string& text) { return test_support::parse_error("k6", text, "summary.json"); }
 
 TEST(IngestK6, SummaryExportTrendsCountersAndRates) {
   auto benchmarks = parse("k6", fixture("summary-export.json"), "summary-export.json");

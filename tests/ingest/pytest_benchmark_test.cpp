@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "ingest/ingest.hpp"
+#include "ingest_fixtures.hpp"
 
 namespace perfgate::ingest {
 namespace {
@@ -17,28 +18,12 @@ namespace {
 using nlohmann::json;
 using ::testing::HasSubstr;
 
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(PERFGATE_SOURCE_DIR) + "/tests/fixtures/ingest/pytest-benchmark/" + name);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string fixture(const std::string& name) { return test_support::read_fixture("pytest-benchmark", name); }
 
-json metric(const json& benchmark, const std::string& name) {
-  for (const auto& m : benchmark["metrics"]) {
-    if (m["name"] == name) return m;
-  }
-  ADD_FAILURE() << benchmark["name"] << " has no metric " << name;
-  return json::object();
-}
+json metric(const json& benchmark, const std::string& name) { return test_support::metric_of(benchmark, name); }
 
 std::string error_of(const std::string& text) {
-  try {
-    parse("pytest-benchmark", text, "bench.json");
-  } catch (const UsageError& e) {
-    return e.what();
-  }
-  return "no error";
+  return test_support::parse_error("pytest-benchmark", text, "bench.json");
 }
 
 TEST(IngestPytestBenchmark, StatsInNanosecondsAndDataAsSamples) {
