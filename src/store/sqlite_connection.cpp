@@ -1,6 +1,9 @@
 // The SQLite RAII layer; see sqlite_connection.hpp.
 #include "store/sqlite_connection.hpp"
 
+#include <chrono>
+#include <thread>
+
 #include <fmt/format.h>
 #include <sqlite3.h>
 
@@ -30,7 +33,17 @@ Connection::Connection(std::string path) : path_(std::move(path)) {
   try {
     // WAL lets readers (history, compare) run while a suite writes; NORMAL sync in WAL mode
     // cannot corrupt the file and survives an application crash, which is what we need.
-    exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+    // Switching to WAL needs an exclusive lock and SQLite does not call the busy handler for
+    // it: two processes creating the same store at once get SQLITE_BUSY at once. Retry here.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+    while (true) {
+      int rc = sqlite3_exec(db_, "PRAGMA journal_mode=WAL;", nullptr, nullptr, nullptr);
+      if (rc == SQLITE_OK) break;
+      if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) exec("PRAGMA journal_mode=WAL;");  // throws
+      if (std::chrono::steady_clock::now() > deadline) exec("PRAGMA journal_mode=WAL;");
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
   } catch (...) {
     sqlite3_close(db_);
     throw;
