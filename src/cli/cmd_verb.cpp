@@ -188,6 +188,9 @@ int cmd_verb(const std::vector<std::string>& args) {
 
   if (auto code = parse_verb_arguments(app, args)) return *code;
   cmd::RunnerOptions options = validate(f);
+  check_output_path("--json", f.json_path);
+  check_output_path("--export-markdown", f.markdown_path);
+  check_output_path("--export-csv", f.csv_path);
   RunInfo run_info = make_run_info();
 
   install_interrupt_handlers();

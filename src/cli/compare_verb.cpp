@@ -61,13 +61,11 @@ int compare_verb(const std::vector<std::string>& args) {
 
   compare::GateOptions gate;
   gate.max_change = change_option("--max-change", max_change);
-  for (const auto& o : overrides) {
-    auto eq = o.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      throw UsageError(fmt::format("--metric-max-change: expected METRIC=PCT, got '{}'", o));
-    }
-    gate.max_change_by_metric[o.substr(0, eq)] = change_option("--metric-max-change", o.substr(eq + 1));
+  for (const auto& [metric, percent] : key_value_options("--metric-max-change", overrides, "METRIC=PCT")) {
+    gate.max_change_by_metric[metric] = change_option("--metric-max-change", percent);
   }
+  check_output_path("--markdown", markdown_path);
+  check_output_path("--json", json_path);
   LoadedRun a = load_run("baseline", baseline, store_url);
   LoadedRun b = load_run("current", current, store_url);
   compare::ComparisonReport report = compare::compare_documents(a.document, b.document, gate);

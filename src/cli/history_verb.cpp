@@ -347,6 +347,7 @@ int history_verb(const std::vector<std::string>& args) {
   if (auto code = parse_verb_arguments(app, args)) return *code;
 
   if (o.last < 1) throw UsageError(fmt::format("--last: expected a number of runs of at least 1, got {}", o.last));
+  check_output_path("--json", o.json_path);
   if (o.benchmark.has_value() != o.metric.has_value()) missing_series_option(o);
   auto store = open_existing_store(o.store_url);
   // With --json - stdout is the JSON document alone; what a person reads goes to stderr.

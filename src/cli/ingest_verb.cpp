@@ -38,16 +38,6 @@ struct IngestFlags {
   std::string json_path;
 };
 
-std::map<std::string, std::string> parse_tags(const std::vector<std::string>& tags) {
-  std::map<std::string, std::string> out;
-  for (const auto& t : tags) {
-    auto eq = t.find('=');
-    if (eq == std::string::npos || eq == 0) throw UsageError(fmt::format("--tag: expected KEY=VALUE, got '{}'", t));
-    out[t.substr(0, eq)] = t.substr(eq + 1);
-  }
-  return out;
-}
-
 // A missing or unreadable input is bad input (exit 2), like a missing suite file.
 std::string read_input(const std::string& path) {
   if (path == "-") return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
@@ -114,18 +104,6 @@ std::string metrics_table(const std::vector<nlohmann::json>& benchmarks) {
   return out;
 }
 
-RunRecord record_of(const RunInfo& info, const nlohmann::json& document, const std::string& suite) {
-  RunRecord record;
-  record.id = info.id;
-  record.started_at = iso8601_utc(info.started_wall_ns);
-  record.suite = suite;
-  record.git = info.git;
-  record.env = document["run"]["env"];
-  record.tags = info.tags;
-  record.tool_version = PERFGATE_VERSION;
-  return record;
-}
-
 }  // namespace
 
 int ingest_verb(const std::vector<std::string>& args) {
@@ -160,7 +138,7 @@ int ingest_verb(const std::vector<std::string>& args) {
 
   check_output_path("--json", f.json_path);
   RunInfo info = make_run_info();
-  info.tags = parse_tags(f.tags);
+  info.tags = key_value_options("--tag", f.tags);
   std::vector<nlohmann::json> benchmarks = parse_input(f);
   apply_name(benchmarks, f.name);
   std::string suite = f.suite.empty() ? f.format : f.suite;
@@ -169,7 +147,7 @@ int ingest_verb(const std::vector<std::string>& args) {
   document["source"] = {{"format", f.format}, {"input", f.input}};
 
   auto store = open_store(f.store);
-  std::string run_id = store->begin_run(record_of(info, document, suite));
+  std::string run_id = store->begin_run(run_record(info, suite));
   for (const auto& b : benchmarks) store->add_benchmark(run_id, b);
   store->complete_run(run_id);
   document["run"]["status"] = "complete";

@@ -41,6 +41,17 @@ double change_option(const std::string& option, const std::string& text) {
   return *fraction;
 }
 
+std::map<std::string, std::string> key_value_options(const std::string& option, const std::vector<std::string>& values,
+                                                     const std::string& what) {
+  std::map<std::string, std::string> out;
+  for (const auto& v : values) {
+    auto eq = v.find('=');
+    if (eq == std::string::npos || eq == 0) throw UsageError(fmt::format("{}: expected {}, got '{}'", option, what, v));
+    out[v.substr(0, eq)] = v.substr(eq + 1);
+  }
+  return out;
+}
+
 void check_output_path(const std::string& option, const std::string& path) {
   if (path.empty() || path == "-") return;
   auto slash = path.rfind('/');

@@ -1,6 +1,7 @@
 // Typed option values shared by the verbs: each parse names the option in its error.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,11 @@ Nanos duration_option(const std::string& option, const std::string& text, bool a
 
 // An allowed change, "10%" -> 0.10 (may exceed 100%), or UsageError naming the option.
 double change_option(const std::string& option, const std::string& text);
+
+// Repeated KEY=VALUE options (--tag pr=42) into a map; UsageError("--tag: expected KEY=VALUE,
+// got 'x'") naming the option and the form (`what`, e.g. "METRIC=PCT") for a malformed one.
+std::map<std::string, std::string> key_value_options(const std::string& option, const std::vector<std::string>& values,
+                                                     const std::string& what = "KEY=VALUE");
 
 // An output file's directory must exist before anything is measured, so a typo never costs a
 // run: UsageError("--json: directory 'x' does not exist"). "" and "-" (stdout) pass.

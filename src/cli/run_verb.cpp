@@ -90,16 +90,6 @@ std::vector<const suite::BenchmarkSpec*> select_benchmarks(const suite::Suite& s
   return selected;
 }
 
-std::map<std::string, std::string> parse_tags(const std::vector<std::string>& tags) {
-  std::map<std::string, std::string> out;
-  for (const auto& t : tags) {
-    auto eq = t.find('=');
-    if (eq == std::string::npos || eq == 0) throw UsageError(fmt::format("--tag: expected KEY=VALUE, got '{}'", t));
-    out[t.substr(0, eq)] = t.substr(eq + 1);
-  }
-  return out;
-}
-
 // Service logs and result.json of run ID: next to a SQLite store, else under .perfgate/.
 std::string run_directory(const std::string& store_url, const std::string& run_id) {
   std::string base = ".perfgate";
@@ -234,18 +224,6 @@ std::string checks_lines(const nlohmann::json& checks, bool color) {
   return out;
 }
 
-RunRecord record_of(const RunInfo& info, const nlohmann::json& document, const std::string& suite_name) {
-  RunRecord record;
-  record.id = info.id;
-  record.started_at = iso8601_utc(info.started_wall_ns);
-  record.suite = suite_name;
-  record.git = info.git;
-  record.env = document["run"]["env"];
-  record.tags = info.tags;
-  record.tool_version = PERFGATE_VERSION;
-  return record;
-}
-
 }  // namespace
 
 int run_verb(const std::vector<std::string>& args) {
@@ -279,7 +257,7 @@ int run_verb(const std::vector<std::string>& args) {
   std::vector<run::PreparedBenchmark> prepared;
   for (const auto* spec : selected) prepared.push_back(run::prepare_benchmark(*spec));
   RunInfo info = make_run_info();
-  info.tags = parse_tags(f.tags);
+  info.tags = key_value_options("--tag", f.tags);
   compare::GateOptions gate;
   gate.max_change = f.max_change.empty() ? suite.regression.max_change : change_option("--max-change", f.max_change);
   gate.max_change_by_metric = suite.regression.per_metric;
@@ -319,8 +297,7 @@ int run_verb(const std::vector<std::string>& args) {
     std::fflush(out);
   }
 
-  nlohmann::json skeleton = result_document(info, {});
-  std::string run_id = store->begin_run(record_of(info, skeleton, suite.name));
+  std::string run_id = store->begin_run(run_record(info, suite.name));
   std::vector<nlohmann::json> benchmarks;
   nlohmann::json checks = nlohmann::json::array();
   std::optional<std::string> failure;

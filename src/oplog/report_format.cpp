@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/text_escape.hpp"
 #include "core/units.hpp"
 #include "oplog/timestamp.hpp"
 
@@ -48,31 +49,6 @@ class TextTable {
 
 std::string ms(double value) { return fmt::format("{:.2f}", value); }
 std::string percent(double fraction) { return fmt::format("{:.2f}%", fraction * 100); }
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + "\"";
-}
-
-// Operation names come from the logs: a '|' must not open a Markdown column.
-std::string markdown_cell(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '|') {
-      out += "\\|";
-    } else if (c == '\n' || c == '\r') {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 std::string flag_list(const OperationReport& op, std::string_view separator) {
   std::string out;

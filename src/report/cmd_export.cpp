@@ -5,18 +5,10 @@
 
 #include <fmt/format.h>
 
+#include "core/text_escape.hpp"
+
 namespace perfgate::report {
 namespace {
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + "\"";
-}
 
 std::string markdown_code(const std::string& text) {
   std::string escaped;

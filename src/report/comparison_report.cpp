@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "core/text_escape.hpp"
+
 namespace perfgate::report {
 namespace {
 
@@ -72,7 +74,7 @@ std::string comparison_markdown(const compare::ComparisonReport& report, const s
   for (const auto& row : report.rows) {
     std::string verdict(compare::to_string(row.verdict));
     if (row.verdict == compare::Verdict::regressed) verdict = "**" + verdict + "**";
-    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", row.benchmark, row.metric,
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", markdown_cell(row.benchmark), markdown_cell(row.metric),
                        value(row.baseline, row.unit), value(row.current, row.unit), change(row), p_value(row), verdict);
   }
   return out;

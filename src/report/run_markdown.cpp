@@ -3,23 +3,10 @@
 
 #include <fmt/format.h>
 
+#include "core/text_escape.hpp"
 #include "report/comparison_report.hpp"
 
 namespace perfgate::report {
-namespace {
-
-// Pipes would end a table cell early.
-std::string cell(std::string text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n') out += ' ';
-    else out += c;
-  }
-  return out;
-}
-
-}  // namespace
 
 std::string run_verdict_line(const RunSummary& summary) {
   std::size_t failed = 0;
@@ -39,13 +26,13 @@ std::string run_verdict_line(const RunSummary& summary) {
 }
 
 std::string run_markdown(const RunSummary& summary) {
-  std::string out = fmt::format("## perfgate `{}`: {}\n\n", cell(summary.suite), run_verdict_line(summary));
+  std::string out = fmt::format("## perfgate `{}`: {}\n\n", markdown_cell(summary.suite), run_verdict_line(summary));
   if (!summary.checks.empty()) {
     out += "| Benchmark | Check | Observed | Result |\n|:---|:---|---:|:---|\n";
     for (const auto& c : summary.checks) {
       bool passed = c.value("passed", false);
-      out += fmt::format("| {} | `{}` | {} | {} |\n", cell(c.value("benchmark", "")), cell(c.value("expr", "")),
-                         cell(c.value("observed_text", "")), passed ? "pass" : "**FAIL**");
+      out += fmt::format("| {} | `{}` | {} | {} |\n", markdown_cell(c.value("benchmark", "")), markdown_cell(c.value("expr", "")),
+                         markdown_cell(c.value("observed_text", "")), passed ? "pass" : "**FAIL**");
     }
     out += "\n";
   }

@@ -3,10 +3,24 @@
 
 #include <fmt/format.h>
 
+#include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/result_document.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace perfgate {
+
+RunRecord run_record(const RunInfo& info, const std::string& suite) {
+  RunRecord record;
+  record.id = info.id;
+  record.started_at = iso8601_utc(info.started_wall_ns);
+  record.suite = suite;
+  record.git = info.git;
+  record.env = result_document(info, {})["run"]["env"];  // the same env object every document carries
+  record.tags = info.tags;
+  record.tool_version = PERFGATE_VERSION;
+  return record;
+}
 
 std::unique_ptr<Store> open_store(const std::string& url) {
   if (url.empty()) throw UsageError("--store: the store URL is empty");

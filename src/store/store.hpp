@@ -27,6 +27,11 @@ struct RunRecord {
   std::string tool_version;
 };
 
+// The record of a run that starts now: its id, start time, git state, machine and tags, and
+// this perfgate's version.
+struct RunInfo;
+RunRecord run_record(const RunInfo& info, const std::string& suite);
+
 // A run is written incrementally and marked complete only at the end, so a run that was
 // interrupted (crash, SIGKILL, power loss) stays "incomplete" and is never chosen as a baseline.
 // Incomplete runs are kept, not deleted: `history` shows them, and nothing else reads them.

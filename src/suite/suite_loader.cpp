@@ -307,6 +307,13 @@ class SuiteReader {
     }
   }
 
+  // Paths in a suite start at the suite's folder, so the suite runs the same from any directory.
+  std::string relative_to_suite(const std::string& path) const {
+    auto slash = path_.rfind('/');
+    if (path.starts_with("/") || slash == std::string::npos) return path;
+    return path_.substr(0, slash + 1) + path;
+  }
+
   void read_ingest(const Entry& entry, BenchmarkSpec& benchmark) const {
     expect_map(entry, "ingest options");
     check_keys(entry.value, kIngestKeys, "ingest option");
@@ -330,10 +337,7 @@ class SuiteReader {
     } else {
       std::string path = string_value(*file);
       if (path.empty()) fail(file->value_position, "'file': expected a path");
-      // Relative to the suite's folder, so the suite runs the same from any directory.
-      auto slash = path_.rfind('/');
-      if (!path.starts_with("/") && slash != std::string::npos) path = path_.substr(0, slash + 1) + path;
-      ingest.file = path;
+      ingest.file = relative_to_suite(path);
     }
   }
 
@@ -359,11 +363,7 @@ class SuiteReader {
     if (auto body = find_entry(entry.value, "body")) {
       std::string text = string_value(*body);
       if (text.starts_with("@")) {
-        // Relative to the suite's folder, so the suite runs the same from any directory.
-        std::string file = text.substr(1);
-        auto slash = path_.rfind('/');
-        if (!file.starts_with("/") && slash != std::string::npos) file = path_.substr(0, slash + 1) + file;
-        http.body_file = file;
+        http.body_file = relative_to_suite(text.substr(1));
       } else {
         http.body = text;
       }

@@ -31,6 +31,15 @@ inline nlohmann::json metric_of(const nlohmann::json& benchmark, const std::stri
   return nlohmann::json::object();
 }
 
+// The metric NAME of a benchmark object has this value, unit and direction.
+inline void expect_metric(const nlohmann::json& benchmark, const std::string& name, double value,
+                          const std::string& unit, const std::string& better) {
+  nlohmann::json m = metric_of(benchmark, name);
+  EXPECT_DOUBLE_EQ(m.value("value", -1.0), value) << name;
+  EXPECT_EQ(m.value("unit", ""), unit) << name;
+  EXPECT_EQ(m.value("better", ""), better) << name;
+}
+
 // The UsageError message parse(FORMAT, TEXT, SOURCE) throws, or "no error".
 inline std::string parse_error(const std::string& format, const std::string& text, const std::string& source) {
   try {

@@ -19,15 +19,8 @@ using ::testing::HasSubstr;
 
 std::string fixture(const std::string& name) { return test_support::read_fixture("k6", name); }
 
-json metric(const json& benchmark, const std::string& name) { return test_support::metric_of(benchmark, name); }
 
-void expect_metric(const json& b, const std::string& name, double value, const std::string& unit,
-                   const std::string& better) {
-  json m = metric(b, name);
-  EXPECT_DOUBLE_EQ(m.value("value", -1.0), value) << name;
-  EXPECT_EQ(m.value("unit", ""), unit) << name;
-  EXPECT_EQ(m.value("better", ""), better) << name;
-}
+using test_support::expect_metric;
 
 std::string error_of(const std::string& text) { return test_support::parse_error("k6", text, "summary.json"); }
 

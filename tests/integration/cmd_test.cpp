@@ -149,7 +149,11 @@ INSTANTIATE_TEST_SUITE_P(
                       std::make_pair(std::vector<std::string>{"-P", "n", "5", "1", "true"}, "--parameter-scan"),
                       std::make_pair(std::vector<std::string>{"--min-time", "soon", "true"}, "--min-time"),
                       std::make_pair(std::vector<std::string>{"-N", "echo 'open", }, "quote"),
-                      std::make_pair(std::vector<std::string>{"--input", "/nonexistent", "true"}, "--input")),
+                      std::make_pair(std::vector<std::string>{"--input", "/nonexistent", "true"}, "--input"),
+                      std::make_pair(std::vector<std::string>{"--json", "/nonexistent/r.json", "true"},
+                                     "--json: directory '/nonexistent' does not exist"),
+                      std::make_pair(std::vector<std::string>{"--export-csv", "/nonexistent/r.csv", "true"},
+                                     "--export-csv: directory '/nonexistent' does not exist")),
     [](const auto& param_info) { return "_" + std::to_string(param_info.index); });
 
 }  // namespace

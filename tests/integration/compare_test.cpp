@@ -83,6 +83,12 @@ TEST_F(CompareCmdResults, BadInputExits2NamingIt) {
   ProcessOutput option = run_perfgate({"compare", fast_, slow_, "--max-change", "lots"});
   EXPECT_EQ(option.exit_code, 2);
   EXPECT_THAT(option.err, HasSubstr("--max-change"));
+  ProcessOutput markdown = run_perfgate({"compare", fast_, slow_, "--markdown", "/nonexistent/c.md"});
+  EXPECT_EQ(markdown.exit_code, 2);
+  EXPECT_THAT(markdown.err, HasSubstr("--markdown: directory '/nonexistent' does not exist"));
+  ProcessOutput override_form = run_perfgate({"compare", fast_, slow_, "--metric-max-change", "wall_mean"});
+  EXPECT_EQ(override_form.exit_code, 2);
+  EXPECT_THAT(override_form.err, HasSubstr("--metric-max-change: expected METRIC=PCT, got 'wall_mean'"));
 }
 
 }  // namespace

@@ -352,6 +352,9 @@ TEST_F(History, LastMustBeAtLeastOne) {
   ProcessOutput text = history({"--last", "many"});
   EXPECT_EQ(text.exit_code, 2);
   EXPECT_THAT(text.err, HasSubstr("--last"));
+  ProcessOutput json_dir = history({"--json", "/nonexistent/h.json"});
+  EXPECT_EQ(json_dir.exit_code, 2);
+  EXPECT_THAT(json_dir.err, HasSubstr("--json: directory '/nonexistent' does not exist"));
 }
 
 TEST_F(History, HelpNamesTheOptionsAndExitCodes) {

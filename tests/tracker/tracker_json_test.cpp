@@ -1,7 +1,5 @@
 // Tests of the tracker's line format: exact bytes for fixed cases (with an injected clock),
 // durations, timestamps, context values and string escaping, including invalid UTF-8.
-#include <perfgate/tracker.hpp>
-
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -15,41 +13,24 @@
 #include <iomanip>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <perfgate/tracker.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "tracker_files.hpp"
+
 namespace perfgate {
 namespace {
+
+using tracker_test::read_lines;
+using tracker_test::TempDir;
 
 using std::chrono::milliseconds;
 using std::chrono::system_clock;
 
 // 2026-01-06T13:28:00.191Z
 constexpr std::int64_t kFixedMs = 1'767'706'080'191;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = "/tmp/perfgate-tracker-json-XXXXXX";
-    path_ = mkdtemp(templ.data()) != nullptr ? templ : "";
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-std::vector<std::string> read_lines(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
 
 TrackerOptions fixed_clock(std::int64_t epoch_ms = kFixedMs) {
   TrackerOptions options;
@@ -92,7 +73,9 @@ std::string escaped_operation(const std::string& operation) {
 }
 
 TEST(TrackerJson, ExactLineForAFixedCase) {
-  EXPECT_EQ(one_line([](Tracker& t) { t.record("agent_register", 45, true, {{"agents", 5}}); }),
+  EXPECT_EQ(one_line([](Tracker& t) {
+              t.record("agent_register", 45, true, {{"agents", 5}});
+            }),
             R"({"timestamp":"2026-01-06T13:28:00.191Z","operation_type":"agent_register","duration_ms":45,)"
             R"("success":true,"session_id":"ses_xxx","error":null,"context":{"agents":5}})");
 }
@@ -100,8 +83,12 @@ TEST(TrackerJson, ExactLineForAFixedCase) {
 TEST(TrackerJson, ExactLineForAFailureWithEveryContextType) {
   const std::string line = one_line([](Tracker& t) {
     t.record("callback", 812.25, false,
-             {{"region", "eu"}, {"agents", -3}, {"bytes", std::uint64_t{18'446'744'073'709'551'615u}},
-              {"ratio", 0.5}, {"retry", true}, {"nan", std::nan("")}},
+             {{"region", "eu"},
+              {"agents", -3},
+              {"bytes", std::uint64_t{18'446'744'073'709'551'615u}},
+              {"ratio", 0.5},
+              {"retry", true},
+              {"nan", std::nan("")}},
              "timeout after 800 ms");
   });
   EXPECT_EQ(line, R"({"timestamp":"2026-01-06T13:28:00.191Z","operation_type":"callback","duration_ms":812.25,)"
@@ -188,12 +175,14 @@ TEST(TrackerJson, ValidUtf8PassesThrough) {
 TEST(TrackerJson, InvalidUtf8BecomesReplacementCharacters) {
   const std::string fffd = "\xEF\xBF\xBD";
   EXPECT_EQ(escaped_operation("\xff"), fffd);
-  EXPECT_EQ(escaped_operation("a\xc3"), "a" + fffd);                      // truncated at the end
-  EXPECT_EQ(escaped_operation("\xe2\x82" "A"), fffd + "A");               // one U+FFFD per broken sequence
-  EXPECT_EQ(escaped_operation("\xc0\xaf"), fffd + fffd);                  // overlong
-  EXPECT_EQ(escaped_operation("\xed\xa0\x80"), fffd + fffd + fffd);       // a surrogate
+  EXPECT_EQ(escaped_operation("a\xc3"), "a" + fffd);  // truncated at the end
+  EXPECT_EQ(escaped_operation("\xe2\x82"
+                              "A"),
+            fffd + "A");                                                        // one U+FFFD per broken sequence
+  EXPECT_EQ(escaped_operation("\xc0\xaf"), fffd + fffd);                        // overlong
+  EXPECT_EQ(escaped_operation("\xed\xa0\x80"), fffd + fffd + fffd);             // a surrogate
   EXPECT_EQ(escaped_operation("\xf4\x90\x80\x80"), fffd + fffd + fffd + fffd);  // past U+10FFFF
-  EXPECT_EQ(escaped_operation("\x80ok"), fffd + "ok");                    // a lone continuation byte
+  EXPECT_EQ(escaped_operation("\x80ok"), fffd + "ok");                          // a lone continuation byte
 }
 
 TEST(TrackerJson, EveryStringFieldIsEscapedAndParsesBack) {
@@ -218,7 +207,10 @@ TEST(TrackerJson, WorstCaseLinesStayValid) {
     TrackerOptions options = fixed_clock();
     options.clock = [when] { return when; };
     const std::string line = one_line(
-        [&](Tracker& t) { t.record(worst, -1.2345678901234567e+300, false, {{worst, worst}}, worst); }, options);
+        [&](Tracker& t) {
+          t.record(worst, -1.2345678901234567e+300, false, {{worst, worst}}, worst);
+        },
+        options);
     const auto json = nlohmann::json::parse(line);
     EXPECT_EQ(json.at("operation_type").get<std::string>().size(), 300u + 900u + 300u);
     EXPECT_DOUBLE_EQ(json.at("duration_ms").get<double>(), -1.2345678901234567e+300);
@@ -292,8 +284,15 @@ TEST(TrackerJson, ContextValueConversions) {
   const std::string text = "text";
   const std::string line = one_line([&](Tracker& t) {
     t.record("op", 1, true,
-             {{"char", 'x'}, {"enum", Color::kBlue}, {"float", 0.25f}, {"long", 5L}, {"unsigned", 5u},
-              {"string", text}, {"view", std::string_view("sv")}, {"zero", 0}, {"false", false}});
+             {{"char", 'x'},
+              {"enum", Color::kBlue},
+              {"float", 0.25f},
+              {"long", 5L},
+              {"unsigned", 5u},
+              {"string", text},
+              {"view", std::string_view("sv")},
+              {"zero", 0},
+              {"false", false}});
   });
   EXPECT_NE(line.find(R"({"char":"x","enum":7,"float":0.25,"long":5,"unsigned":5,"string":"text","view":"sv",)"
                       R"("zero":0,"false":false})"),

@@ -1,8 +1,6 @@
 // Tests of the tracker's behaviour: time() and the scope timer, flushing, dropped records with a
 // blocked writer, I/O errors that never reach the caller, and many threads in two processes
 // appending to one file without tearing a line.
-#include <perfgate/tracker.hpp>
-
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -16,40 +14,23 @@
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <perfgate/tracker.hpp>
 #include <regex>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "tracker_files.hpp"
+
 namespace perfgate {
 namespace {
 
+using tracker_test::read_lines;
+using tracker_test::TempDir;
+
 using nlohmann::json;
 using std::chrono::milliseconds;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = "/tmp/perfgate-tracker-XXXXXX";
-    path_ = mkdtemp(templ.data()) != nullptr ? templ : "";
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-std::vector<std::string> read_lines(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
 
 std::vector<json> read_records(const std::string& path) {
   std::vector<json> records;
