@@ -91,7 +91,7 @@ class RunSuite : public ::testing::Test {
     if (text.empty()) return false;
     pid_t group = static_cast<pid_t>(std::stol(text));
     for (int i = 0; i < 50; ++i) {
-      if (kill(-group, 0) != 0 && errno == ESRCH) return true;
+      if (perfgate::testing::process_group_dead(group)) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return false;

@@ -26,6 +26,7 @@
 namespace {
 
 using perfgate::run::ServiceFailed;
+using perfgate::testing::process_dead;
 using perfgate::run::ServiceSupervisor;
 using perfgate::suite::ServiceSpec;
 using Clock = std::chrono::steady_clock;
@@ -84,15 +85,6 @@ bool wait_for_log(const std::string& path, const std::string& text, milliseconds
     std::this_thread::sleep_for(milliseconds(10));
   }
   return false;
-}
-
-// The process is gone or a zombie (dead, waiting for whoever its parent now is to reap it).
-bool process_dead(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(stat, line)) return true;
-  const std::size_t after_name = line.rfind(')');
-  return after_name == std::string::npos || line.compare(after_name + 1, 3, " Z ") == 0;
 }
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }

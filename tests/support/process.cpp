@@ -10,7 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -168,6 +170,44 @@ ServeProcess::ServeProcess(const std::vector<std::string>& extra_args) : port_(f
 
 std::string ServeProcess::url(const std::string& path) const {
   return "http://127.0.0.1:" + std::to_string(port_) + path;
+}
+
+namespace {
+
+// The state and process group from /proc/PID/stat ("pid (comm) S ppid pgrp ..."; comm may hold
+// spaces and parentheses, so parsing starts after the last ')'). False when the process is gone.
+bool read_state(pid_t pid, char& state, pid_t& group) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const std::size_t after_name = line.rfind(')');
+  if (after_name == std::string::npos) return false;
+  std::istringstream fields(line.substr(after_name + 1));
+  pid_t parent = 0;
+  return static_cast<bool>(fields >> state >> parent >> group);
+}
+
+}  // namespace
+
+bool process_dead(pid_t pid) {
+  char state = 0;
+  pid_t group = 0;
+  return !read_state(pid, state, group) || state == 'Z';
+}
+
+bool process_group_dead(pid_t group) {
+  if (kill(-group, 0) != 0 && errno == ESRCH) return true;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    char state = 0;
+    pid_t member_group = 0;
+    if (read_state(static_cast<pid_t>(std::stol(name)), state, member_group) && member_group == group && state != 'Z') {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace perfgate::testing

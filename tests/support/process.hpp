@@ -53,6 +53,13 @@ class BackgroundProcess {
   std::string err_path_;
 };
 
+// The process is gone or a zombie: dead, waiting for whoever its parent now is to reap it.
+bool process_dead(pid_t pid);
+
+// No process of the group is alive. Zombies do not count: once their parent is gone they wait
+// for PID 1 to reap them, which in some containers takes a second or more.
+bool process_group_dead(pid_t group);
+
 // A free TCP port on 127.0.0.1 (bound then released; good enough for tests).
 int free_port();
 
