@@ -178,6 +178,16 @@ std::string percent(double fraction) {
   return fmt::format("{:+.1f}%", fraction * 100);
 }
 
+// The smallest two-sided p a rank test can give with n and m samples: every one of one side
+// below every one of the other, 2 / C(n + m, n).
+double smallest_rank_test_p(std::size_t n, std::size_t m) {
+  double combinations = 1;
+  for (std::size_t i = 1; i <= std::min(n, m); ++i) {
+    combinations = combinations * static_cast<double>(n + m - std::min(n, m) + i) / static_cast<double>(i);
+  }
+  return std::min(1.0, 2 / combinations);
+}
+
 std::string evidence(const SeriesTest& test) {
   std::string text = fmt::format("p={:.3g}", test.p_value);
   if (test.ratio) text += fmt::format(", ratio of medians {:.3f}..{:.3f}", test.ratio->low, test.ratio->high);
@@ -269,6 +279,14 @@ void decide(ComparisonRow& row, double change, double allowed, const SeriesTest&
   } else if (exceeds) {
     row.verdict = Verdict::noisy;
     row.reason = fmt::format("not significant ({}); {}, cannot tell from noise", evidence(test), size);
+    // Rank tests on few samples cannot reach the level at all, however large the change: say so,
+    // or the user waits for a significance that cannot come.
+    double best_p = smallest_rank_test_p(test.baseline_count, test.current_count);
+    if (best_p >= options.alpha) {
+      row.reason += fmt::format(" (with {} and {} samples of the {} the test cannot go below p={:.3g}: measure longer or "
+                                "more runs)",
+                                test.baseline_count, test.current_count, row.samples, best_p);
+    }
   } else {
     row.verdict = Verdict::unchanged;
     row.reason = fmt::format("{} ({}); {}", significant ? "significant" : "not significant", evidence(test), size);

@@ -41,7 +41,7 @@ struct GateOptions {
   // files) the samples of the two runs decide alone.
   std::map<std::string, std::map<std::string, std::vector<double>>> history;
   bool require_history = false;
-  double history_alpha = 0.001;
+  double history_alpha = 0.01;
 
   double max_change_for(const std::string& metric) const;
 };

@@ -36,6 +36,37 @@ std::vector<synthetic::Second> tight_seconds(std::uint64_t seed) {
   return synthetic::seconds_around(draws, 10, 1000, 10, 25, 0.01);
 }
 
+TEST(CompareDocuments, TooFewSecondsCannotBeSignificantAndTheReasonSaysSo) {
+  // Mann-Whitney on n and n samples gives p = 2 / C(2n, n) at best: 0.1 for 3, 0.029 for 4,
+  // 0.0079 for 5. An http benchmark tests three series (Bonferroni: 0.05 / 3 each), so +50% needs
+  // five whole seconds a side; with fewer the reason tells the user to measure longer.
+  auto compare_seconds = [](std::size_t seconds) {
+    std::vector<synthetic::Second> before = tight_seconds(11);
+    std::vector<synthetic::Second> after = scaled_latency(tight_seconds(12), 1.5);
+    before.resize(seconds);
+    after.resize(seconds);
+    return compare_documents(document({http_benchmark("health", before)}), document({http_benchmark("health", after)}),
+                             {});
+  };
+  ComparisonReport three = compare_seconds(3);
+  const ComparisonRow& p50 = row(three, "health", "latency_p50");
+  EXPECT_EQ(p50.verdict, Verdict::noisy) << p50.reason;
+  EXPECT_NEAR(*p50.p_value, 0.1, 1e-9);
+  EXPECT_THAT(p50.reason, ::testing::HasSubstr("with 3 and 3 samples of the per-second p50 the test cannot go below "
+                                               "p=0.1: measure longer or more runs"));
+  ComparisonReport four = compare_seconds(4);
+  EXPECT_EQ(row(four, "health", "latency_p50").verdict, Verdict::noisy);
+  EXPECT_THAT(row(four, "health", "latency_p50").reason, ::testing::HasSubstr("cannot go below p=0.0286"));
+  ComparisonReport five = compare_seconds(5);
+  EXPECT_EQ(row(five, "health", "latency_p50").verdict, Verdict::regressed) << row(five, "health", "latency_p50").reason;
+  // A change that is merely not significant, with samples enough, carries no such hint.
+  std::vector<synthetic::Second> noisy_after = tight_seconds(13);
+  for (std::size_t i = 0; i < noisy_after.size(); i += 2) noisy_after[i].p50_ms *= 1.6;
+  ComparisonReport mixed = compare_documents(document({http_benchmark("health", tight_seconds(11))}),
+                                             document({http_benchmark("health", noisy_after)}), {});
+  EXPECT_THAT(row(mixed, "health", "latency_p50").reason, ::testing::Not(::testing::HasSubstr("cannot go below")));
+}
+
 TEST(CompareDocuments, IdenticalDocumentsAreUnchangedEverywhere) {
   SeededDraws draws(1);
   json doc =
@@ -359,8 +390,8 @@ TEST(CompareWithHistory, RequiringHistoryWithOneRunNeverRegresses) {
 }
 
 TEST(CompareWithHistory, TheBandWidensWithFewRuns) {
-  // Two runs 2% apart: t(0.001, 1) = 637 makes the band enormous, so +50% is noisy; ten runs
-  // with the same spread narrow it to about +-6% (t(0.001, 9) = 4.78).
+  // Two runs 2% apart: t(0.01, 1) = 63.7 makes the band enormous, so +50% is noisy; ten runs
+  // with the same spread narrow it to about +-4% (t(0.01, 9) = 3.25).
   json before = document({http_benchmark("health", tight_seconds(3))});
   json after = document({http_benchmark("health", scaled_latency(tight_seconds(4), 1.5))});
   double p50 = metric_value(before, "latency_p50");

@@ -250,6 +250,12 @@ struct BadOption {
   std::string message;
 };
 
+// What ctest's list shows for a parameter: the command line, not the struct's bytes.
+void PrintTo(const BadOption& option, std::ostream* out) {
+  *out << "perfgate http";
+  for (const std::string& arg : option.args) *out << ' ' << arg;
+}
+
 class HttpBadOptions : public ::testing::TestWithParam<BadOption> {};
 
 TEST_P(HttpBadOptions, Exit2NamingTheOption) {

@@ -139,10 +139,13 @@ TEST_F(RunSuite, SameSuiteTwiceIsNoRegressionAndASlowerServiceFailsTheGate) {
   EXPECT_THAT(read("second.xml"), HasSubstr("<testsuites"));
   EXPECT_THAT(read("second.xml"), Not(HasSubstr("<failure")));
 
-  // A third run of the same code, so the slower run below is judged against three runs of history
-  // (the gate needs at least two to see how much separate runs vary).
-  ProcessOutput third_same = perfgate({"run", "suite.yaml", "--store", "h.db", "-q"});
-  ASSERT_EQ(third_same.exit_code, 0) << third_same.out << third_same.err;
+  // Two more runs of the same code, so the slower run below is judged against four runs of
+  // history (the gate needs at least two to see how much separate runs vary, and with three a
+  // run-to-run spread of 3.5% on a busy machine already hides +50%).
+  for (int i = 0; i < 2; ++i) {
+    ProcessOutput same = perfgate({"run", "suite.yaml", "--store", "h.db", "-q"});
+    ASSERT_EQ(same.exit_code, 0) << same.out << same.err;
+  }
 
   // The service 50% slower: the latencies and the throughput regress, and the run exits 1.
   write("suite.yaml", serve_suite(port, "3ms"));
@@ -160,10 +163,10 @@ TEST_F(RunSuite, SameSuiteTwiceIsNoRegressionAndASlowerServiceFailsTheGate) {
   EXPECT_THAT(read("slower.xml"), HasSubstr("type=\"regression\""));
   EXPECT_TRUE(service_group_gone());
 
-  // All four are in the history, complete.
+  // All five are in the history, complete.
   auto store = perfgate::open_store(path("h.db"));
   auto runs = store->list_runs(std::string("e2e"), 10);
-  ASSERT_EQ(runs.size(), 4u);
+  ASSERT_EQ(runs.size(), 5u);
   for (const auto& r : runs) EXPECT_EQ(r.status, perfgate::RunStatus::kComplete);
 }
 
