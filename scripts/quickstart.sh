@@ -11,9 +11,9 @@ echo "== first run"
 build/perfgate run examples/quickstart.yaml --tag source=quickstart
 echo
 echo "== second run: compared with the first"
-build/perfgate run examples/quickstart.yaml --tag source=quickstart --markdown .perfgate/quickstart.md
+build/perfgate run examples/quickstart.yaml --tag source=quickstart --markdown .perfgate/quickstart.md --html .perfgate/quickstart.html
 echo
 echo "== the history"
 build/perfgate history --suite quickstart --last 5
 echo
-echo "The second run's pull-request comment is in .perfgate/quickstart.md; results and service logs are under .perfgate/runs/."
+echo "The second run's pull-request comment is in .perfgate/quickstart.md and its page in .perfgate/quickstart.html; results and service logs are under .perfgate/runs/."

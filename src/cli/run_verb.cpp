@@ -29,6 +29,7 @@
 #include "core/suggestion.hpp"
 #include "report/comparison_report.hpp"
 #include "report/junit.hpp"
+#include "report/run_html.hpp"
 #include "report/run_markdown.hpp"
 #include "run/checks.hpp"
 #include "run/service_supervisor.hpp"
@@ -50,6 +51,7 @@ struct RunFlags {
   std::string store;
   std::string json_path;
   std::string markdown_path;
+  std::string html_path;
   std::string junit_path;
   std::string max_change;
   bool quiet = false;
@@ -243,6 +245,7 @@ int run_verb(const std::vector<std::string>& args) {
                                                "the suite's regression.max_change, else 10%)");
   app.add_option("--json", f.json_path, "Write the result document (with the comparison) to FILE, - for stdout");
   app.add_option("--markdown", f.markdown_path, "Write checks and comparison as Markdown (a pull-request comment)");
+  app.add_option("--html", f.html_path, "Write the run as one self-contained HTML page (checks, comparison, charts)");
   app.add_option("--junit", f.junit_path, "Write JUnit XML: each check and each regression check a test case");
   app.add_flag("-q,--quiet", f.quiet, "No progress lines");
   app.footer("Exit codes: 0 ok, 1 a threshold or the regression gate failed (or a command failed), 2 bad suite or\n"
@@ -263,6 +266,7 @@ int run_verb(const std::vector<std::string>& args) {
   gate.max_change_by_metric = suite.regression.per_metric;
   check_output_path("--json", f.json_path);
   check_output_path("--markdown", f.markdown_path);
+  check_output_path("--html", f.html_path);
   check_output_path("--junit", f.junit_path);
   std::string store_url = !f.store.empty() ? f.store : suite.store.value_or(kDefaultStore);
   auto store = open_store(store_url);
@@ -427,6 +431,7 @@ int run_verb(const std::vector<std::string>& args) {
 
   if (!f.json_path.empty()) write_file_atomically(f.json_path, document.dump(2) + "\n");
   if (!f.markdown_path.empty()) write_file_atomically(f.markdown_path, report::run_markdown(summary));
+  if (!f.html_path.empty()) write_file_atomically(f.html_path, report::run_html(summary, document));
   if (!f.junit_path.empty()) {
     write_file_atomically(f.junit_path, report::junit_xml(suite.name, checks, summary.comparison, elapsed_s));
   }

@@ -1,4 +1,4 @@
-// Escaping for CSV and Markdown; see text_escape.hpp.
+// Escaping for CSV, Markdown and HTML; see text_escape.hpp.
 #include "core/text_escape.hpp"
 
 namespace perfgate {
@@ -22,6 +22,22 @@ std::string markdown_cell(const std::string& text) {
       out += ' ';
     } else {
       out += c;
+    }
+  }
+  return out;
+}
+
+std::string html_text(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
     }
   }
   return out;

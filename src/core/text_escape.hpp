@@ -1,4 +1,4 @@
-// Escaping text for the table formats reports write: CSV fields and Markdown table cells.
+// Escaping text for the formats reports write: CSV fields, Markdown table cells and HTML.
 #pragma once
 
 #include <string>
@@ -10,5 +10,8 @@ std::string csv_field(const std::string& text);
 
 // A '|' would open a new column and a line break would end the row: "a|b\nc" -> "a\|b c".
 std::string markdown_cell(const std::string& text);
+
+// Text and attribute values in HTML: & < > " ' as character references.
+std::string html_text(const std::string& text);
 
 }  // namespace perfgate

@@ -245,13 +245,20 @@ TEST_F(RunSuite, ThresholdFailureExits1AndJUnitShowsIt) {
         "  - name: nap\n"
         "    cmd: {command: \"sleep 0.02\", runs: 3}\n"
         "    thresholds: [wall_mean < 5ms, rss < 1GB]\n");
-  ProcessOutput out = perfgate({"run", "suite.yaml", "--store", "h.db", "--junit", "j.xml", "--markdown", "m.md"});
+  ProcessOutput out =
+      perfgate({"run", "suite.yaml", "--store", "h.db", "--junit", "j.xml", "--markdown", "m.md", "--html", "r.html"});
   EXPECT_EQ(out.exit_code, 1) << out.out << out.err;
   EXPECT_THAT(out.out, HasSubstr("FAIL  wall_mean < 5ms"));
   EXPECT_THAT(out.out, HasSubstr("pass  rss < 1GB"));
   EXPECT_THAT(out.out, HasSubstr("FAIL: 1 check failed"));
   EXPECT_THAT(read("j.xml"), HasSubstr("type=\"threshold\""));
   EXPECT_THAT(read("m.md"), HasSubstr("**FAIL**"));
+  const std::string html = read("r.html");
+  EXPECT_THAT(html, HasSubstr("<title>perfgate slow: FAIL: 1 check failed</title>"));
+  EXPECT_THAT(html, HasSubstr("<td><code>wall_mean &lt; 5ms</code></td>"));
+  EXPECT_THAT(html, HasSubstr("<td class=\"fail\">FAIL</td>"));
+  EXPECT_THAT(html, HasSubstr("No comparison:"));
+  EXPECT_THAT(html, HasSubstr("<h3>nap <span class=\"meta\">(cmd)</span></h3>"));
   // A failed threshold is still a complete run: it was measured.
   auto store = perfgate::open_store(path("h.db"));
   EXPECT_TRUE(store->latest_complete_run("slow", std::nullopt).has_value());
@@ -291,6 +298,9 @@ TEST_F(RunSuite, BadInputExits2BeforeAnythingStarts) {
   ProcessOutput json_dir = perfgate({"run", "suite.yaml", "--store", "h.db", "--json", "missing/dir/r.json"});
   EXPECT_EQ(json_dir.exit_code, 2);
   EXPECT_THAT(json_dir.err, HasSubstr("--json: directory 'missing/dir' does not exist"));
+  ProcessOutput html_dir = perfgate({"run", "suite.yaml", "--store", "h.db", "--html", "missing/dir/r.html"});
+  EXPECT_EQ(html_dir.exit_code, 2);
+  EXPECT_THAT(html_dir.err, HasSubstr("--html: directory 'missing/dir' does not exist"));
   ProcessOutput missing = perfgate({"run", "nope.yaml"});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.err, HasSubstr("nope.yaml"));
