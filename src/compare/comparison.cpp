@@ -181,10 +181,9 @@ std::string percent(double fraction) {
 // The smallest two-sided p a rank test can give with n and m samples: every one of one side
 // below every one of the other, 2 / C(n + m, n).
 double smallest_rank_test_p(std::size_t n, std::size_t m) {
-  double combinations = 1;
-  for (std::size_t i = 1; i <= std::min(n, m); ++i) {
-    combinations = combinations * static_cast<double>(n + m - std::min(n, m) + i) / static_cast<double>(i);
-  }
+  const std::size_t k = std::min(n, m);
+  double combinations = 1;  // C(n + m, k), built up as C(n + m - k + i, i)
+  for (std::size_t i = 1; i <= k; ++i) combinations = combinations * static_cast<double>(n + m - k + i) / static_cast<double>(i);
   return std::min(1.0, 2 / combinations);
 }
 

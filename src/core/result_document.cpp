@@ -43,6 +43,11 @@ nlohmann::json metrics_to_json(const std::vector<Metric>& metrics) {
   return list;
 }
 
+nlohmann::json environment_json(const MachineEnvironment& env) {
+  return {{"hostname", env.hostname}, {"os", env.os},     {"kernel", env.kernel}, {"cpu_model", env.cpu_model},
+          {"cpus", env.cpus},         {"memory_bytes", env.memory_bytes}};
+}
+
 nlohmann::json result_document(const RunInfo& run, const std::vector<nlohmann::json>& benchmarks,
                                const nlohmann::json& checks) {
   nlohmann::json git = nullptr;
@@ -53,13 +58,7 @@ nlohmann::json result_document(const RunInfo& run, const std::vector<nlohmann::j
   doc["run"] = {{"id", run.id},
                 {"started_at", iso8601_utc(run.started_wall_ns)},
                 {"git", git},
-                {"env",
-                 {{"hostname", run.env.hostname},
-                  {"os", run.env.os},
-                  {"kernel", run.env.kernel},
-                  {"cpu_model", run.env.cpu_model},
-                  {"cpus", run.env.cpus},
-                  {"memory_bytes", run.env.memory_bytes}}},
+                {"env", environment_json(run.env)},
                 {"tags", run.tags}};
   doc["benchmarks"] = benchmarks;
   doc["checks"] = checks;

@@ -37,6 +37,8 @@ struct RunInfo {
 RunInfo make_run_info();
 
 nlohmann::json metrics_to_json(const std::vector<Metric>& metrics);
+// The document's `run.env` object (the store keeps the same).
+nlohmann::json environment_json(const MachineEnvironment& env);
 nlohmann::json result_document(const RunInfo& run, const std::vector<nlohmann::json>& benchmarks,
                                const nlohmann::json& checks = nlohmann::json::array());
 

@@ -18,7 +18,8 @@ h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}h3{font-size:1.05em}
 table{border-collapse:collapse;margin:.5em 0}th,td{padding:.25em .7em;border-bottom:1px solid #ddd;text-align:left}
 td.n{text-align:right;font-variant-numeric:tabular-nums}.meta{color:#555}
 .pass{color:#17702f}.fail,.regressed{color:#b00020;font-weight:600}.improved{color:#17702f}.noisy{color:#8a6d00}
-.reason{color:#555;font-size:.92em}svg{background:#fafafa;border:1px solid #ddd}.p50{stroke:#1f6feb}.p99{stroke:#d1242f})";
+.reason{color:#555;font-size:.92em}svg{background:#fafafa;border:1px solid #ddd}
+.p50{stroke:#1f6feb;color:#1f6feb}.p99{stroke:#d1242f;color:#d1242f})";
 
 std::string text_of(const json& object, const char* key) {
   auto it = object.find(key);
@@ -119,8 +120,7 @@ std::string latency_chart(const json& timeline) {
   out += fmt::format("<text x=\"{:.0f}\" y=\"{:.0f}\" font-size=\"11\" text-anchor=\"end\">{} s</text>", kWidth - 10,
                      kHeight - 6, number(t_max));
   out += polyline(p50, "p50") + polyline(p99, "p99") + "</svg>\n";
-  return "<p class=\"meta\">Latency per second: <span style=\"color:#1f6feb\">p50</span> and "
-         "<span style=\"color:#d1242f\">p99</span>.</p>\n" +
+  return "<p class=\"meta\">Latency per second: <span class=\"p50\">p50</span> and <span class=\"p99\">p99</span>.</p>\n" +
          out;
 }
 

@@ -16,7 +16,7 @@ RunRecord run_record(const RunInfo& info, const std::string& suite) {
   record.started_at = iso8601_utc(info.started_wall_ns);
   record.suite = suite;
   record.git = info.git;
-  record.env = result_document(info, {})["run"]["env"];  // the same env object every document carries
+  record.env = environment_json(info.env);
   record.tags = info.tags;
   record.tool_version = PERFGATE_VERSION;
   return record;

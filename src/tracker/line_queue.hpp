@@ -18,7 +18,6 @@ constexpr std::size_t kMinSlotBytes = 256;   // most lines fit: slots rarely nee
 constexpr std::size_t kSlotKeepBytes = 4096;  // a slot gives back a buffer bigger than this
 constexpr std::size_t kCacheLine = 64;
 
-
 // Dmitry Vyukov's bounded queue: each slot's sequence says whose turn it is, so producers
 // contend only on the enqueue position and the consumer needs no atomic read-modify-write.
 // Producers format their line straight into the slot's buffer, which the slot keeps: a steady
