@@ -1,0 +1,211 @@
+// A suite run from the first service to the verdict; see suite_run.hpp.
+#include "run/suite_run.hpp"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "core/suggestion.hpp"
+#include "run/checks.hpp"
+#include "run/service_supervisor.hpp"
+
+namespace perfgate::run {
+namespace {
+
+// Service metrics (`api.cpu < 80%`) need resource monitoring, which arrives with `perfgate monitor`:
+// refuse them now rather than fail every such check as "not measured".
+void reject_service_thresholds(const suite::Suite& suite) {
+  for (const auto& b : suite.benchmarks) {
+    for (const auto& t : b.thresholds) {
+      if (t.is_service_metric()) {
+        throw UsageError(fmt::format("{}: threshold '{}': service metrics need resource monitoring, which is not in "
+                                     "this build yet",
+                                     t.position.to_string(), t.text));
+      }
+    }
+  }
+}
+
+std::vector<const suite::BenchmarkSpec*> select_benchmarks(const suite::Suite& suite,
+                                                           const std::vector<std::string>& only) {
+  std::vector<const suite::BenchmarkSpec*> selected;
+  std::vector<std::string> names;
+  for (const auto& b : suite.benchmarks) names.push_back(b.name);
+  for (const auto& pattern : only) {
+    bool matched = false;
+    for (const auto& b : suite.benchmarks) matched = matched || fnmatch(pattern.c_str(), b.name.c_str(), 0) == 0;
+    if (!matched) {
+      throw UsageError(fmt::format("--only '{}': no benchmark of the suite matches{} (benchmarks: {})", pattern,
+                                   did_you_mean(pattern, names), join_names(names)));
+    }
+  }
+  for (const auto& b : suite.benchmarks) {
+    bool wanted = only.empty();
+    for (const auto& pattern : only) wanted = wanted || fnmatch(pattern.c_str(), b.name.c_str(), 0) == 0;
+    if (wanted) selected.push_back(&b);
+  }
+  return selected;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+std::string run_directory(const std::string& store_url, const std::string& run_id) {
+  std::string base = ".perfgate";
+  if (store_url.find("://") == std::string::npos) {
+    std::string path = store_url.starts_with("sqlite:") ? store_url.substr(7) : store_url;
+    auto slash = path.rfind('/');
+    base = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
+  }
+  return base + "/runs/" + run_id;
+}
+
+bool SuiteRunResult::failed() const {
+  return failed_check_count(checks) > 0 || (comparison && comparison->gate_failed);
+}
+
+SuiteRun::SuiteRun(const suite::Suite& suite, SuiteRunOptions options, Store& store)
+    : suite_(suite), options_(std::move(options)), store_(store), info_(make_run_info()) {
+  reject_service_thresholds(suite_);
+  for (const auto* spec : select_benchmarks(suite_, options_.only)) prepared_.push_back(prepare_benchmark(*spec));
+  info_.tags = options_.tags;
+  if (options_.no_baseline) {
+    baseline_.none_reason = "--baseline none";
+  } else if (options_.baseline) {
+    baseline_.run = options_.baseline;
+  } else {
+    baseline_ = choose_default_baseline(store_, options_.store_url, suite_, options_.baseline_branch, info_.git);
+  }
+}
+
+bool SuiteRun::stopped() const { return options_.stop != nullptr && options_.stop->load(); }
+
+BenchmarkOutcome SuiteRun::measure(const PreparedBenchmark& prepared, const std::string& heading,
+                                   const SuiteRunHooks& hooks) {
+  BenchmarkHooks benchmark_hooks;
+  if (hooks.benchmark_starting) benchmark_hooks = hooks.benchmark_starting(prepared, heading);
+  benchmark_hooks.stop = options_.stop;
+  BenchmarkOutcome outcome = run_benchmark(prepared, benchmark_hooks);
+  if (hooks.benchmark_finished) hooks.benchmark_finished(prepared, outcome);
+  return outcome;
+}
+
+SuiteRunResult SuiteRun::run(const SuiteRunHooks& hooks) {
+  SuiteRunResult result;
+  result.run_directory = run_directory(options_.store_url, info_.id);
+  std::error_code dir_error;
+  std::filesystem::create_directories(result.run_directory, dir_error);
+  if (dir_error) {
+    throw RunError(fmt::format("cannot create the run folder '{}': {}", result.run_directory, dir_error.message()));
+  }
+
+  ServiceSupervisor services(result.run_directory);
+  for (const auto& service : suite_.services) {
+    auto started = std::chrono::steady_clock::now();
+    try {
+      services.start(service, options_.stop);
+    } catch (const ServiceFailed& e) {
+      services.stop_all();
+      result.services_failed = true;
+      result.failure = fmt::format("{}: {}", service.position.to_string(), e.what());
+      result.failure_exit_code = stopped() ? exit_code::kInterrupted : exit_code::kRunFailed;
+      return result;
+    }
+    if (hooks.service_group_started) {
+      for (pid_t group : services.process_groups()) hooks.service_group_started(group);
+    }
+    if (hooks.service_ready) hooks.service_ready(service, seconds_since(started), services.log_path(service.name));
+  }
+
+  result.run_id = store_.begin_run(run_record(info_, suite_.name));
+  std::vector<nlohmann::json> benchmarks;
+  auto wall_start = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < prepared_.size() && !stopped(); ++i) {
+    const auto& p = prepared_[i];
+    BenchmarkOutcome outcome = measure(p, fmt::format("[{}/{}]", i + 1, prepared_.size()), hooks);
+    if (!outcome.benchmarks.empty()) {
+      nlohmann::json benchmark_checks = check_thresholds(*p.spec, outcome.benchmarks);
+      for (const auto& b : outcome.benchmarks) {
+        store_.add_benchmark(result.run_id, b);
+        benchmarks.push_back(b);
+      }
+      for (const auto& c : benchmark_checks) result.checks.push_back(c);
+      if (hooks.benchmark_checked) hooks.benchmark_checked(benchmark_checks);
+    }
+    if (outcome.failure) {
+      result.failure = fmt::format("benchmark '{}': {}", p.spec->name, *outcome.failure);
+      result.failure_exit_code = outcome.failure_exit_code;
+      break;
+    }
+    if (auto dead = services.exited_service()) {
+      result.failure = *dead + " during the benchmarks (its log is in " + result.run_directory + ")";
+      result.failure_exit_code = exit_code::kRunFailed;
+      break;
+    }
+  }
+
+  result.complete = !result.failure && !stopped();
+  result.document = result_document(info_, benchmarks, result.checks);
+  result.document["suite"] = suite_.name;
+  result.document["run"]["status"] = result.complete ? "complete" : "incomplete";
+  result.no_baseline_reason = baseline_.none_reason;
+  // The comparison, while the services still run: a regression must reproduce in a second
+  // measurement of its benchmark before it fails the gate.
+  if (result.complete && baseline_.run) compare_and_confirm(result, hooks);
+
+  if (hooks.service_group_stopping) {
+    for (pid_t group : services.process_groups()) hooks.service_group_stopping(group);
+  }
+  services.stop_all();
+  result.elapsed_s = seconds_since(wall_start);
+
+  if (result.complete) store_.complete_run(result.run_id, result.checks);
+  write_file_atomically(result.run_directory + "/result.json", result.document.dump(2) + "\n");
+  return result;
+}
+
+void SuiteRun::compare_and_confirm(SuiteRunResult& result, const SuiteRunHooks& hooks) {
+  const BaselineRun& baseline = *baseline_.run;
+  compare::GateOptions gate = options_.gate;
+  if (baseline.stored) {
+    gate.history = baseline_history(store_, suite_.name, baseline.document);
+    gate.require_history = true;
+  }
+  compare::ComparisonReport comparison = compare::compare_documents(baseline.document, result.document, gate);
+  if (comparison.gate_failed) {
+    auto regressed = [&](const PreparedBenchmark& p) {
+      return std::any_of(comparison.rows.begin(), comparison.rows.end(), [&](const compare::ComparisonRow& row) {
+        return produced_by(*p.spec, row.benchmark) && row.verdict == compare::Verdict::regressed;
+      });
+    };
+    auto suspects = static_cast<std::size_t>(std::count_if(prepared_.begin(), prepared_.end(), regressed));
+    if (hooks.confirming) hooks.confirming(suspects);
+    std::vector<nlohmann::json> again;
+    std::size_t n = 0;
+    for (const auto& p : prepared_) {
+      if (!regressed(p) || stopped()) continue;
+      BenchmarkOutcome outcome = measure(p, fmt::format("[confirm {}/{}]", ++n, suspects), hooks);
+      if (!outcome.interrupted) again.insert(again.end(), outcome.benchmarks.begin(), outcome.benchmarks.end());
+    }
+    compare::ComparisonReport second =
+        compare::compare_documents(baseline.document, result_document(info_, again), gate);
+    compare::require_confirmation(comparison, second);
+    result.document["confirmation"] = {{"benchmarks", again}, {"comparison", second.to_json()}};
+  }
+  result.document["baseline"] = baseline.label;
+  result.document["comparison"] = comparison.to_json();
+  result.baseline_label = baseline.label;
+  result.comparison = std::move(comparison);
+}
+
+}  // namespace perfgate::run
