@@ -3,6 +3,7 @@
 // a schedule split over threads, and the file-descriptor limit.
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -249,6 +250,25 @@ TEST_F(HttpEnd, TheSummaryCountsTheThreadsThatRan) {
   EXPECT_EQ(out.exit_code, 0) << out.err;
   EXPECT_THAT(out.out, HasSubstr("4 connections, 1 thread,"));
   EXPECT_THAT(out.out, HasSubstr("of 1 thread)"));
+}
+
+TEST(HttpTimeline, AResponseIsFiledInTheSecondItCompletedIn) {
+  // perfgate is stopped from 0.7 s to 2.7 s with a request in flight; its response, read at
+  // 2.7 s, belongs to the third second, not to the second in which the stall began.
+  ServeProcess server({"--quiet", "--latency", "100ms"});
+  std::string json_path = ::testing::TempDir() + "/stall.json";
+  BackgroundProcess load({perfgate_binary(), "http", server.url("/health"), "-c", "1", "-t", "1", "-d", "4s",
+                          "--quiet", "--json", json_path});
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  load.signal(SIGSTOP);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  load.signal(SIGCONT);
+  ASSERT_EQ(load.wait(std::chrono::seconds(30)), 0) << load.err();
+  json b = json::parse(read_text(json_path))["benchmarks"][0];
+  ASSERT_EQ(b["timeline"].size(), 4u) << b["timeline"];
+  EXPECT_LT(b["timeline"][0]["p99_ms"].get<double>(), 1000.0) << b["timeline"];
+  EXPECT_EQ(b["timeline"][1]["requests"], 0) << b["timeline"];
+  EXPECT_GE(b["timeline"][2]["p99_ms"].get<double>(), 1500.0) << b["timeline"];
 }
 
 TEST(HttpThreads, TheRateFollowsTheConnections) {
