@@ -98,6 +98,7 @@ void LoadRun::start() {
   // still take its share of the rate and of the request budget.
   int threads = std::max(1, std::min(options_.threads, options_.connections));
   if (options_.requests != 0) threads = static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(threads), options_.requests));
+  raise_descriptor_limit(options_.connections);  // a suite's benchmark too (the CLI checks it first)
   start_ns_ = monotonic_ns();
   last_snapshot_ns_ = start_ns_;
   start_line_ = std::make_unique<StartLine>(threads);
