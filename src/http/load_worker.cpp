@@ -183,6 +183,9 @@ void LoadWorker::send_ready() {
 
 void LoadWorker::send_request(Connection& c, std::int64_t due) {
   std::int64_t now = monotonic_ns();
+  // Closed model: once the window is over nothing new is sent (the loop notices at its top;
+  // a batch of events may run past the end before that).
+  if (due < 0 && plan_.end_ns != 0 && now >= plan_.end_ns) return;
   c.sent_ns = now;
   c.latency_start_ns = due >= 0 ? due : now;
   c.deadline_ns = now + options_.timeout.count();
@@ -224,7 +227,7 @@ void LoadWorker::dispatch_due(std::int64_t now) {
   if (!started_) return;
   while (!idle_.empty() && may_send_more()) {
     std::int64_t due = scheduled_ns(next_scheduled_);
-    if (due > now) break;
+    if (due > now || (plan_.end_ns != 0 && due >= plan_.end_ns)) break;  // not yet, or after the window
     // When could this request have gone out? At its time, or when the first connection came
     // free. idle_ is in the order connections became idle, so that is its front; the request
     // goes out on the back one (the warmest), which changes nothing of when it could have gone.

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/process.hpp"
+#include "support/shared_serve.hpp"
 
 namespace perfgate::testing {
 namespace {
@@ -42,16 +43,7 @@ void expect_totals_add_up(const json& b) {
   EXPECT_LE(classes, count(b, "requests", "errors"));
 }
 
-class HttpAgainstServe : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { server_ = new ServeProcess({"--quiet"}); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  static ServeProcess* server_;
-};
-ServeProcess* HttpAgainstServe::server_ = nullptr;
+class HttpAgainstServe : public SharedServe<> {};
 
 TEST_F(HttpAgainstServe, ExactRequestCountWithN) {
   json b = run_http_json({server_->url("/health"), "-n", "1234", "-c", "7", "-t", "2"});

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/process.hpp"
+#include "support/shared_serve.hpp"
 
 namespace perfgate::testing {
 namespace {
@@ -84,16 +85,7 @@ struct Case {
 
 void PrintTo(const Case& c, std::ostream* out) { *out << "-c " << c.connections << (c.open_model ? " --rate" : ""); }
 
-class LatencyTruth : public ::testing::TestWithParam<Case> {
- protected:
-  static void SetUpTestSuite() { server_ = new ServeProcess({"--quiet"}); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  static ServeProcess* server_;
-};
-ServeProcess* LatencyTruth::server_ = nullptr;
+class LatencyTruth : public SharedServe<::testing::TestWithParam<Case>> {};
 
 TEST_P(LatencyTruth, PercentilesAgreeWithPerSendTimestamps) {
   const Case& c = GetParam();
