@@ -513,6 +513,7 @@ void LoadWorker::run() noexcept {
   double cpu_at_measure_start = thread_cpu_seconds();
   bool measuring = now >= plan_.measure_start_ns;
   bool draining = false;
+  bool interrupted = false;
   std::int64_t drain_until = 0;
   epoll_event events[kMaxEvents];
   if (!ready_to_send_.empty()) send_ready();
@@ -522,7 +523,10 @@ void LoadWorker::run() noexcept {
       measuring = true;
       cpu_at_measure_start = thread_cpu_seconds();
     }
-    if (unreachable_ || stop_.load(std::memory_order_relaxed)) break;
+    if (unreachable_ || stop_.load(std::memory_order_relaxed)) {
+      interrupted = true;  // what is in flight is dropped, not awaited
+      break;
+    }
     if (!draining && done(now)) {
       // Nothing new is sent; what is in flight is awaited up to the grace period.
       abandon_unsent_at_end();
@@ -542,10 +546,9 @@ void LoadWorker::run() noexcept {
     }
     if (!ready_to_send_.empty()) send_ready();
   }
-  bool interrupted = !draining;
   stopping_ = true;
   now = monotonic_ns();
-  if (draining) abandon_in_flight(now);  // still not complete after the grace period: timeouts
+  if (!interrupted) abandon_in_flight(now);  // still not complete after the grace period: timeouts
   if (interrupted) {
     stats_.measured_until_ns = plan_.end_ns != 0 ? std::min(now, plan_.end_ns) : now;
   } else if (plan_.end_ns != 0 && (plan_.request_budget == 0 || measured_done_ < plan_.request_budget)) {
