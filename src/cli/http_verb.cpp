@@ -35,6 +35,7 @@ struct HttpFlags {
   std::string rate;
   std::string warmup;
   std::string timeout = "10s";
+  std::string grace;
   std::string method = "GET";
   std::vector<std::string> headers;
   std::string body;
@@ -87,6 +88,14 @@ ValidatedHttp validate(const HttpFlags& f) {
   }
   if (!f.warmup.empty()) v.load.warmup = duration_option("--warmup", f.warmup, true);
   v.load.timeout = duration_option("--timeout", f.timeout, false);
+  if (!f.grace.empty()) v.load.grace = duration_option("--grace", f.grace, true);
+  std::uint64_t descriptors = http::raise_descriptor_limit(f.connections);
+  if (static_cast<std::uint64_t>(f.connections) + http::kDescriptorsBesideConnections > descriptors) {
+    throw UsageError(fmt::format(
+        "--connections: {} connections need {} file descriptors, but the limit is {} (ulimit -n; the hard "
+        "limit could not be raised further)",
+        f.connections, static_cast<std::uint64_t>(f.connections) + http::kDescriptorsBesideConnections, descriptors));
+  }
   if (f.method.empty() || f.method.find_first_of(" \t\r\n") != std::string::npos) {
     throw UsageError(fmt::format("--method: invalid method '{}'", f.method));
   }
@@ -120,6 +129,9 @@ int http_verb(const std::vector<std::string>& args) {
   app.add_option("-r,--rate", f.rate, "Open model: aggregate arrival rate, e.g. 1000, 1000/s, 600/m");
   app.add_option("--warmup", f.warmup, "Apply load this long first, and discard it (e.g. 2s)");
   app.add_option("--timeout", f.timeout, "Per-request timeout (default 10s)");
+  app.add_option("--grace", f.grace,
+                 "When the duration ends, await requests in flight this long; then they are timeouts "
+                 "(default: the smaller of --timeout and 10s)");
   app.add_option("-m,--method", f.method, "HTTP method (default GET)");
   app.add_option("-H,--header", f.headers, "Request header 'Name: value' (repeatable)");
   app.add_option("-b,--body", f.body, "Request body: TEXT, or @FILE");
@@ -127,7 +139,8 @@ int http_verb(const std::vector<std::string>& args) {
   app.add_option("--name", f.name, "Benchmark name in the result document (default: METHOD path)");
   app.add_option("--redact", f.redact, "Also write this header's value as *** in results (repeatable)");
   app.add_flag("-q,--quiet", f.quiet, "No progress line");
-  app.footer("Exit codes: 0 ok, 2 bad options, 3 target unreachable, 130 interrupted (partial results written).");
+  app.footer("Exit codes: 0 ok, 2 bad options, 3 target unreachable or no request completed, 130 interrupted "
+             "(partial results written).");
 
   if (auto code = parse_verb_arguments(app, args)) return *code;
 
@@ -166,7 +179,12 @@ int http_verb(const std::vector<std::string>& args) {
     nlohmann::json doc = result_document(run_info, {http::http_benchmark_json(name, config, result)});
     write_file_atomically(f.json_path, doc.dump(2) + "\n");
   }
-  return result.interrupted ? exit_code::kInterrupted : exit_code::kOk;
+  if (result.interrupted) return exit_code::kInterrupted;
+  if (result.nothing_completed) {
+    std::fprintf(stderr, "perfgate http: %s\n", result.invalid_reason.c_str());
+    return exit_code::kRunFailed;
+  }
+  return exit_code::kOk;
 }
 
 }  // namespace perfgate::cli

@@ -28,7 +28,7 @@ std::string http_summary(const http::LoadOptions& options, const http::RequestSp
   std::string bound = options.duration ? format_duration(*options.duration) : std::string("until done");
   if (options.requests != 0) bound += fmt::format(", {} requests", format_count(options.requests));
   out += fmt::format("  {}, {} connection{}, {} thread{}, {}{}\n", model, options.connections,
-                     options.connections == 1 ? "" : "s", options.threads, options.threads == 1 ? "" : "s",
+                     options.connections == 1 ? "" : "s", r.threads, r.threads == 1 ? "" : "s",
                      bound, options.warmup.count() > 0 ? ", warm-up " + format_duration(options.warmup) : "");
   if (r.interrupted) out += "  INTERRUPTED: the figures cover what was measured before the signal\n";
   out += "\n";
@@ -49,6 +49,14 @@ std::string http_summary(const http::LoadOptions& options, const http::RequestSp
   out += fmt::format("  {:<12}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}\n", "latency", "min", "p50",
                      "p90", "p95", "p99", "p99.9", "max", "mean", "stddev");
   out += latency_row(r.open_model ? "corrected" : "", r.latency);
+  if (r.timeout_samples() != 0) {
+    out += fmt::format("  ({} of the {} latency samples are timeouts, recorded at the latency each had when abandoned)\n",
+                       format_count(r.timeout_samples()), format_count(static_cast<std::uint64_t>(r.latency.total_count())));
+  }
+  if (r.latency.clamped_count() != 0) {
+    out += fmt::format("  ({} latency samples were outside 1 us .. 1 h and are counted at that bound)\n",
+                       format_count(static_cast<std::uint64_t>(r.latency.clamped_count())));
+  }
   if (r.open_model) {
     out += latency_row("uncorrected", r.latency_uncorrected);
     out += "  (corrected: from each request's scheduled send time; uncorrected: from the actual send)\n";
@@ -59,7 +67,7 @@ std::string http_summary(const http::LoadOptions& options, const http::RequestSp
   if (r.total != 0) {
     out += fmt::format("  {:<12}{:.2f} us CPU per request ({:.0f}% of {} thread{})\n", "client",
                        r.client_cpu_s * 1e6 / static_cast<double>(r.total), r.client_cpu_fraction * 100,
-                       options.threads, options.threads == 1 ? "" : "s");
+                       r.threads, r.threads == 1 ? "" : "s");
   }
   for (const auto& note : r.notes) out += "\n  NOTE: " + note + "\n";
   if (!r.valid) {

@@ -2,6 +2,8 @@
 // runs them, and merges their statistics; see load_engine.hpp.
 #include "http/load_engine.hpp"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cmath>
 #include <thread>
@@ -23,7 +25,31 @@ double ns_to_ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
 
 }  // namespace
 
+Nanos grace_period(const LoadOptions& options) {
+  return options.grace ? *options.grace : std::min<Nanos>(options.timeout, std::chrono::seconds(10));
+}
+
+std::uint64_t raise_descriptor_limit(int connections) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return UINT64_MAX;
+  std::uint64_t needed = static_cast<std::uint64_t>(connections) + kDescriptorsBesideConnections;
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed && limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur == RLIM_INFINITY ? UINT64_MAX : static_cast<std::uint64_t>(limit.rlim_cur);
+}
+
 void judge_result(LoadResult& r) {
+  if (r.ok == 0 && !r.unreachable) {
+    r.valid = false;
+    r.nothing_completed = true;
+    r.invalid_reason = r.total == 0 ? std::string("no request completed: nothing was measured")
+                                    : fmt::format("no request completed successfully ({} errors): there is no "
+                                                  "latency of the target to report", r.errors);
+    return;
+  }
   if (r.open_model && r.total > 0) {
     double lag_p99_ms = ns_to_ms(r.send_lag.value_at_percentile(99));
     if (lag_p99_ms > kMaxSelfLagP99Ms) {
@@ -39,7 +65,9 @@ void judge_result(LoadResult& r) {
     }
     double achieved = r.achieved_rate_of_requested();
     double waited_fraction = static_cast<double>(r.waited_for_connection) / static_cast<double>(r.total);
-    if (waited_fraction > 0.01 || (achieved > 0 && achieved < 0.98 && !r.interrupted)) {
+    // Only requests that really waited for a connection make the target's fault.
+    if (r.waited_for_connection > 0 &&
+        (waited_fraction > 0.01 || (achieved > 0 && achieved < 0.98 && !r.interrupted))) {
       r.notes.push_back(fmt::format(
           "the target did not keep up with {:.0f} req/s: {} of {} requests waited for a free "
           "connection (longest wait {:.1f} ms); achieved {:.1f} req/s. Their waiting is in the latency.",
@@ -66,31 +94,39 @@ LoadRun::~LoadRun() {
 }
 
 void LoadRun::start() {
+  // Never more threads than connections (nor than requests with -n): an idle thread would
+  // still take its share of the rate and of the request budget.
   int threads = std::max(1, std::min(options_.threads, options_.connections));
+  if (options_.requests != 0) threads = static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(threads), options_.requests));
+  raise_descriptor_limit(options_.connections);  // a suite's benchmark too (the CLI checks it first)
   start_ns_ = monotonic_ns();
   last_snapshot_ns_ = start_ns_;
-  std::int64_t measure_start = start_ns_ + options_.warmup.count();
-  std::int64_t end = options_.duration ? measure_start + options_.duration->count() : 0;
+  start_line_ = std::make_unique<StartLine>(threads);
+  auto connections = static_cast<std::uint64_t>(options_.connections);
+  std::uint64_t budget_given = 0;
+  int connections_given = 0;
   for (int i = 0; i < threads; ++i) {
     WorkerPlan plan;
     plan.index = i;
     plan.connections = options_.connections / threads + (i < options_.connections % threads ? 1 : 0);
+    connections_given += plan.connections;
     if (options_.requests != 0) {
-      plan.request_budget = options_.requests / static_cast<std::uint64_t>(threads) +
-                            (static_cast<std::uint64_t>(i) < options_.requests % static_cast<std::uint64_t>(threads) ? 1 : 0);
-      if (plan.request_budget == 0) continue;
+      // The budget and the rate follow the connections, so every thread has what its share needs.
+      std::uint64_t until = options_.requests * static_cast<std::uint64_t>(connections_given) / connections;
+      plan.request_budget = until - budget_given;
+      budget_given = until;
     }
-    plan.start_ns = start_ns_;
-    plan.measure_start_ns = measure_start;
-    plan.end_ns = end;
+    plan.warmup_ns = options_.warmup.count();
+    plan.duration_ns = options_.duration ? options_.duration->count() : 0;
+    plan.grace_ns = grace_period(options_).count();
     if (options_.rate_per_s) {
-      // Thread i sends requests i, i+T, i+2T, ... of one aggregate schedule at `rate`.
-      double aggregate_interval = 1e9 / *options_.rate_per_s;
+      double share = static_cast<double>(plan.connections) / static_cast<double>(options_.connections);
       plan.open_model = true;
-      plan.interval_ns = aggregate_interval * threads;
-      plan.first_send_ns = start_ns_ + static_cast<std::int64_t>(aggregate_interval * i);
+      plan.interval_ns = 1e9 / (*options_.rate_per_s * share);
+      // Offset the threads' schedules so their sends interleave instead of coinciding.
+      plan.first_send_offset_ns = static_cast<std::int64_t>(plan.interval_ns * i / threads);
     }
-    workers_.push_back(std::make_unique<LoadWorker>(options_, plan, stop_));
+    workers_.push_back(std::make_unique<LoadWorker>(options_, plan, stop_, *start_line_));
   }
   progress_seconds_seen_.assign(workers_.size(), 0);
   running_.store(static_cast<int>(workers_.size()));
@@ -109,8 +145,9 @@ bool LoadRun::finished() const noexcept { return running_.load() == 0; }
 ProgressSnapshot LoadRun::snapshot() {
   ProgressSnapshot s;
   std::int64_t now = monotonic_ns();
-  s.elapsed_s = static_cast<double>(now - start_ns_) / 1e9;
-  s.warming_up = now < start_ns_ + options_.warmup.count();
+  std::int64_t start = start_line_ && start_line_->start_ns() != 0 ? start_line_->start_ns() : now;
+  s.elapsed_s = static_cast<double>(now - start) / 1e9;
+  s.warming_up = now < start + options_.warmup.count();
   if (options_.duration) s.planned_s = static_cast<double>((options_.warmup + *options_.duration).count()) / 1e9;
   s.planned_requests = options_.requests;
   for (std::size_t i = 0; i < workers_.size(); ++i) {
@@ -147,7 +184,9 @@ LoadResult LoadRun::wait() {
   result.open_model = options_.rate_per_s.has_value();
   result.rate_per_s = options_.rate_per_s.value_or(0);
   result.interrupted = stop_.load();
-  std::int64_t measure_start = start_ns_ + options_.warmup.count();
+  result.threads = static_cast<int>(workers_.size());
+  std::int64_t start = start_line_ && start_line_->start_ns() != 0 ? start_line_->start_ns() : start_ns_;
+  std::int64_t measure_start = start + options_.warmup.count();
   std::int64_t measured_until = measure_start;
   bool all_unreachable = !workers_.empty();
   double cpu_s = 0;
@@ -195,6 +234,12 @@ LoadResult LoadRun::wait() {
   result.timeline = std::move(timeline);
   result.unreachable = all_unreachable && result.ok == 0;
   result.duration_s = static_cast<double>(measured_until - measure_start) / 1e9;
+  if (result.open_model && options_.requests != 0 && !result.interrupted) {
+    // N requests at rate r span N / r seconds of schedule, however soon the last one completed.
+    double schedule_span_s = static_cast<double>(options_.requests) / result.rate_per_s;
+    if (options_.duration) schedule_span_s = std::min(schedule_span_s, static_cast<double>(options_.duration->count()) / 1e9);
+    result.duration_s = std::max(result.duration_s, schedule_span_s);
+  }
   result.client_cpu_s = cpu_s;
   if (result.duration_s > 0 && !workers_.empty()) {
     result.client_cpu_fraction = cpu_s / (result.duration_s * static_cast<double>(workers_.size()));

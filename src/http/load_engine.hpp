@@ -32,7 +32,19 @@ struct LoadOptions {
   std::optional<double> rate_per_s;      // set: open model
   Nanos warmup{0};
   Nanos timeout{std::chrono::seconds(10)};
+  // How long requests in flight when the duration ends are awaited (then they are timeouts);
+  // nullopt: the smaller of `timeout` and 10 s.
+  std::optional<Nanos> grace;
 };
+
+// The grace period a run uses (see LoadOptions::grace).
+Nanos grace_period(const LoadOptions& options);
+
+// File descriptors a run needs besides one per connection (epoll, stdio, outputs).
+constexpr std::uint64_t kDescriptorsBesideConnections = 32;
+// Raises the soft RLIMIT_NOFILE towards the hard limit when `connections` need more, and
+// returns the descriptors now available (the soft limit).
+std::uint64_t raise_descriptor_limit(int connections);
 
 struct ErrorCounts {
   std::uint64_t timeout = 0;
@@ -53,7 +65,8 @@ struct TimelinePoint {
 struct LoadResult {
   bool open_model = false;
   double rate_per_s = 0;        // requested (open model)
-  double duration_s = 0;        // measured span
+  double duration_s = 0;        // measured span (open model with -n: at least the schedule's)
+  int threads = 0;              // threads actually started
   bool interrupted = false;
   bool unreachable = false;     // no connection could ever be made
   std::string connect_error;    // the last connect failure, for messages
@@ -77,8 +90,11 @@ struct LoadResult {
   double client_cpu_fraction = 0;           // of the threads' capacity (threads × duration)
   bool valid = true;
   std::string invalid_reason;
+  bool nothing_completed = false;           // no ok response: invalid, and `perfgate http` exits 3
   std::vector<std::string> notes;           // things the summary must say (target kept up? etc.)
 
+  // Latency samples that are timeouts (recorded at the latency they had when abandoned).
+  std::uint64_t timeout_samples() const { return error_classes.timeout; }
   double throughput_rps() const { return duration_s > 0 ? static_cast<double>(total) / duration_s : 0; }
   double achieved_rate_of_requested() const;
 };
@@ -101,6 +117,7 @@ struct ProgressSnapshot {
 };
 
 class LoadWorker;
+class StartLine;
 
 // One load run. start() launches the threads and returns; wait() joins them.
 class LoadRun {
@@ -124,6 +141,7 @@ class LoadRun {
   LoadOptions options_;
   std::vector<std::unique_ptr<LoadWorker>> workers_;
   std::vector<std::thread> threads_;
+  std::unique_ptr<StartLine> start_line_;
   std::atomic<bool> stop_{false};
   std::atomic<int> running_{0};
   std::int64_t start_ns_ = 0;

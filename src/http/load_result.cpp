@@ -41,6 +41,7 @@ nlohmann::json http_config_json(const LoadOptions& options, const RequestSpec& s
   config["requests"] = options.requests != 0 ? nlohmann::json(options.requests) : nlohmann::json(nullptr);
   config["warmup_s"] = seconds(options.warmup);
   config["timeout_s"] = seconds(options.timeout);
+  config["grace_s"] = seconds(grace_period(options));
   return config;
 }
 
@@ -82,6 +83,8 @@ nlohmann::json http_benchmark_json(const std::string& name, const nlohmann::json
   b["throughput_rps"] = r.throughput_rps();
   b["bytes_per_s"] = r.duration_s > 0 ? static_cast<double>(r.bytes_read) / r.duration_s : 0.0;
   b["latency_ms"] = latency_json(r.latency);
+  // Timeouts are in the latency figures at the latency they had when abandoned.
+  b["latency_timeout_samples"] = r.timeout_samples();
   if (r.open_model) {
     const Histogram& u = r.latency_uncorrected;
     b["latency_uncorrected_ms"] = {{"p50", ms(u.value_at_percentile(50))},
@@ -97,11 +100,16 @@ nlohmann::json http_benchmark_json(const std::string& name, const nlohmann::json
   } else {
     b["latency_uncorrected_ms"] = nullptr;
   }
-  b["client"] = {{"cpu_s", r.client_cpu_s},
+  b["client"] = {{"threads", r.threads},
+                 {"cpu_s", r.client_cpu_s},
                  {"cpu_fraction", r.client_cpu_fraction},
                  {"cpu_us_per_request", r.total != 0 ? r.client_cpu_s * 1e6 / static_cast<double>(r.total) : 0.0}};
   b["notes"] = r.notes;
-  b["histogram"] = {{"encoding", "hdr-v2-base64"}, {"unit", "ns"}, {"data", encode_hdr_v2_base64(r.latency)}};
+  // The encoding cannot carry how many values fell outside 1 µs .. 1 h: said beside it.
+  b["histogram"] = {{"encoding", "hdr-v2-base64"},
+                    {"unit", "ns"},
+                    {"data", encode_hdr_v2_base64(r.latency)},
+                    {"clamped", r.latency.clamped_count()}};
   nlohmann::json timeline = nlohmann::json::array();
   for (const auto& p : r.timeline) {
     timeline.push_back({{"t", p.t_s}, {"requests", p.requests}, {"errors", p.errors}, {"p50_ms", p.p50_ms}, {"p99_ms", p.p99_ms}});

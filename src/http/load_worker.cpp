@@ -49,9 +49,20 @@ int wait_for_events(int epoll_fd, epoll_event* events, std::int64_t timeout_ns) 
 
 }  // namespace
 
-LoadWorker::LoadWorker(const LoadOptions& options, WorkerPlan plan, const std::atomic<bool>& stop)
-    : options_(options), plan_(plan), stop_(stop), connections_(static_cast<std::size_t>(plan.connections)),
-      read_buffer_(kReadBufferBytes) {
+std::int64_t StartLine::arrive_and_wait() {
+  std::unique_lock lock(mutex_);
+  if (--waiting_ == 0) {
+    start_ns_.store(monotonic_ns(), std::memory_order_release);
+    started_.notify_all();
+  } else {
+    started_.wait(lock, [this] { return waiting_ == 0; });
+  }
+  return start_ns_.load(std::memory_order_acquire);
+}
+
+LoadWorker::LoadWorker(const LoadOptions& options, WorkerPlan plan, const std::atomic<bool>& stop, StartLine& start_line)
+    : options_(options), plan_(plan), stop_(stop), start_line_(start_line),
+      connections_(static_cast<std::size_t>(plan.connections)), read_buffer_(kReadBufferBytes) {
   idle_.reserve(connections_.size());
   ready_to_send_.reserve(connections_.size() * 2);
   // Check timeouts often enough that a timeout is seen within ~5% of its length.
@@ -133,10 +144,10 @@ void LoadWorker::on_connect_failed(Connection& c, std::int64_t now, int error) {
   }
   ++stats_.connect_failures;
   stats_.last_connect_error = std::strerror(error);
-  // A failed connect is one failed request: it takes the place of the request it was for.
-  if (may_send_more() && now >= plan_.measure_start_ns) {
+  // Closed model: a failed connect takes the place of the request it was for. Open model: a
+  // connection attempt is not a request; requests due meanwhile wait (abandon_due).
+  if (!plan_.open_model && may_send_more() && now >= plan_.measure_start_ns) {
     ++measured_sent_;
-    if (plan_.open_model) ++next_scheduled_;
     ++stats_.error_classes.connect;
     count_request(true, false, now);
   }
@@ -159,22 +170,30 @@ void LoadWorker::became_idle(Connection& c, std::int64_t now) {
   }
 }
 
-void LoadWorker::send_ready(std::int64_t now) {
+void LoadWorker::send_ready() {
   // Sends are gathered over one batch of events and written together, as wrk does: the
   // server then finds many requests per wake-up instead of one, and serves more of them.
+  // Each send is stamped on its own (send_request), so a batch does not lend its first
+  // timestamp to the others.
   for (Connection* c : ready_to_send_) {
-    if (c->state == ConnState::kIdle && may_send_more()) send_request(*c, now, now);
+    if (c->state == ConnState::kIdle && may_send_more()) send_request(*c, -1);
   }
   ready_to_send_.clear();
 }
 
-void LoadWorker::send_request(Connection& c, std::int64_t latency_start, std::int64_t now) {
-  c.latency_start_ns = latency_start;
+void LoadWorker::send_request(Connection& c, std::int64_t due) {
+  std::int64_t now = monotonic_ns();
+  // Closed model: once the window is over nothing new is sent (the loop notices at its top;
+  // a batch of events may run past the end before that).
+  if (due < 0 && plan_.end_ns != 0 && now >= plan_.end_ns) return;
   c.sent_ns = now;
+  c.latency_start_ns = due >= 0 ? due : now;
   c.deadline_ns = now + options_.timeout.count();
-  c.measured = latency_start >= plan_.measure_start_ns;
+  c.measured = c.latency_start_ns >= plan_.measure_start_ns;
   if (c.measured) ++measured_sent_;
   c.parser.reset(options_.head_request);
+  // In flight from here: a send that fails at once is this request's outcome.
+  c.state = ConnState::kWriting;
   const std::string& request = options_.request;
   ssize_t n = ::send(c.fd, request.data(), request.size(), MSG_NOSIGNAL);
   if (n == static_cast<ssize_t>(request.size())) {
@@ -186,7 +205,6 @@ void LoadWorker::send_request(Connection& c, std::int64_t latency_start, std::in
     return;
   }
   c.written = n > 0 ? static_cast<std::size_t>(n) : 0;
-  c.state = ConnState::kWriting;
   set_interest(c, EPOLLIN | EPOLLOUT);
 }
 
@@ -206,9 +224,10 @@ void LoadWorker::on_writable(Connection& c, std::int64_t now) {
 }
 
 void LoadWorker::dispatch_due(std::int64_t now) {
+  if (!started_) return;
   while (!idle_.empty() && may_send_more()) {
     std::int64_t due = scheduled_ns(next_scheduled_);
-    if (due > now) break;
+    if (due > now || (plan_.end_ns != 0 && due >= plan_.end_ns)) break;  // not yet, or after the window
     // When could this request have gone out? At its time, or when the first connection came
     // free. idle_ is in the order connections became idle, so that is its front; the request
     // goes out on the back one (the warmest), which changes nothing of when it could have gone.
@@ -216,19 +235,58 @@ void LoadWorker::dispatch_due(std::int64_t now) {
     Connection& c = *idle_.back();
     idle_.pop_back();
     ++next_scheduled_;
+    send_request(c, due);
     if (due >= plan_.measure_start_ns) {
       if (ready > due) {
         ++stats_.waited_for_connection;
         stats_.max_connection_wait_ns = std::max(stats_.max_connection_wait_ns, ready - due);
       }
-      stats_.send_lag.record(std::max<std::int64_t>(now - ready, 1));
+      stats_.send_lag.record(std::max<std::int64_t>(c.sent_ns - ready, 1));
     }
-    send_request(c, due, now);
   }
+}
+
+void LoadWorker::abandon_due(std::int64_t due, std::int64_t now, bool timed) {
+  ++next_scheduled_;
+  if (due < plan_.measure_start_ns) return;
+  ++measured_sent_;
+  ++stats_.waited_for_connection;
+  stats_.max_connection_wait_ns = std::max(stats_.max_connection_wait_ns, now - due);
+  if (timed) {
+    file_at(now);
+    second_latency_.record(std::max<std::int64_t>(now - due, 1));
+    ++stats_.error_classes.timeout;
+  } else {
+    ++stats_.error_classes.connect;
+  }
+  count_request(true, false, now);
+}
+
+void LoadWorker::abandon_unsent_at_end() {
+  // Due before the end but never sent: they count, with the time they had waited.
+  if (!plan_.open_model || plan_.end_ns == 0) return;
+  while (plan_.request_budget == 0 || measured_sent_ < plan_.request_budget) {
+    std::int64_t due = scheduled_ns(next_scheduled_);
+    if (due >= plan_.end_ns) break;
+    abandon_due(due, plan_.end_ns, true);
+  }
+}
+
+void LoadWorker::abandon_in_flight(std::int64_t now) {
+  for (auto& c : connections_) {
+    if ((c.state == ConnState::kReading || c.state == ConnState::kWriting) && c.measured) on_timeout(c, now);
+  }
+}
+
+void LoadWorker::file_at(std::int64_t now) {
+  // Completions awaited after the end (the grace period) belong to the window's last second.
+  std::int64_t at = plan_.end_ns != 0 ? std::min(now, plan_.end_ns - 1) : now;
+  while (at >= second_end_ns_) roll_second(second_end_ns_);
 }
 
 void LoadWorker::count_request(bool measured, bool ok, std::int64_t now) {
   if (!measured) return;
+  file_at(now);
   ++measured_done_;
   ++stats_.total;
   ++second_requests_;
@@ -247,6 +305,7 @@ void LoadWorker::on_response_complete(Connection& c, std::int64_t now) {
   int status = c.parser.status();
   bool ok = status < 400;
   if (c.measured) {
+    file_at(now);
     // Only the current second's histogram is touched per response; it is merged into the
     // run's histogram once a second (roll_second), which halves the recording work.
     second_latency_.record(now - c.latency_start_ns);
@@ -260,6 +319,16 @@ void LoadWorker::on_response_complete(Connection& c, std::int64_t now) {
     return;
   }
   became_idle(c, now);
+}
+
+void LoadWorker::on_timeout(Connection& c, std::int64_t now) {
+  // A stalled request shows in the percentiles at the latency it had when abandoned.
+  if (c.measured) {
+    file_at(now);
+    second_latency_.record(now - c.latency_start_ns);
+    if (plan_.open_model) stats_.uncorrected.record(now - c.sent_ns);
+  }
+  on_transport_error(c, now, &ErrorCounts::timeout);
 }
 
 void LoadWorker::on_transport_error(Connection& c, std::int64_t now, std::uint64_t ErrorCounts::*error_class) {
@@ -330,11 +399,19 @@ void LoadWorker::on_event(Connection& c, std::uint32_t events) {
 }
 
 void LoadWorker::scan_deadlines(std::int64_t now) {
+  bool connected = false;
   for (auto& c : connections_) {
     switch (c.state) {
       case ConnState::kReading:
       case ConnState::kWriting:
-        if (now >= c.deadline_ns) on_transport_error(c, now, &ErrorCounts::timeout);
+        if (now >= c.deadline_ns) {
+          on_timeout(c, now);
+        } else {
+          connected = true;
+        }
+        break;
+      case ConnState::kIdle:
+        connected = true;
         break;
       case ConnState::kConnecting:
         if (now >= c.deadline_ns) on_connect_failed(c, now, ETIMEDOUT);
@@ -346,14 +423,22 @@ void LoadWorker::scan_deadlines(std::int64_t now) {
         break;
     }
   }
+  // Open model: a request that found no connection within its timeout fails, once. With no
+  // connection at all that is a connect error; otherwise it timed out waiting for one.
+  if (plan_.open_model && started_) {
+    while (may_send_more()) {
+      std::int64_t due = scheduled_ns(next_scheduled_);
+      if (due + options_.timeout.count() > now) break;
+      abandon_due(due, now, connected);
+    }
+  }
   next_scan_ns_ = now + scan_interval_ns_;
 }
 
-void LoadWorker::roll_second(std::int64_t now) {
+void LoadWorker::roll_second(std::int64_t end) {
   PublishedSecond second;
   second.requests = second_requests_;
   second.errors = second_errors_;
-  std::int64_t end = std::min(now, second_end_ns_);
   second.end_s = static_cast<double>(end - plan_.measure_start_ns) / 1e9;
   stats_.latency.merge(second_latency_);
   for (std::int32_t i = 0; i < second_latency_.counts_len(); ++i) {
@@ -368,8 +453,6 @@ void LoadWorker::roll_second(std::int64_t now) {
 }
 
 bool LoadWorker::done(std::int64_t now) const noexcept {
-  if (unreachable_) return true;
-  if (stop_.load(std::memory_order_relaxed)) return true;
   if (plan_.end_ns != 0 && now >= plan_.end_ns) return true;
   if (plan_.request_budget != 0 && measured_done_ >= plan_.request_budget) return true;
   return false;
@@ -378,41 +461,103 @@ bool LoadWorker::done(std::int64_t now) const noexcept {
 std::int64_t LoadWorker::next_wakeup(std::int64_t now) const noexcept {
   std::int64_t wake = std::min(now + kMaxSleepNs, next_scan_ns_);
   if (second_end_ns_ > now) wake = std::min(wake, second_end_ns_);
-  if (plan_.end_ns != 0) wake = std::min(wake, plan_.end_ns);
+  if (plan_.end_ns > now) wake = std::min(wake, plan_.end_ns);
   if (plan_.open_model && !idle_.empty() && may_send_more()) wake = std::min(wake, scheduled_ns(next_scheduled_));
   return std::max<std::int64_t>(wake - now, 0);
 }
 
+void LoadWorker::connect_all() {
+  // Make the connections before the clock starts, bounded by the timeout (and a stop). A
+  // connection that fails here retries later, as in the run.
+  std::int64_t now = monotonic_ns();
+  for (auto& c : connections_) open_connection(c, now);
+  epoll_event events[kMaxEvents];
+  while (!stop_.load(std::memory_order_relaxed)) {
+    bool connecting = false;
+    for (auto& c : connections_) {
+      if (c.state != ConnState::kConnecting) continue;
+      if (now >= c.deadline_ns) {
+        on_connect_failed(c, now, ETIMEDOUT);
+      } else {
+        connecting = true;
+      }
+    }
+    if (!connecting) break;
+    int n = wait_for_events(epoll_fd_, events, kMaxSleepNs);
+    for (int i = 0; i < n; ++i) on_event(*static_cast<Connection*>(events[i].data.ptr), events[i].events);
+    now = monotonic_ns();
+  }
+  ready_to_send_.clear();  // sent once the clock starts: every idle connection
+}
+
+void LoadWorker::start_clock(std::int64_t start) {
+  plan_.start_ns = start;
+  plan_.measure_start_ns = start + plan_.warmup_ns;
+  plan_.end_ns = plan_.duration_ns != 0 ? plan_.measure_start_ns + plan_.duration_ns : 0;
+  plan_.first_send_ns = start + plan_.first_send_offset_ns;
+  second_end_ns_ = plan_.measure_start_ns + kSecondNs;
+  next_scan_ns_ = start + scan_interval_ns_;
+  started_ = true;
+  for (auto& c : connections_) {
+    if (c.state != ConnState::kIdle) continue;
+    c.idle_since_ns = start;
+    if (!plan_.open_model) ready_to_send_.push_back(&c);
+  }
+}
+
 void LoadWorker::run() noexcept {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  connect_all();
+  start_clock(start_line_.arrive_and_wait());
   std::int64_t now = monotonic_ns();
-  second_end_ns_ = plan_.measure_start_ns + kSecondNs;
-  next_scan_ns_ = now + scan_interval_ns_;
-  for (auto& c : connections_) open_connection(c, now);
   double cpu_at_measure_start = thread_cpu_seconds();
   bool measuring = now >= plan_.measure_start_ns;
+  bool draining = false;
+  bool interrupted = false;
+  std::int64_t drain_until = 0;
   epoll_event events[kMaxEvents];
+  if (!ready_to_send_.empty()) send_ready();
   while (true) {
     now = monotonic_ns();
     if (!measuring && now >= plan_.measure_start_ns) {
       measuring = true;
       cpu_at_measure_start = thread_cpu_seconds();
     }
-    if (done(now)) break;
-    if (measuring && now >= second_end_ns_) roll_second(now);
+    if (unreachable_ || stop_.load(std::memory_order_relaxed)) {
+      interrupted = true;  // what is in flight is dropped, not awaited
+      break;
+    }
+    if (!draining && done(now)) {
+      // Nothing new is sent; what is in flight is awaited up to the grace period.
+      abandon_unsent_at_end();
+      stopping_ = true;
+      draining = true;
+      drain_until = std::max(now, plan_.end_ns) + plan_.grace_ns;
+    }
+    if (draining && (measured_done_ >= measured_sent_ || now >= drain_until)) break;
+    if (measuring) file_at(now);
     if (now >= next_scan_ns_) scan_deadlines(now);
     if (plan_.open_model) dispatch_due(now);
-    int n = wait_for_events(epoll_fd_, events, next_wakeup(now));
+    std::int64_t sleep_ns = next_wakeup(now);
+    if (draining) sleep_ns = std::min(sleep_ns, std::max<std::int64_t>(drain_until - now, 0));
+    int n = wait_for_events(epoll_fd_, events, sleep_ns);
     for (int i = 0; i < n; ++i) {
       on_event(*static_cast<Connection*>(events[i].data.ptr), events[i].events);
     }
-    if (!ready_to_send_.empty()) send_ready(monotonic_ns());
+    if (!ready_to_send_.empty()) send_ready();
   }
   stopping_ = true;
   now = monotonic_ns();
-  if (plan_.end_ns != 0) now = std::min(now, plan_.end_ns);
-  stats_.measured_until_ns = std::max(now, plan_.measure_start_ns);
-  if (second_requests_ != 0 || second_end_ns_ - kSecondNs < now) roll_second(now);
+  if (!interrupted) abandon_in_flight(now);  // still not complete after the grace period: timeouts
+  if (interrupted) {
+    stats_.measured_until_ns = plan_.end_ns != 0 ? std::min(now, plan_.end_ns) : now;
+  } else if (plan_.end_ns != 0 && (plan_.request_budget == 0 || measured_done_ < plan_.request_budget)) {
+    stats_.measured_until_ns = plan_.end_ns;
+  }
+  stats_.measured_until_ns = std::max(stats_.measured_until_ns, plan_.measure_start_ns);
+  if (second_requests_ != 0 || second_end_ns_ - kSecondNs < stats_.measured_until_ns) {
+    roll_second(std::min(stats_.measured_until_ns, second_end_ns_));
+  }
   stats_.cpu_s = thread_cpu_seconds() - cpu_at_measure_start;
   for (auto& c : connections_) close_connection(c);
 }

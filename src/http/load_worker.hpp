@@ -5,6 +5,7 @@
 
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -25,22 +26,43 @@ struct PublishedSecond {
   std::vector<std::pair<std::int32_t, std::int64_t>> counts;  // sparse latency histogram
 };
 
+// The clock starts once every worker has made its connections (or failed to): a schedule
+// that started before would count the TCP handshakes as the target's latency.
+class StartLine {
+ public:
+  explicit StartLine(int workers) : waiting_(workers) {}
+  // Called once by each worker; returns the shared start time when the last one arrived.
+  std::int64_t arrive_and_wait();
+  std::int64_t start_ns() const noexcept { return start_ns_.load(std::memory_order_acquire); }  // 0: not yet
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable started_;
+  int waiting_;
+  std::atomic<std::int64_t> start_ns_{0};
+};
+
 struct WorkerPlan {
   int index = 0;
   int connections = 1;
   std::uint64_t request_budget = 0;   // 0: unlimited
-  std::int64_t start_ns = 0;          // shared by all workers
-  std::int64_t measure_start_ns = 0;  // start + warm-up
-  std::int64_t end_ns = 0;            // 0: no time limit
+  std::int64_t warmup_ns = 0;
+  std::int64_t duration_ns = 0;       // 0: no time limit
+  std::int64_t grace_ns = 0;          // how long requests in flight at the end are awaited
   // Open model: this worker's k-th request is due at first_send_ns + k * interval_ns.
   bool open_model = false;
-  std::int64_t first_send_ns = 0;
+  std::int64_t first_send_offset_ns = 0;
   double interval_ns = 0;
+  // Set when the clock starts (StartLine); until then nothing is measured.
+  std::int64_t start_ns = 0;
+  std::int64_t measure_start_ns = INT64_MAX;  // start + warm-up
+  std::int64_t end_ns = 0;                    // 0: no time limit
+  std::int64_t first_send_ns = 0;
 };
 
 class LoadWorker {
  public:
-  LoadWorker(const LoadOptions& options, WorkerPlan plan, const std::atomic<bool>& stop);
+  LoadWorker(const LoadOptions& options, WorkerPlan plan, const std::atomic<bool>& stop, StartLine& start_line);
   ~LoadWorker();
   LoadWorker(const LoadWorker&) = delete;
   LoadWorker& operator=(const LoadWorker&) = delete;
@@ -65,7 +87,7 @@ class LoadWorker {
     std::uint64_t connects_ok = 0, connect_failures = 0;
     std::string last_connect_error;
     double cpu_s = 0;
-    std::int64_t measured_until_ns = 0;
+    std::int64_t measured_until_ns = 0;  // the end of the window, or the last completion (-n)
   };
   const Stats& stats() const noexcept { return stats_; }
   bool unreachable() const noexcept { return unreachable_; }
@@ -94,13 +116,24 @@ class LoadWorker {
   void on_writable(Connection& c, std::int64_t now);
   void on_response_complete(Connection& c, std::int64_t now);
   void on_transport_error(Connection& c, std::int64_t now, std::uint64_t ErrorCounts::*error_class);
+  void on_timeout(Connection& c, std::int64_t now);
   void became_idle(Connection& c, std::int64_t now);
-  void send_request(Connection& c, std::int64_t latency_start, std::int64_t now);
-  void send_ready(std::int64_t now);
+  // Stamps and writes the request; `due` is its scheduled time (open model) or -1 (closed).
+  void send_request(Connection& c, std::int64_t due);
+  void send_ready();
   void dispatch_due(std::int64_t now);
+  // Open model: a request that could not be sent at all (no connection within the timeout,
+  // or still unsent when the duration ended).
+  void abandon_due(std::int64_t due, std::int64_t now, bool timed);
+  void abandon_unsent_at_end();
+  void abandon_in_flight(std::int64_t now);
+  void connect_all();
+  void start_clock(std::int64_t start);
   void scan_deadlines(std::int64_t now);
   void count_request(bool measured, bool ok, std::int64_t now);
-  void roll_second(std::int64_t now);
+  // Files what completes at `now` in the second it completed in (rolling over as needed).
+  void file_at(std::int64_t now);
+  void roll_second(std::int64_t end);
   bool may_send_more() const noexcept;
   std::int64_t scheduled_ns(std::uint64_t k) const noexcept;
   std::int64_t next_wakeup(std::int64_t now) const noexcept;
@@ -110,6 +143,7 @@ class LoadWorker {
   const LoadOptions& options_;
   WorkerPlan plan_;
   const std::atomic<bool>& stop_;
+  StartLine& start_line_;
   int epoll_fd_ = -1;
   std::vector<Connection> connections_;
   std::vector<Connection*> idle_;           // open model: connections free to send
@@ -117,9 +151,10 @@ class LoadWorker {
   std::vector<char> read_buffer_;
   Stats stats_;
   bool unreachable_ = false;
-  bool stopping_ = false;
+  bool started_ = false;   // the clock runs: sends may go
+  bool stopping_ = false;  // nothing new is sent
 
-  std::uint64_t measured_sent_ = 0;       // requests sent (or failed to connect) while measuring
+  std::uint64_t measured_sent_ = 0;       // measured requests attempted (or, closed model, failed to connect)
   std::uint64_t measured_done_ = 0;       // of those, finished (ok or error)
   std::uint64_t next_scheduled_ = 0;      // open model: index of the next request to send
   std::int64_t next_scan_ns_ = 0;

@@ -41,8 +41,15 @@ double in_threshold_unit(const suite::Threshold& threshold, const Observed& obse
   return observed.value;
 }
 
+// Why a benchmark's figures cannot pass a check, or "" when they can.
+std::string invalid_reason(const nlohmann::json& benchmark) {
+  if (!benchmark.is_object() || benchmark.value("valid", true)) return "";
+  const auto& reason = benchmark.contains("invalid_reason") ? benchmark["invalid_reason"] : nlohmann::json();
+  return reason.is_string() && !reason.get<std::string>().empty() ? reason.get<std::string>() : "the result is not valid";
+}
+
 nlohmann::json check(const suite::Threshold& threshold, const std::string& benchmark_name,
-                     const std::optional<Observed>& observed) {
+                     const std::optional<Observed>& observed, const std::string& invalid = "") {
   nlohmann::json c;
   c["benchmark"] = benchmark_name;
   c["expr"] = suite::describe(threshold);
@@ -51,7 +58,12 @@ nlohmann::json check(const suite::Threshold& threshold, const std::string& bench
   if (observed) value = in_threshold_unit(threshold, *observed);
   c["observed"] = value ? nlohmann::json(*value) : nlohmann::json(nullptr);
   c["observed_text"] = value ? suite::format_observed(threshold, *value) : std::string("not measured");
-  c["passed"] = value && suite::evaluate(threshold, *value);
+  // A figure of an invalid benchmark was not measured as asked: it never passes.
+  c["passed"] = value && invalid.empty() && suite::evaluate(threshold, *value);
+  if (!invalid.empty()) {
+    c["invalid_reason"] = invalid;
+    c["observed_text"] = c["observed_text"].get<std::string>() + " (benchmark not valid: " + invalid + ")";
+  }
   c["position"] = threshold.position.to_string();
   return c;
 }
@@ -63,7 +75,8 @@ nlohmann::json check_thresholds(const suite::BenchmarkSpec& spec, const std::vec
   for (const auto& threshold : spec.thresholds) {
     if (spec.kind != suite::BenchmarkKind::kIngest) {
       checks.push_back(check(threshold, spec.name,
-                             benchmarks.empty() ? std::nullopt : metric_in(benchmarks.front(), threshold.result_metric)));
+                             benchmarks.empty() ? std::nullopt : metric_in(benchmarks.front(), threshold.result_metric),
+                             benchmarks.empty() ? std::string() : invalid_reason(benchmarks.front())));
       continue;
     }
     std::size_t before = checks.size();
@@ -73,14 +86,14 @@ nlohmann::json check_thresholds(const suite::BenchmarkSpec& spec, const std::vec
       const std::string& written = threshold.result_metric;
       if (written.size() > name.size() + 1 && written.starts_with(name) && written[name.size()] == '.') {
         if (auto observed = metric_in(b, written.substr(name.size() + 1))) {
-          checks.push_back(check(threshold, b.value("name", ""), observed));
+          checks.push_back(check(threshold, b.value("name", ""), observed, invalid_reason(b)));
         }
       }
     }
     if (checks.size() == before) {
       for (const auto& b : benchmarks) {
         if (auto observed = metric_in(b, threshold.result_metric)) {
-          checks.push_back(check(threshold, b.value("name", ""), observed));
+          checks.push_back(check(threshold, b.value("name", ""), observed, invalid_reason(b)));
         }
       }
     }

@@ -58,11 +58,43 @@ TEST(JudgeResult, ClosedModelSaturationIsANote) {
   LoadResult r;
   r.duration_s = 10;
   r.total = 100000;
+  r.ok = r.total;
   r.client_cpu_fraction = 0.99;
   judge_result(r);
   EXPECT_TRUE(r.valid);
   ASSERT_EQ(r.notes.size(), 1u);
   EXPECT_NE(r.notes[0].find("limited by the client"), std::string::npos);
+}
+
+TEST(JudgeResult, NothingCompletedIsInvalid) {
+  LoadResult r;
+  r.duration_s = 1;
+  r.total = 2;
+  r.errors = 2;
+  r.error_classes.timeout = 2;
+  judge_result(r);
+  EXPECT_FALSE(r.valid);
+  EXPECT_TRUE(r.nothing_completed);
+  EXPECT_NE(r.invalid_reason.find("no request completed"), std::string::npos);
+}
+
+TEST(JudgeResult, OnlyRequestsThatWaitedBlameTheTarget) {
+  // -n 3 at 1/s, done in 2 s: over the schedule's 3 s span it kept up, and nothing waited.
+  LoadResult r;
+  r.open_model = true;
+  r.rate_per_s = 1;
+  r.duration_s = 3;
+  r.total = r.ok = 3;
+  judge_result(r);
+  EXPECT_TRUE(r.notes.empty());
+  r.duration_s = 6;  // slower, but still no request waited for a connection
+  judge_result(r);
+  EXPECT_TRUE(r.notes.empty());
+  r.waited_for_connection = 2;
+  r.max_connection_wait_ns = 1'000'000'000;
+  judge_result(r);
+  ASSERT_EQ(r.notes.size(), 1u);
+  EXPECT_NE(r.notes[0].find("did not keep up"), std::string::npos);
 }
 
 }  // namespace
