@@ -18,7 +18,7 @@ namespace {
 using std::chrono::seconds;
 
 std::string fixture(const std::string& name) {
-  return (std::filesystem::path(__FILE__).parent_path() / "fixtures" / name).string();
+  return (std::filesystem::path(PERFGATE_SOURCE_DIR) / "tests/suite/fixtures" / name).string();
 }
 
 std::filesystem::path scratch_dir() {
