@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "core/error.hpp"
+#include "core/json_depth.hpp"
 
 namespace perfgate::ingest {
 namespace {
@@ -90,6 +91,10 @@ void InputReader::fail(std::string_view what) const {
 
 json InputReader::parse_json(std::string_view text, std::string_view expected) const {
   if (only_whitespace(text)) fail(fmt::format("the input is empty (expected {})", expected));
+  if (std::optional<TooDeep> deep = json_too_deep(text)) {
+    fail(fmt::format("JSON nested more than {} levels deep at line {}, column {}", kMaxJsonDepth, deep->line,
+                     deep->column));
+  }
   try {
     return json::parse(text);
   } catch (const json::parse_error& e) {
@@ -99,6 +104,10 @@ json InputReader::parse_json(std::string_view text, std::string_view expected) c
 }
 
 json InputReader::parse_json_line(std::string_view line, std::size_t line_number) const {
+  if (std::optional<TooDeep> deep = json_too_deep(line)) {
+    fail(fmt::format("line {}", line_number),
+         fmt::format("JSON nested more than {} levels deep at column {}", kMaxJsonDepth, deep->column));
+  }
   try {
     return json::parse(line);
   } catch (const json::parse_error& e) {
