@@ -2,6 +2,7 @@
 // through the same depth check): whatever bytes arrive, reading must end in a value or a
 // UsageError, never a crash, and a value that was accepted nests no deeper than the limit, so
 // copying it (which recurses) stays within the stack.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>

@@ -163,6 +163,18 @@ TEST_F(Outputs, ADashOutputHasStdoutToItself) {
   EXPECT_THAT(history.err, HasSubstr("2 runs, newest first"));
 }
 
+TEST_F(Outputs, RunWithJunitDashPutsOnlyTheXmlOnStdout) {
+  std::string suite = dir_ + "/suite.yaml";
+  std::ofstream(suite) << "suite: quick\nbenchmarks:\n  - name: b\n    cmd: {command: \"true\", runs: 2}\n";
+  ProcessOutput out = run_perfgate({"run", suite, "--store", store_, "--junit", "-"});
+  ASSERT_EQ(out.exit_code, 0) << out.err;
+  EXPECT_THAT(out.out, StartsWith("<?xml"));
+  EXPECT_THAT(out.err, HasSubstr("perfgate run: suite 'quick'"));
+  ProcessOutput unwritable = run_perfgate({"run", suite, "--store", dir_ + "/other.db", "--html", "/proc/x.html"});
+  EXPECT_EQ(unwritable.exit_code, 2) << unwritable.err;
+  EXPECT_FALSE(fs::exists(dir_ + "/other.db")) << "checked before the store is opened";
+}
+
 TEST_F(Outputs, NamesFromInputReachTheTerminalEscaped) {
   ProcessOutput out = run_perfgate(ingest(hyperfine_named("work\x1b]0;pwned\x07\x1b[2J"), {"--tag", "k=\x1b[31mred"}));
   ASSERT_EQ(out.exit_code, 0) << out.err;
