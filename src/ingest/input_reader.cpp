@@ -27,6 +27,13 @@ std::string parse_error_detail(const json::parse_error& e) {
   return std::string(colon == std::string_view::npos ? what : what.substr(colon + 2));
 }
 
+// "[json.exception.out_of_range.406] number overflow parsing '1e99999'" -> the part after "] ".
+std::string out_of_range_detail(const json::out_of_range& e) {
+  std::string_view what = e.what();
+  auto bracket = what.find("] ");
+  return std::string(bracket == std::string_view::npos ? what : what.substr(bracket + 2));
+}
+
 struct TextPosition {
   std::size_t line = 1;
   std::size_t column = 1;
@@ -100,6 +107,8 @@ json InputReader::parse_json(std::string_view text, std::string_view expected) c
   } catch (const json::parse_error& e) {
     TextPosition p = position_of(text, e.byte);
     fail(fmt::format("invalid JSON at line {}, column {}: {}", p.line, p.column, parse_error_detail(e)));
+  } catch (const json::out_of_range& e) {
+    fail(fmt::format("invalid JSON: {}", out_of_range_detail(e)));  // 1e99999: found by fuzzing
   }
 }
 
@@ -113,6 +122,8 @@ json InputReader::parse_json_line(std::string_view line, std::size_t line_number
   } catch (const json::parse_error& e) {
     fail(fmt::format("line {}", line_number),
          fmt::format("invalid JSON at column {}: {}", position_of(line, e.byte).column, parse_error_detail(e)));
+  } catch (const json::out_of_range& e) {
+    fail(fmt::format("line {}", line_number), fmt::format("invalid JSON: {}", out_of_range_detail(e)));
   }
 }
 

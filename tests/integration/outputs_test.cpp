@@ -165,7 +165,7 @@ TEST_F(Outputs, ADashOutputHasStdoutToItself) {
 
 TEST_F(Outputs, RunWithJunitDashPutsOnlyTheXmlOnStdout) {
   std::string suite = dir_ + "/suite.yaml";
-  std::ofstream(suite) << "suite: quick\nbenchmarks:\n  - name: b\n    cmd: {command: \"true\", runs: 2}\n";
+  std::ofstream(suite) << "name: quick\nbenchmarks:\n  - name: b\n    cmd: {command: \"true\", runs: 2}\n";
   ProcessOutput out = run_perfgate({"run", suite, "--store", store_, "--junit", "-"});
   ASSERT_EQ(out.exit_code, 0) << out.err;
   EXPECT_THAT(out.out, StartsWith("<?xml"));
@@ -191,6 +191,12 @@ TEST_F(Outputs, JsonNestedTooDeepIsRefusedNamingTheFileAndTheDepth) {
   ProcessOutput ingested = run_perfgate(ingest(deep));
   EXPECT_EQ(ingested.exit_code, 2) << ingested.err;
   EXPECT_THAT(ingested.err, HasSubstr(deep + ": hyperfine: JSON nested more than 256 levels deep at line 1, column 257"));
+  // Found by fuzzing: a number too large for a double was an internal error (exit 3).
+  std::string huge = dir_ + "/huge.json";
+  std::ofstream(huge) << R"({"results": [{"command": "x", "mean": 1e99999}]})";
+  ProcessOutput overflow = run_perfgate(ingest(huge));
+  EXPECT_EQ(overflow.exit_code, 2) << overflow.err;
+  EXPECT_THAT(overflow.err, HasSubstr(huge + ": hyperfine: invalid JSON: number overflow parsing '1e99999'"));
   ProcessOutput compared = run_perfgate({"compare", deep, deep, "--store", store_});
   EXPECT_EQ(compared.exit_code, 2) << compared.err;
   EXPECT_THAT(compared.err, HasSubstr("'" + deep + "': JSON nested more than 256 levels deep"));
