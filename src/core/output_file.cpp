@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <climits>
@@ -33,7 +34,7 @@ std::string directory_of(const std::string& path) {
 std::optional<int> own_descriptor(const std::string& path) {
   if (path == "/dev/stdout") return STDOUT_FILENO;
   if (path == "/dev/stderr") return STDERR_FILENO;
-  for (std::string prefix : {std::string("/dev/fd/"), std::string("/proc/self/fd/"), std::string("/proc/thread-self/fd/"),
+  for (const std::string& prefix : {std::string("/dev/fd/"), std::string("/proc/self/fd/"), std::string("/proc/thread-self/fd/"),
                              fmt::format("/proc/{}/fd/", ::getpid())}) {
     if (!path.starts_with(prefix) || path.size() == prefix.size() || path.size() > prefix.size() + 9) continue;
     std::string digits = path.substr(prefix.size());
@@ -88,7 +89,7 @@ void write_in_place(const std::string& shown, const std::string& target, const s
 
 // A name no other writer picks: the process, the time and a counter.
 std::string temporary_name(const std::string& directory, unsigned attempt) {
-  static unsigned counter = 0;
+  static std::atomic<unsigned> counter{0};
   auto now = std::chrono::steady_clock::now().time_since_epoch().count();
   return fmt::format("{}/.perfgate-{}-{:x}-{}.tmp", directory, ::getpid(), static_cast<unsigned long long>(now),
                      ++counter + attempt);
