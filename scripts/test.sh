@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds perfgate and runs every test: warnings as errors; then the whole suite again
-# under AddressSanitizer + UndefinedBehaviorSanitizer; then the response parser and
-# histogram decoder fuzzers for a fixed time. Any failure fails the script. Each stage
+# under AddressSanitizer + UndefinedBehaviorSanitizer; then the response parser, histogram
+# decoder and JSON input fuzzers for a fixed time (30 s each). Any failure fails the script. Each stage
 # prints the minutes since the start: the whole must stay well under 15 on two cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-fuzz_seconds=${PERFGATE_FUZZ_SECONDS:-45}
+fuzz_seconds=${PERFGATE_FUZZ_SECONDS:-30}
 
 echo "== [$((SECONDS / 60))m$((SECONDS % 60))s] build (warnings are errors)"
 # -O2 as in RelWithDebInfo, without the debug information, which costs a third of the build.
@@ -28,9 +28,9 @@ echo "== [$((SECONDS / 60))m$((SECONDS % 60))s] tests under ASan/UBSan"
 
 echo "== [$((SECONDS / 60))m$((SECONDS % 60))s] fuzz for ${fuzz_seconds}s per target (clang, libFuzzer)"
 # Only the fuzz targets: they compile the sources they exercise themselves.
-CXX=clang++ BUILD_DIR=build-fuzz BUILD_TARGETS="response_parser_fuzz histogram_decode_fuzz" scripts/build.sh -DPERFGATE_FUZZ=ON -DPERFGATE_TESTS=OFF -DPERFGATE_WERROR=ON
+CXX=clang++ BUILD_DIR=build-fuzz BUILD_TARGETS="response_parser_fuzz histogram_decode_fuzz json_input_fuzz" scripts/build.sh -DPERFGATE_FUZZ=ON -DPERFGATE_TESTS=OFF -DPERFGATE_WERROR=ON
 mkdir -p build-fuzz/artifacts
-for target in response_parser histogram_decode; do
+for target in response_parser histogram_decode json_input; do
   corpus=$(mktemp -d)  # new inputs go here, not into the repository
   build-fuzz/fuzz/${target}_fuzz -max_total_time="$fuzz_seconds" -artifact_prefix=build-fuzz/artifacts/ \
     "$corpus" "fuzz/corpus/$target" 2>"build-fuzz/$target.log" || { tail -50 "build-fuzz/$target.log"; exit 1; }

@@ -188,16 +188,14 @@ int cmd_verb(const std::vector<std::string>& args) {
 
   if (auto code = parse_verb_arguments(app, args)) return *code;
   cmd::RunnerOptions options = validate(f);
-  check_output_path("--json", f.json_path);
-  check_output_path("--export-markdown", f.markdown_path);
-  check_output_path("--export-csv", f.csv_path);
+  FILE* text = check_output_paths(
+      {{"--json", f.json_path}, {"--export-markdown", f.markdown_path}, {"--export-csv", f.csv_path}});
   RunInfo run_info = make_run_info();
 
   install_interrupt_handlers();
   auto executor = cmd::make_process_executor();
   cmd::BenchmarkRunner runner(*executor, options);
   CommandProgressBar bar(f.quiet);
-  FILE* text = f.json_path == "-" ? stderr : stdout;
   std::vector<cmd::CommandResult> results;
   try {
     results = runner.run([&](const cmd::RunnerProgress& p) { bar.update(p); }, &interrupt_flag());

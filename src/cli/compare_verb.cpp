@@ -64,14 +64,12 @@ int compare_verb(const std::vector<std::string>& args) {
   for (const auto& [metric, percent] : key_value_options("--metric-max-change", overrides, "METRIC=PCT")) {
     gate.max_change_by_metric[metric] = change_option("--metric-max-change", percent);
   }
-  check_output_path("--markdown", markdown_path);
-  check_output_path("--json", json_path);
+  FILE* text = check_output_paths({{"--markdown", markdown_path}, {"--json", json_path}});
   LoadedRun a = load_run("baseline", baseline, store_url);
   LoadedRun b = load_run("current", current, store_url);
   compare::ComparisonReport report = compare::compare_documents(a.document, b.document, gate);
 
-  bool color = isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr && json_path != "-";
-  FILE* text = json_path == "-" ? stderr : stdout;
+  bool color = isatty(fileno(text)) == 1 && std::getenv("NO_COLOR") == nullptr;
   std::fputs(report::comparison_table(report, a.label, b.label, color).c_str(), text);
   if (!markdown_path.empty()) write_file_atomically(markdown_path, report::comparison_markdown(report, a.label, b.label));
   if (!json_path.empty()) write_file_atomically(json_path, report.to_json().dump(2) + "\n");

@@ -23,6 +23,7 @@
 #include "cli/verbs.hpp"
 #include "core/error.hpp"
 #include "core/result_document.hpp"
+#include "core/text_escape.hpp"
 #include "core/suggestion.hpp"
 #include "store/store.hpp"
 
@@ -101,14 +102,14 @@ std::string short_commit(const std::string& commit) { return commit.substr(0, 10
 std::string git_text(const std::optional<GitState>& git) {
   if (!git) return "-";
   std::string text = short_commit(git->commit);
-  if (!git->branch.empty()) text += " " + git->branch;
+  if (!git->branch.empty()) text += " " + terminal_text(git->branch);
   if (git->dirty) text += " +dirty";
   return text;
 }
 
 std::string tags_text(const std::map<std::string, std::string>& tags) {
   std::string text;
-  for (const auto& [key, value] : tags) text += (text.empty() ? "" : " ") + key + "=" + value;
+  for (const auto& [key, value] : tags) text += (text.empty() ? "" : " ") + terminal_text(key + "=" + value);
   return text.empty() ? "-" : text;
 }
 
@@ -284,7 +285,9 @@ int list_runs(Store& store, const HistoryOptions& o, std::FILE* text) {
     std::vector<std::vector<std::string>> rows{{"run", "started (UTC)", "suite", "status", "git", "tags"}};
     for (const auto& run : runs) {
       const RunRecord& r = run.record;
-      rows.push_back({r.id, r.started_at, r.suite, to_string(run.status), git_text(r.git), tags_text(r.tags)});
+      // Everything in a store came from input (a suite, --tag, an ingested file): escaped for the terminal.
+      rows.push_back({terminal_text(r.id), terminal_text(r.started_at), terminal_text(r.suite), to_string(run.status),
+                      git_text(r.git), tags_text(r.tags)});
     }
     std::string out = aligned_table(rows, {false, false, false, false, false, false});
     out += fmt::format("\n{} run{}, newest first", runs.size(), runs.size() == 1 ? "" : "s");
@@ -311,12 +314,13 @@ int show_series(Store& store, const HistoryOptions& o, std::FILE* text) {
     throw UsageError(message);
   }
   const std::string& better = points.back().better;
-  std::string out = fmt::format("{} / {} / {} ({} is better): {} complete run{}, oldest first\n", suite, *o.benchmark,
-                                *o.metric, better.empty() ? "?" : better, points.size(), points.size() == 1 ? "" : "s");
+  std::string out = fmt::format("{} / {} / {} ({} is better): {} complete run{}, oldest first\n", terminal_text(suite),
+                                terminal_text(*o.benchmark), terminal_text(*o.metric), better.empty() ? "?" : better, points.size(), points.size() == 1 ? "" : "s");
   std::vector<std::vector<std::string>> rows{{"started (UTC)", "run", "commit", "value", "change"}};
   for (std::size_t i = 0; i < points.size(); ++i) {
     const MetricPoint& p = points[i];
-    rows.push_back({p.started_at, p.run_id, p.git_commit ? short_commit(*p.git_commit) : "-", value_text(p),
+    rows.push_back({terminal_text(p.started_at), terminal_text(p.run_id),
+                    p.git_commit ? terminal_text(short_commit(*p.git_commit)) : "-", terminal_text(value_text(p)),
                     change_text(i == 0 ? nullptr : &points[i - 1], p)});
   }
   out += aligned_table(rows, {false, false, false, true, false});
@@ -347,11 +351,10 @@ int history_verb(const std::vector<std::string>& args) {
   if (auto code = parse_verb_arguments(app, args)) return *code;
 
   if (o.last < 1) throw UsageError(fmt::format("--last: expected a number of runs of at least 1, got {}", o.last));
-  check_output_path("--json", o.json_path);
+  // With the JSON on stdout, stdout is the JSON document alone; what a person reads goes to stderr.
+  std::FILE* text = check_output_paths({{"--json", o.json_path}});
   if (o.benchmark.has_value() != o.metric.has_value()) missing_series_option(o);
   auto store = open_existing_store(o.store_url);
-  // With --json - stdout is the JSON document alone; what a person reads goes to stderr.
-  std::FILE* text = o.json_path == "-" ? stderr : stdout;
   return o.benchmark ? show_series(*store, o, text) : list_runs(*store, o, text);
 }
 

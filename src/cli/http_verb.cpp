@@ -16,6 +16,7 @@
 #include "cli/summary.hpp"
 #include "cli/verbs.hpp"
 #include "core/error.hpp"
+#include "core/output_file.hpp"
 #include "core/result_document.hpp"
 #include "core/units.hpp"
 #include "http/load_engine.hpp"
@@ -169,8 +170,8 @@ int http_verb(const std::vector<std::string>& args) {
     return exit_code::kRunFailed;
   }
   // With the document on stdout, the summary goes to stderr so the JSON stays clean.
-  FILE* summary_stream = f.json_path == "-" ? stderr : stdout;
-  if (!f.quiet || f.json_path != "-") {
+  FILE* summary_stream = names_stdout(f.json_path) ? stderr : stdout;
+  if (!f.quiet || summary_stream == stdout) {
     std::string summary = http_summary(v.load, v.spec, result);
     std::fputs(summary.c_str(), summary_stream);
     std::fflush(summary_stream);

@@ -22,6 +22,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/result_document.hpp"
+#include "core/text_escape.hpp"
 #include "ingest/ingest.hpp"
 #include "store/store.hpp"
 
@@ -79,9 +80,9 @@ std::string format_value(double v) { return fmt::format("{:.6g}", v); }
 std::string metrics_table(const std::vector<nlohmann::json>& benchmarks) {
   std::size_t name_width = 9, metric_width = 6, unit_width = 4;
   for (const auto& b : benchmarks) {
-    name_width = std::max(name_width, b["name"].get<std::string>().size());
+    name_width = std::max(name_width, terminal_text(b["name"].get<std::string>()).size());
     for (const auto& m : b["metrics"]) {
-      metric_width = std::max(metric_width, m["name"].get<std::string>().size());
+      metric_width = std::max(metric_width, terminal_text(m["name"].get<std::string>()).size());
       unit_width = std::max(unit_width, m["unit"].get<std::string>().size());
     }
   }
@@ -89,14 +90,16 @@ std::string metrics_table(const std::vector<nlohmann::json>& benchmarks) {
   std::string out = fmt::format("  {:<{}}  {:<{}}  {:>14}  {:<{}}  {}\n", "benchmark", name_width, "metric",
                                 metric_width, "value", "unit", unit_width, "better");
   for (const auto& b : benchmarks) {
-    std::string name = b["name"].get<std::string>();
+    // Names come from the harness's output: escaped, so no escape sequence reaches the terminal.
+    std::string name = terminal_text(b["name"].get<std::string>());
     if (!b.value("valid", true)) {
-      out += fmt::format("  {:<{}}  INVALID: {}\n", name, name_width, b.value("invalid_reason", std::string()));
+      out += fmt::format("  {:<{}}  INVALID: {}\n", name, name_width,
+                         terminal_text(b.value("invalid_reason", std::string())));
     }
     bool first = true;
     for (const auto& m : b["metrics"]) {
       out += fmt::format("  {:<{}}  {:<{}}  {:>14}  {:<{}}  {}\n", first ? name : "", name_width,
-                         m["name"].get<std::string>(), metric_width, format_value(m["value"].get<double>()),
+                         terminal_text(m["name"].get<std::string>()), metric_width, format_value(m["value"].get<double>()),
                          m["unit"].get<std::string>(), unit_width, m["better"].get<std::string>());
       first = false;
     }
@@ -136,7 +139,7 @@ int ingest_verb(const std::vector<std::string>& args) {
       "Example: perfgate ingest --format google-benchmark micro.json --tag host=ci");
   if (auto code = parse_verb_arguments(app, args)) return *code;
 
-  check_output_path("--json", f.json_path);
+  FILE* out = check_output_paths({{"--json", f.json_path}});
   RunInfo info = make_run_info();
   info.tags = key_value_options("--tag", f.tags);
   std::vector<nlohmann::json> benchmarks = parse_input(f);
@@ -152,7 +155,6 @@ int ingest_verb(const std::vector<std::string>& args) {
   store->complete_run(run_id);
   document["run"]["status"] = "complete";
 
-  FILE* out = f.json_path == "-" ? stderr : stdout;
   std::fprintf(out, "perfgate ingest: %zu benchmark%s from %s (%s), stored as run %s in %s (suite '%s')\n",
                benchmarks.size(), benchmarks.size() == 1 ? "" : "s", f.input == "-" ? "<stdin>" : f.input.c_str(),
                f.format.c_str(), run_id.c_str(), f.store.c_str(), suite.c_str());

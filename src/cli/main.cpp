@@ -7,6 +7,7 @@
 #include "cli/help.hpp"
 #include "cli/verbs.hpp"
 #include "core/error.hpp"
+#include "core/text_escape.hpp"
 
 namespace {
 
@@ -63,10 +64,11 @@ int main(int argc, char** argv) {
   try {
     return dispatch(args);
   } catch (const perfgate::UsageError& e) {
-    std::fprintf(stderr, "perfgate: %s\n", e.what());
+    // Messages quote input (names, a line of a file): escaped like everything else from input.
+    std::fprintf(stderr, "perfgate: %s\n", perfgate::terminal_lines(e.what()).c_str());
     return perfgate::exit_code::kUsage;
   } catch (const perfgate::RunError& e) {
-    std::fprintf(stderr, "perfgate: %s\n", e.what());
+    std::fprintf(stderr, "perfgate: %s\n", perfgate::terminal_lines(e.what()).c_str());
     return perfgate::exit_code::kRunFailed;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "perfgate: internal error: %s\n", e.what());

@@ -1,14 +1,13 @@
 // Typed option values; see option_values.hpp.
 #include "cli/option_values.hpp"
 
-#include <sys/stat.h>
-
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/output_file.hpp"
 
 namespace perfgate::cli {
 
@@ -53,13 +52,21 @@ std::map<std::string, std::string> key_value_options(const std::string& option, 
 }
 
 void check_output_path(const std::string& option, const std::string& path) {
-  if (path.empty() || path == "-") return;
-  auto slash = path.rfind('/');
-  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
-  struct stat st {};
-  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    throw UsageError(fmt::format("{}: directory '{}' does not exist", option, dir));
+  if (auto problem = output_file_problem(path)) throw UsageError(fmt::format("{}: {}", option, *problem));
+}
+
+std::FILE* check_output_paths(const std::vector<OutputOption>& outputs) {
+  const OutputOption* on_stdout = nullptr;
+  for (const auto& output : outputs) {
+    check_output_path(output.option, output.path);
+    if (output.path.empty() || !names_stdout(output.path)) continue;
+    if (on_stdout != nullptr) {
+      throw UsageError(fmt::format("{} and {} both write to stdout; one of them needs a file", on_stdout->option,
+                                   output.option));
+    }
+    on_stdout = &output;
   }
+  return on_stdout != nullptr ? stderr : stdout;
 }
 
 }  // namespace perfgate::cli

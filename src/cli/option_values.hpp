@@ -1,6 +1,7 @@
 // Typed option values shared by the verbs: each parse names the option in its error.
 #pragma once
 
+#include <cstdio>
 #include <map>
 #include <optional>
 #include <string>
@@ -30,8 +31,19 @@ double change_option(const std::string& option, const std::string& text);
 std::map<std::string, std::string> key_value_options(const std::string& option, const std::vector<std::string>& values,
                                                      const std::string& what = "KEY=VALUE");
 
-// An output file's directory must exist before anything is measured, so a typo never costs a
-// run: UsageError("--json: directory 'x' does not exist"). "" and "-" (stdout) pass.
+// An output must be writable before anything is measured or stored, so a typo never costs a
+// run (output_file_problem): UsageError("--json: directory 'x' does not exist"). "" and "-"
+// (stdout) pass.
 void check_output_path(const std::string& option, const std::string& path);
+
+struct OutputOption {
+  std::string option;  // "--json"
+  std::string path;    // "" when not given
+};
+
+// A verb's outputs, checked together before any work: each as check_output_path, and at most
+// one on stdout ("-", /dev/stdout), which then carries that format alone. Returns where what a
+// person reads goes: stderr when an output is on stdout, else stdout.
+std::FILE* check_output_paths(const std::vector<OutputOption>& outputs);
 
 }  // namespace perfgate::cli

@@ -14,6 +14,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/result_document.hpp"
+#include "core/text_escape.hpp"
 #include "oplog/operation_report.hpp"
 #include "oplog/report_format.hpp"
 #include "oplog/timestamp.hpp"
@@ -35,11 +36,13 @@ void print_input_notes(const oplog::Report& report) {
   const oplog::ReadStats& in = report.input;
   if (in.malformed > 0) {
     std::string first;
-    for (const auto& m : in.first_malformed) first += fmt::format("\n  {}:{}: {}", m.file, m.line, m.reason);
+    for (const auto& m : in.first_malformed) {
+      first += fmt::format("\n  {}:{}: {}", terminal_text(m.file), m.line, terminal_text(m.reason));
+    }
     std::fprintf(stderr, "perfgate report: skipped %llu malformed lines; the first:%s\n",
                  static_cast<unsigned long long>(in.malformed), first.c_str());
   }
-  for (const auto& w : in.warnings) std::fprintf(stderr, "perfgate report: warning: %s\n", w.c_str());
+  for (const auto& w : in.warnings) std::fprintf(stderr, "perfgate report: warning: %s\n", terminal_text(w).c_str());
 }
 
 }  // namespace

@@ -6,10 +6,12 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/json_depth.hpp"
 #include "core/result_document.hpp"
 
 namespace perfgate::cli {
@@ -34,8 +36,14 @@ std::string git_commit_of(const std::string& ref) {
 }
 
 LoadedRun load_result_file(const std::string& which, const std::string& path) {
-  std::ifstream in(path);
-  nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (std::optional<TooDeep> deep = json_too_deep(text.view())) {
+    throw UsageError(fmt::format("{} '{}': JSON nested more than {} levels deep at line {}, column {}", which, path,
+                                 kMaxJsonDepth, deep->line, deep->column));
+  }
+  nlohmann::json doc = nlohmann::json::parse(text.view(), nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) throw UsageError(fmt::format("{} '{}': not a JSON result document", which, path));
   if (doc.value("schema", "") != kResultSchema) {
     throw UsageError(fmt::format("{} '{}': schema is not {}", which, path, kResultSchema));

@@ -94,7 +94,7 @@ std::string checks_lines(const nlohmann::json& checks, bool color) {
 }
 
 // What the run says while it goes: services ready, each benchmark's heading, live progress,
-// summary and checks, on `out` (stderr when --json - takes stdout).
+// summary and checks, on `out` (stderr when an output such as --json - takes stdout).
 struct TerminalProgress {
   explicit TerminalProgress(bool quiet) : http(quiet), cmd(quiet) {}
   ProgressLine http;
@@ -178,10 +178,10 @@ int run_verb(const std::vector<std::string>& args) {
   options.gate.max_change =
       f.max_change.empty() ? suite.regression.max_change : change_option("--max-change", f.max_change);
   options.gate.max_change_by_metric = suite.regression.per_metric;
-  check_output_path("--json", f.json_path);
-  check_output_path("--markdown", f.markdown_path);
-  check_output_path("--html", f.html_path);
-  check_output_path("--junit", f.junit_path);
+  FILE* out = check_output_paths({{"--json", f.json_path},
+                                   {"--markdown", f.markdown_path},
+                                   {"--html", f.html_path},
+                                   {"--junit", f.junit_path}});
   options.store_url = !f.store.empty() ? f.store : suite.store.value_or(kDefaultStore);
   auto store = open_store(options.store_url);
   options.no_baseline = f.baseline == "none";
@@ -192,7 +192,6 @@ int run_verb(const std::vector<std::string>& args) {
   options.stop = &interrupt_flag();
   run::SuiteRun suite_run(suite, options, *store);
 
-  FILE* out = f.json_path == "-" ? stderr : stdout;
   bool color = isatty(fileno(out)) == 1 && std::getenv("NO_COLOR") == nullptr;
   std::size_t count = suite_run.benchmark_count();
   std::fprintf(out, "perfgate run: suite '%s', %zu benchmark%s, run %s (store %s)\n", suite.name.c_str(), count,

@@ -28,6 +28,8 @@ struct RawServeArgs {
   std::string port = "8080";
   std::string host = "127.0.0.1";
   std::string threads = "1";
+  std::string idle_timeout = "5s";
+  std::string max_connections = "10000";
   std::string latency, jitter, stall, every, error_rate, body_size;
   bool quiet = false;
 };
@@ -66,6 +68,13 @@ http::ServeOptions validate(const RawServeArgs& raw) {
     throw UsageError(fmt::format("--threads: expected a number from 1 to 256, got '{}'", raw.threads));
   }
   options.threads = static_cast<int>(*threads);
+  options.idle_timeout = duration_option("--idle-timeout", raw.idle_timeout);
+  auto max_connections = parse_integer(raw.max_connections);
+  if (!max_connections || *max_connections < 1 || *max_connections > 1'000'000) {
+    throw UsageError(
+        fmt::format("--max-connections: expected a number from 1 to 1000000, got '{}'", raw.max_connections));
+  }
+  options.max_connections = static_cast<int>(*max_connections);
   if (!raw.latency.empty()) options.latency = duration_option("--latency", raw.latency);
   if (!raw.jitter.empty()) options.jitter = duration_option("--jitter", raw.jitter);
   if (!raw.stall.empty() && raw.every.empty()) {
@@ -122,6 +131,12 @@ int serve_verb(const std::vector<std::string>& args) {
   app.add_option("--body-size", raw.body_size, "body size of responses, e.g. 10KB (default: \"ok\\n\")")
       ->type_name("SIZE");
   app.add_option("--threads", raw.threads, "event-loop threads (default 1)")->type_name("N");
+  app.add_option("--idle-timeout", raw.idle_timeout,
+                 "close a connection owed nothing and sent no complete request for this long; 0: never (default 5s)")
+      ->type_name("DUR");
+  app.add_option("--max-connections", raw.max_connections,
+                 "connections served at once; more are closed at once (default 10000)")
+      ->type_name("N");
   app.add_flag("-q,--quiet", raw.quiet, "do not print the listening line");
 
   if (auto code = parse_verb_arguments(app, args)) return *code;

@@ -1,13 +1,22 @@
 // Reads the machine and git environment; see environment.hpp.
 #include "core/environment.hpp"
 
+#include <fcntl.h>
+#include <spawn.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
-#include <cstdio>
+#include <cerrno>
 #include <fstream>
+#include <set>
+#include <sstream>
 #include <string>
+#include <string_view>
+#include <vector>
+
+extern char** environ;
 
 namespace perfgate {
 namespace {
@@ -19,17 +28,72 @@ std::string trim(std::string s) {
   return s.substr(start);
 }
 
-// Runs a short git command; nullopt when it fails. stderr is discarded.
-std::optional<std::string> git_output(const char* command) {
-  std::string full = std::string("git ") + command + " 2>/dev/null";
-  FILE* pipe = popen(full.c_str(), "r");
-  if (pipe == nullptr) return std::nullopt;
+// Runs git with `args` (no shell), its stdout captured; nullopt when it fails. stderr is
+// discarded; GIT_OPTIONAL_LOCKS=0 keeps `status` from rewriting the index of a repository it
+// only looks at.
+std::optional<std::string> git_output(const std::vector<std::string>& args) {
+  std::vector<std::string> argv_text{"git"};
+  argv_text.insert(argv_text.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_text) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_text{"GIT_OPTIONAL_LOCKS=0"};
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::string_view(*e).starts_with("GIT_OPTIONAL_LOCKS=")) continue;
+    env_text.emplace_back(*e);
+  }
+  std::vector<char*> envp;
+  for (auto& e : env_text) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return std::nullopt;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  pid_t pid = -1;
+  int spawned = posix_spawnp(&pid, "git", &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(pipe_fds[1]);
   std::string out;
-  std::array<char, 256> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) out += buffer.data();
-  int status = pclose(pipe);
-  if (status != 0) return std::nullopt;
+  if (spawned == 0) {
+    std::array<char, 4096> buffer{};
+    for (;;) {
+      ssize_t n = ::read(pipe_fds[0], buffer.data(), buffer.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      out.append(buffer.data(), static_cast<std::size_t>(n));
+    }
+  }
+  ::close(pipe_fds[0]);
+  if (spawned != 0) return std::nullopt;
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
   return trim(out);
+}
+
+// `-c` options that keep git from running programs a repository configures for itself, as
+// perfgate may be run inside a checkout it does not trust: the fsmonitor hook, hooks, and the
+// clean/smudge filters (.gitattributes picks one, .git/config says what it runs), which
+// `status` runs on files whose timestamps changed. Reading the configuration runs nothing.
+std::vector<std::string> without_repository_programs() {
+  std::vector<std::string> options{"-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null"};
+  std::optional<std::string> filters = git_output({"config", "--name-only", "--get-regexp", "^filter\\."});
+  std::set<std::string> drivers;
+  std::istringstream lines(filters.value_or(""));
+  for (std::string key; std::getline(lines, key);) {
+    auto last_dot = key.rfind('.');
+    if (last_dot != std::string::npos && last_dot > 7) drivers.insert(key.substr(7, last_dot - 7));
+  }
+  // An empty `process` makes git ignore the driver's clean and smudge commands too.
+  for (const auto& driver : drivers) {
+    options.insert(options.end(), {"-c", "filter." + driver + ".process=", "-c", "filter." + driver + ".required=false"});
+  }
+  return options;
 }
 
 }  // namespace
@@ -64,12 +128,16 @@ MachineEnvironment read_machine_environment() {
 }
 
 std::optional<GitState> read_git_state() {
-  auto commit = git_output("rev-parse HEAD");
+  // rev-parse reads refs only; status also reads the index and the files, where a repository's
+  // own programs would run.
+  auto commit = git_output({"rev-parse", "HEAD"});
   if (!commit) return std::nullopt;
   GitState state;
   state.commit = *commit;
-  state.branch = git_output("rev-parse --abbrev-ref HEAD").value_or("");
-  auto status = git_output("status --porcelain --untracked-files=no");
+  state.branch = git_output({"rev-parse", "--abbrev-ref", "HEAD"}).value_or("");
+  std::vector<std::string> status_args = without_repository_programs();
+  status_args.insert(status_args.end(), {"status", "--porcelain", "--untracked-files=no", "--ignore-submodules=all"});
+  auto status = git_output(status_args);
   state.dirty = status && !status->empty();
   return state;
 }

@@ -1,20 +1,13 @@
 // The result document; see result_document.hpp.
 #include "core/result_document.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <random>
 #include <strings.h>
 
 #include <fmt/format.h>
 
 #include "core/clock.hpp"
-#include "core/error.hpp"
+#include "core/output_file.hpp"
 
 namespace perfgate {
 
@@ -76,33 +69,6 @@ bool is_secret_header(std::string_view name, const std::vector<std::string>& ext
   return false;
 }
 
-void write_file_atomically(const std::string& path, const std::string& content) {
-  if (path == "-") {
-    std::fwrite(content.data(), 1, content.size(), stdout);
-    std::fflush(stdout);
-    return;
-  }
-  std::string temp = path + ".tmp-XXXXXX";
-  int fd = mkstemp(temp.data());
-  if (fd < 0) throw RunError(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
-  std::size_t written = 0;
-  while (written < content.size()) {
-    ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int saved = errno;
-      ::close(fd);
-      ::unlink(temp.c_str());
-      throw RunError(fmt::format("cannot write '{}': {}", path, std::strerror(saved)));
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  fchmod(fd, 0644);
-  if (::fsync(fd) != 0 || ::close(fd) != 0 || std::rename(temp.c_str(), path.c_str()) != 0) {
-    int saved = errno;
-    ::unlink(temp.c_str());
-    throw RunError(fmt::format("cannot write '{}': {}", path, std::strerror(saved)));
-  }
-}
+void write_file_atomically(const std::string& path, const std::string& content) { write_output_file(path, content); }
 
 }  // namespace perfgate

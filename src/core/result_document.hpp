@@ -45,8 +45,9 @@ nlohmann::json result_document(const RunInfo& run, const std::vector<nlohmann::j
 // Header names whose values never reach a document, store or report.
 bool is_secret_header(std::string_view name, const std::vector<std::string>& extra_redacted = {});
 
-// Writes via a temporary file in the same directory and rename(), so a reader never sees
-// half a file. `path` "-" writes to stdout. Throws RunError when it cannot.
+// write_output_file (core/output_file.hpp): "-" is stdout, a regular or new file is replaced
+// atomically keeping its mode, a link's target is written, a device or FIFO is written in place.
+// Throws RunError when it cannot.
 void write_file_atomically(const std::string& path, const std::string& content);
 
 }  // namespace perfgate

@@ -227,10 +227,15 @@ void ServeLoop::accept_connections() {
     free_slots_.pop_back();
     c.fd = fd;
     c.interest = EPOLLIN;
+    c.active_ns = monotonic_ns();
     epoll_event event{};
     event.events = EPOLLIN;
     event.data.u64 = event_tag(c);
-    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) close_connection(c, false);
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
+      close_connection(c, false);
+    } else if (options_.idle_timeout.count() > 0) {
+      wake_at(c, c.active_ns + options_.idle_timeout.count());
+    }
   }
 }
 
@@ -285,7 +290,18 @@ void ServeLoop::service(ServeConnection& c, std::int64_t now) {
   }
   // Out of rounds with buffered requests left: no socket event may ever come for them
   // (the client waits for answers), so come back right after the other connections.
-  if (more_to_do) wake_at(c, now + 1);
+  if (more_to_do) {
+    wake_at(c, now + 1);
+  } else if (c.pending.empty() && c.out.empty() && options_.idle_timeout.count() > 0) {
+    // Owed nothing: idle until a complete request arrives. Bytes of a request that never
+    // completes (a trickling client) do not count.
+    std::int64_t idle_end = c.active_ns + options_.idle_timeout.count();
+    if (now >= idle_end) {
+      close_connection(c, false);
+      return;
+    }
+    wake_at(c, idle_end);
+  }
   update_interest(c, now);
 }
 
@@ -307,6 +323,7 @@ bool ServeLoop::read_requests(ServeConnection& c, std::int64_t now) {
         if (c.current.interim_first) c.pending.push(continue_plan(), now);
         break;
       case RequestEvent::kComplete:
+        c.active_ns = now;
         c.pending.push(c.current, now + c.current.delay_ns);
         if (c.current.close_after || c.current.shape == ResponseShape::kReset) c.input_closed = true;
         break;
@@ -345,6 +362,7 @@ bool ServeLoop::write_responses(ServeConnection& c, std::int64_t now) {
     }
     if (!c.out.has_room()) break;
     c.out.append_response(next.plan);
+    c.active_ns = now;
     if (next.plan.close_after) c.finish_after_output = true;
     c.pending.pop();
     progress = true;

@@ -12,7 +12,7 @@
 //   stop = true; t.join();
 //
 // Per request, on any path and for any method:
-//   ?delay=5ms       added latency            ?status=503     the status code (200..599)
+//   ?delay=5ms       added latency (≤ 1h)     ?status=503     the status code (200..599)
 //   ?size=10KB       body size                ?interim=1      "100 Continue" before the response
 //   ?chunked=1       chunked body (several chunks, a chunk extension, a trailer)
 //   ?close=1         HTTP/1.0 style: no Content-Length, the body ends with the close
@@ -41,6 +41,9 @@ struct ServeOptions {
   std::uint16_t port = 8080;       // 0: any free port (see TargetServer::port())
   int threads = 1;                 // event-loop threads sharing the listening socket
   int max_connections = 10000;     // beyond this, new connections are closed at once
+  // A connection that owes no response and has sent no complete request for this long is
+  // closed, so idle or trickling clients cannot hold every slot. Zero: never.
+  std::chrono::nanoseconds idle_timeout = std::chrono::seconds(5);
 
   std::chrono::nanoseconds latency{0};  // added to every response
   std::chrono::nanoseconds jitter{0};   // uniform ±jitter on top of latency, never below 0
@@ -52,6 +55,9 @@ struct ServeOptions {
   // Body size of ordinary responses; without it the body is "ok\n".
   std::optional<std::uint64_t> body_bytes;
 };
+
+// Longest ?delay (all of a request's added up): longer ones are answered 400.
+inline constexpr std::chrono::nanoseconds kMaxServeDelay = std::chrono::hours(1);
 
 // Largest body a response may have (--body-size, ?size): a guard against typos like 10GB.
 inline constexpr std::uint64_t kMaxServeBodyBytes = std::uint64_t{1} << 30;

@@ -98,6 +98,7 @@ struct ServeConnection {
   std::uint32_t token = 0;      // changes when the slot is reused: stale events and timers miss
   std::uint32_t interest = 0;   // the epoll events registered
   std::int64_t wake_at_ns = 0;  // the one timer this connection waits for; 0: none
+  std::int64_t active_ns = 0;   // accepted, or the last complete request or response: idleness runs from here
   bool read_eof = false;        // the client sent FIN
   bool input_closed = false;    // a closing response is queued: read no more requests
   bool finish_after_output = false;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <limits>
 #include <optional>
 #include <string_view>
 
@@ -121,6 +122,7 @@ ResponsePlan plan_response(const RequestHead& head, const ServeOptions& options,
   }
 
   bool reset = false, garbage = false, cut = false, until_close = false, chunked = false;
+  std::int64_t query_delay_ns = 0;
   std::string_view query = head.query();
   while (!query.empty()) {
     auto amp = query.find('&');
@@ -132,7 +134,13 @@ ResponsePlan plan_response(const RequestHead& head, const ServeOptions& options,
     if (key == "delay") {
       auto delay = parse_duration(value);
       if (!delay) return bad_parameter_plan(plan, "invalid ?delay: expected a duration like 5ms\n");
-      delay_ns += delay->count();
+      // Saturating: ten huge delays must not wrap around to an instant answer.
+      if (__builtin_add_overflow(query_delay_ns, delay->count(), &query_delay_ns)) {
+        query_delay_ns = std::numeric_limits<std::int64_t>::max();
+      }
+      if (query_delay_ns > kMaxServeDelay.count()) {
+        return bad_parameter_plan(plan, "invalid ?delay: the delays add up to more than 1h\n");
+      }
     } else if (key == "status") {
       int status = 0;
       auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), status);
@@ -163,7 +171,7 @@ ResponsePlan plan_response(const RequestHead& head, const ServeOptions& options,
       *hook = *hook || *on;
     }
   }
-  plan.delay_ns = delay_ns;
+  plan.delay_ns = delay_ns + query_delay_ns;
   if (reset) {
     plan.shape = ResponseShape::kReset;
   } else if (garbage) {

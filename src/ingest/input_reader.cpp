@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "core/error.hpp"
+#include "core/json_depth.hpp"
 
 namespace perfgate::ingest {
 namespace {
@@ -24,6 +25,13 @@ std::string parse_error_detail(const json::parse_error& e) {
   if (dash != std::string_view::npos) return std::string(what.substr(dash + 3));
   auto colon = what.find(": ");
   return std::string(colon == std::string_view::npos ? what : what.substr(colon + 2));
+}
+
+// "[json.exception.out_of_range.406] number overflow parsing '1e99999'" -> the part after "] ".
+std::string out_of_range_detail(const json::out_of_range& e) {
+  std::string_view what = e.what();
+  auto bracket = what.find("] ");
+  return std::string(bracket == std::string_view::npos ? what : what.substr(bracket + 2));
 }
 
 struct TextPosition {
@@ -90,20 +98,32 @@ void InputReader::fail(std::string_view what) const {
 
 json InputReader::parse_json(std::string_view text, std::string_view expected) const {
   if (only_whitespace(text)) fail(fmt::format("the input is empty (expected {})", expected));
+  if (std::optional<TooDeep> deep = json_too_deep(text)) {
+    fail(fmt::format("JSON nested more than {} levels deep at line {}, column {}", kMaxJsonDepth, deep->line,
+                     deep->column));
+  }
   try {
     return json::parse(text);
   } catch (const json::parse_error& e) {
     TextPosition p = position_of(text, e.byte);
     fail(fmt::format("invalid JSON at line {}, column {}: {}", p.line, p.column, parse_error_detail(e)));
+  } catch (const json::out_of_range& e) {
+    fail(fmt::format("invalid JSON: {}", out_of_range_detail(e)));  // 1e99999: found by fuzzing
   }
 }
 
 json InputReader::parse_json_line(std::string_view line, std::size_t line_number) const {
+  if (std::optional<TooDeep> deep = json_too_deep(line)) {
+    fail(fmt::format("line {}", line_number),
+         fmt::format("JSON nested more than {} levels deep at column {}", kMaxJsonDepth, deep->column));
+  }
   try {
     return json::parse(line);
   } catch (const json::parse_error& e) {
     fail(fmt::format("line {}", line_number),
          fmt::format("invalid JSON at column {}: {}", position_of(line, e.byte).column, parse_error_detail(e)));
+  } catch (const json::out_of_range& e) {
+    fail(fmt::format("line {}", line_number), fmt::format("invalid JSON: {}", out_of_range_detail(e)));
   }
 }
 

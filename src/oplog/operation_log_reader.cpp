@@ -29,6 +29,8 @@ void ReadStats::merge(const ReadStats& other, std::size_t listed_malformed) {
 // The DOM parser validates the whole line (numbers, literals, UTF-8, nothing after the
 // object), which the strict definition of a record needs; on-demand parsing would not look
 // inside the values it skips.
+constexpr double kMaxDurationMs = 365.0 * 24 * 3600 * 1000;
+
 struct OperationLogReader::Parser {
   simdjson::dom::parser json;
 
@@ -85,6 +87,8 @@ struct OperationLogReader::Parser {
       default:
         return "duration_ms is not a number";
     }
+    // 2^64 ms or 1e308 would make every average inf: no operation worth reporting takes a year.
+    if (!(record.duration_ms <= kMaxDurationMs)) return "duration_ms is over a year";
     if (success->get_bool().get(record.success)) return "success is not true or false";
     if (timestamp->get_string().get(record.timestamp)) return "timestamp is not a string";
     auto ns = parse_timestamp_ns(record.timestamp);

@@ -218,7 +218,7 @@ std::string report_text(const Report& report, std::string_view title) {
         {false, true, true, true, true, true, true, true, true, false});
     for (const auto& op : report.operations) {
       const OperationSummary& s = op.summary;
-      table.add({s.operation, format_count(s.count), fmt::format("{}/{}", s.successes, s.count),
+      table.add({terminal_text(s.operation), format_count(s.count), fmt::format("{}/{}", s.successes, s.count),
                  percent(s.error_rate()), ms(s.avg_ms), ms(s.p95_ms), ms(s.p99_ms), ms(s.min_ms), ms(s.max_ms),
                  flag_list(op, " ")});
     }
@@ -235,7 +235,7 @@ std::string report_text(const Report& report, std::string_view title) {
     for (const auto& day : report.days) {
       if (day.operations.empty()) table.add({day_label(day.day), "-", "0", "", "", ""});
       for (const auto& s : day.operations) {
-        table.add({day_label(day.day), s.operation, format_count(s.count), ms(s.avg_ms), ms(s.p95_ms),
+        table.add({day_label(day.day), terminal_text(s.operation), format_count(s.count), ms(s.avg_ms), ms(s.p95_ms),
                    percent(s.error_rate())});
       }
     }
@@ -246,7 +246,8 @@ std::string report_text(const Report& report, std::string_view title) {
     out += fmt::format("\nslowest {}:\n", report.slowest.size());
     TextTable table({"timestamp", "operation", "duration ms", "session"}, {false, false, true, false});
     for (const auto& slow : report.slowest) {
-      table.add({slow.timestamp, slow.operation, ms(slow.duration_ms), slow.session_id.value_or("-")});
+      table.add({terminal_text(slow.timestamp), terminal_text(slow.operation), ms(slow.duration_ms),
+                 terminal_text(slow.session_id.value_or("-"))});
     }
     out += table.render();
   }
@@ -255,7 +256,7 @@ std::string report_text(const Report& report, std::string_view title) {
   bool any = false;
   for (const auto& op : report.operations) {
     for (Flag f : op.flags) {
-      out += fmt::format("  {}: {}\n", op.summary.operation, flag_explanation(op, f));
+      out += fmt::format("  {}: {}\n", terminal_text(op.summary.operation), flag_explanation(op, f));
       any = true;
     }
   }

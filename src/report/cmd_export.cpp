@@ -8,19 +8,6 @@
 #include "core/text_escape.hpp"
 
 namespace perfgate::report {
-namespace {
-
-std::string markdown_code(const std::string& text) {
-  std::string escaped;
-  for (char c : text) {
-    if (c == '|') escaped += "\\|";
-    else if (c == '`') escaped += '\'';
-    else escaped += c;
-  }
-  return "`" + escaped + "`";
-}
-
-}  // namespace
 
 std::string cmd_markdown(const std::vector<cmd::CommandResult>& results) {
   if (results.empty()) return "";

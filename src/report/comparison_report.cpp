@@ -44,31 +44,34 @@ std::string summary_line(const compare::ComparisonReport& report) {
 
 std::string comparison_table(const compare::ComparisonReport& report, const std::string& baseline_label,
                              const std::string& current_label, bool color) {
-  std::string out = fmt::format("baseline: {}\ncurrent:  {}\n\n", baseline_label, current_label);
+  // Names, units and labels come from the documents compared: escaped for the terminal.
+  std::string out =
+      fmt::format("baseline: {}\ncurrent:  {}\n\n", terminal_text(baseline_label), terminal_text(current_label));
   out += fmt::format("  {:<24} {:<16} {:>14} {:>14} {:>9} {:>9}  {}\n", "benchmark", "metric", "baseline", "current",
                      "change", "p", "verdict");
   for (const auto& row : report.rows) {
     std::string verdict(compare::to_string(row.verdict));
     if (color && *color_of(row.verdict) != '\0') verdict = color_of(row.verdict) + verdict + "\033[0m";
-    out += fmt::format("  {:<24} {:<16} {:>14} {:>14} {:>9} {:>9}  {}\n", row.benchmark, row.metric,
-                       value(row.baseline, row.unit), value(row.current, row.unit), change(row), p_value(row), verdict);
+    out += fmt::format("  {:<24} {:<16} {:>14} {:>14} {:>9} {:>9}  {}\n", terminal_text(row.benchmark),
+                       terminal_text(row.metric), terminal_text(value(row.baseline, row.unit)),
+                       terminal_text(value(row.current, row.unit)), change(row), p_value(row), verdict);
   }
   for (const auto& row : report.rows) {
     if (row.verdict == compare::Verdict::regressed || row.verdict == compare::Verdict::noisy) {
-      out += fmt::format("\n  {} {}: {}", row.benchmark, row.metric, row.reason);
+      out += "\n  " + terminal_text(fmt::format("{} {}: {}", row.benchmark, row.metric, row.reason));
     }
   }
-  for (const auto& name : report.only_in_baseline) out += fmt::format("\n  only in the baseline: {}", name);
-  for (const auto& name : report.only_in_current) out += fmt::format("\n  only in the current run: {}", name);
-  for (const auto& note : report.notes) out += "\n  note: " + note;
+  for (const auto& name : report.only_in_baseline) out += "\n  only in the baseline: " + terminal_text(name);
+  for (const auto& name : report.only_in_current) out += "\n  only in the current run: " + terminal_text(name);
+  for (const auto& note : report.notes) out += "\n  note: " + terminal_text(note);
   out += "\n\n" + summary_line(report) + "\n";
   return out;
 }
 
 std::string comparison_markdown(const compare::ComparisonReport& report, const std::string& baseline_label,
                                 const std::string& current_label) {
-  std::string out = fmt::format("### perfgate: {}\n\nBaseline `{}`, current `{}`.\n\n", summary_line(report),
-                                baseline_label, current_label);
+  std::string out = fmt::format("### perfgate: {}\n\nBaseline {}, current {}.\n\n", summary_line(report),
+                                markdown_code(baseline_label), markdown_code(current_label));
   out += "| Benchmark | Metric | Baseline | Current | Change | p | Verdict |\n";
   out += "|:---|:---|---:|---:|---:|---:|:---|\n";
   for (const auto& row : report.rows) {

@@ -26,12 +26,12 @@ std::string run_verdict_line(const RunSummary& summary) {
 }
 
 std::string run_markdown(const RunSummary& summary) {
-  std::string out = fmt::format("## perfgate `{}`: {}\n\n", markdown_cell(summary.suite), run_verdict_line(summary));
+  std::string out = fmt::format("## perfgate {}: {}\n\n", markdown_code(summary.suite), run_verdict_line(summary));
   if (!summary.checks.empty()) {
     out += "| Benchmark | Check | Observed | Result |\n|:---|:---|---:|:---|\n";
     for (const auto& c : summary.checks) {
       bool passed = c.value("passed", false);
-      out += fmt::format("| {} | `{}` | {} | {} |\n", markdown_cell(c.value("benchmark", "")), markdown_cell(c.value("expr", "")),
+      out += fmt::format("| {} | {} | {} | {} |\n", markdown_cell(c.value("benchmark", "")), markdown_code(c.value("expr", "")),
                          markdown_cell(c.value("observed_text", "")), passed ? "pass" : "**FAIL**");
     }
     out += "\n";

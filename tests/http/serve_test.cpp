@@ -224,6 +224,19 @@ TEST_F(Serve, BadQueryParameterIsA400) {
   EXPECT_EQ(client.request("/health").status, 200);  // the connection is still usable
 }
 
+TEST_F(Serve, DelaysAreCappedAndAddUpWithoutWrappingAround) {
+  RawClient client(port());
+  HttpResponse too_long = client.request("/x?delay=2h");
+  EXPECT_EQ(too_long.status, 400);
+  EXPECT_NE(too_long.body.find("more than 1h"), std::string::npos) << too_long.body;
+  // Ten delays of 11,000 days each add up past 2^63 ns: once wrapped, an instant 200.
+  std::string target = "/x?";
+  for (int i = 0; i < 10; ++i) target += "delay=11000d&";
+  EXPECT_EQ(client.request(target).status, 400);
+  EXPECT_EQ(client.request("/x?delay=30m&delay=31m").status, 400);
+  EXPECT_EQ(client.request("/x?delay=10ms&delay=10ms").status, 200);
+}
+
 TEST_F(Serve, HeadRequestsGetNoBody) {
   RawClient client(port());
   client.send_bytes("HEAD /x?size=100 HTTP/1.1\r\n\r\nGET /health HTTP/1.1\r\n\r\n");
@@ -419,6 +432,30 @@ TEST(ServeOptions, ErrorRate100PercentAnswers500ButHealthStaysOk) {
   EXPECT_EQ(health.body, "ok\n");
 }
 
+TEST(ServeOptions, IdleConnectionsAreClosedSoOthersGetServed) {
+  ServeProcess server({"--idle-timeout", "300ms", "--max-connections", "2", "--quiet"});
+  auto start = Clock::now();
+  RawClient idle(server.port());
+  RawClient trickling(server.port());
+  trickling.send_bytes("GET /x HTTP/1.1\r\nHost: te");  // never completes
+  // Both slots are taken: a third connection is closed at once, unanswered.
+  {
+    RawClient locked_out(server.port());
+    locked_out.get("/health");
+    EXPECT_EQ(locked_out.read_until_close(), "");
+  }
+  bool reset = true;
+  EXPECT_EQ(idle.read_until_close(&reset), "");
+  EXPECT_FALSE(reset);
+  EXPECT_EQ(trickling.read_until_close(), "");
+  EXPECT_GE(elapsed_ms(start), 300.0);
+  // The slots are free again; a connection that keeps asking is not idle.
+  RawClient client(server.port());
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(client.request("/x?delay=200ms").status, 200);  // waiting for a response is not idle either
+  }
+}
+
 TEST(ServeOptions, ThreadsShareTheLoad) {
   ServeProcess server({"--threads", "3", "--quiet"});
   std::vector<std::unique_ptr<RawClient>> clients;
@@ -450,6 +487,7 @@ TEST(ServeProcessLife, BadOptionsExit2NamingTheOption) {
       {"--every", "1s"},           {"--stall", "2s", "--every", "1s"},
       {"--error-rate", "150%"},    {"--body-size", "lots"},    {"--port", "70000"},
       {"--threads", "0"},          {"--host", "no.such.host.invalid"},
+      {"--idle-timeout", "soon"},  {"--max-connections", "0"},
       {"--bogus"},
   };
   for (const auto& extra : cases) {

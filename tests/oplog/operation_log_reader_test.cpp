@@ -142,6 +142,11 @@ TEST(OplogReader, SkipsAndCountsEveryKindOfMalformedLine) {
       {"{" + ts + ",\"operation_type\":\"a\",\"duration_ms\":\"45\",\"success\":true}", "duration_ms is not a number"},
       {"{" + ts + ",\"operation_type\":\"a\",\"duration_ms\":-1,\"success\":true}", "duration_ms is negative"},
       {"{" + ts + ",\"operation_type\":\"a\",\"duration_ms\":-0.5,\"success\":true}", "duration_ms is negative"},
+      {"{" + ts + ",\"operation_type\":\"a\",\"duration_ms\":18446744073709551615,\"success\":true}",
+       "duration_ms is over a year"},
+      {"{" + ts + ",\"operation_type\":\"a\",\"duration_ms\":1e308,\"success\":true}", "duration_ms is over a year"},
+      {"{" + ts + ",\"operation_type\":\"a\",\"duration_ms\":31536000001,\"success\":true}",
+       "duration_ms is over a year"},
       {"{" + ts + ",\"operation_type\":\"a\",\"duration_ms\":1,\"success\":\"true\"}", "success is not true or false"},
       {"{" + ts + ",\"operation_type\":\"a\",\"duration_ms\":1,\"success\":1}", "success is not true or false"},
       {"{" + ts + ",\"duration_ms\":1,\"success\":true}", "missing operation_type"},
@@ -187,8 +192,8 @@ TEST(OplogReader, AcceptsWhatStrictJsonAllows) {
       // any key order, extra fields, \u escapes, exponents, nulls for the optional fields
       "{\"success\":true,\"extra\":[1,{\"x\":null}],\"duration_ms\":4.5e1,\"operation_type\":\"a\\u0062c\","
       "\"timestamp\":\"2026-01-06T00:00:00Z\",\"session_id\":null,\"error\":null,\"context\":null}\n"
-      // a huge integer that still fits in 64 bits
-      "{\"timestamp\":\"2026-01-06T00:00:00Z\",\"operation_type\":\"big\",\"duration_ms\":18446744073709551615,"
+      // the longest duration there is: a year (more is malformed)
+      "{\"timestamp\":\"2026-01-06T00:00:00Z\",\"operation_type\":\"big\",\"duration_ms\":31536000000,"
       "\"success\":false}\n"
       // the last occurrence of a repeated key wins
       "{\"timestamp\":\"2026-01-06T00:00:00Z\",\"operation_type\":\"first\",\"operation_type\":\"last\","
@@ -197,7 +202,7 @@ TEST(OplogReader, AcceptsWhatStrictJsonAllows) {
   ASSERT_EQ(all.records.size(), 3u);
   EXPECT_EQ(all.operations, (std::vector<std::string>{"abc", "big", "last"}));
   EXPECT_EQ(all.records[0].duration_ms, 45);
-  EXPECT_EQ(all.records[1].duration_ms, 18446744073709551615.0);
+  EXPECT_EQ(all.records[1].duration_ms, 31536000000.0);
   EXPECT_EQ(all.stats.malformed, 0u);
 }
 
