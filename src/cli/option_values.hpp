@@ -1,15 +1,21 @@
 // Typed option values shared by the verbs: each parse names the option in its error.
 #pragma once
 
+#include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
 #include "core/units.hpp"
+#include "suite/option_table.hpp"
 
 namespace CLI {
 class App;
+class Option;
+class Validator;
 }
 
 namespace perfgate::cli {
@@ -18,6 +24,12 @@ namespace perfgate::cli {
 // the exit code to return at once: 0 after printing --help, 2 after a parse error (the
 // message names the option and points to VERB --help).
 std::optional<int> parse_verb_arguments(CLI::App& app, const std::vector<std::string>& args);
+
+// A CLI11 check for a count option of any verb (--last, --slowest, --days): the same parser and
+// message as the option tables', "--slowest: expected a whole number from 0 to 100000, got '-1'",
+// so "-3", "0" (below `minimum`), "1e3" and overflow all exit 2 naming the option.
+//   app.add_option("--last", o.last, "How many runs")->check(whole_number_check(1, 100'000));
+CLI::Validator whole_number_check(std::uint64_t minimum, std::uint64_t maximum);
 
 // "500ms", "10s", ... or UsageError("--timeout: invalid duration 'x' (expected ...)").
 Nanos duration_option(const std::string& option, const std::string& text, bool allow_zero = true);
@@ -33,5 +45,29 @@ std::map<std::string, std::string> key_value_options(const std::string& option, 
 // An output file's directory must exist before anything is measured, so a typo never costs a
 // run: UsageError("--json: directory 'x' does not exist"). "" and "-" (stdout) pass.
 void check_output_path(const std::string& option, const std::string& path);
+
+// The rows of an option table (suite/option_table.hpp) as CLI11 options of a verb: registered in
+// the table's order, then read into the options struct after parsing. Explicitly instantiated
+// for the http and cmd tables.
+//
+//   TableFlags<suite::HttpBenchmarkOptions> table_flags(app, suite::http_option_table());
+//   if (auto code = parse_verb_arguments(app, args)) return *code;
+//   suite::HttpBenchmarkOptions options = table_flags.read();  // UsageError naming the flag
+template <typename Options>
+class TableFlags {
+ public:
+  TableFlags(CLI::App& app, const suite::OptionTable<Options>& table);
+
+  // The options given, parsed by their rows, then the table's cross-option rules.
+  Options read() const;
+  // How a message names the option of a suite key: "--min-runs", or "URL" for a positional one.
+  std::string flag_for(std::string_view key) const;
+
+ private:
+  const suite::OptionTable<Options>& table_;
+  std::vector<CLI::Option*> registered_;           // one per row
+  std::deque<std::string> scalars_;                // CLI11 needs somewhere to put the values
+  std::deque<std::vector<std::string>> lists_;
+};
 
 }  // namespace perfgate::cli

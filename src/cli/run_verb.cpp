@@ -209,7 +209,7 @@ std::string describe_benchmark(const run::PreparedBenchmark& p) {
                                      : fmt::format("{} connections", l.connections);
     return fmt::format("http {} {}  ({}, {})", p.http->request.method, l.url.to_string(), model, bound);
   }
-  if (p.cmd) return fmt::format("cmd {}", p.spec->cmd.command);
+  if (p.cmd) return fmt::format("cmd {}", p.cmd->commands.front().text);
   const auto& ingest = p.spec->ingest;
   return ingest.command ? fmt::format("ingest {} from the output of: {}", ingest.format, *ingest.command)
                         : fmt::format("ingest {} from {}", ingest.format, ingest.file.value_or(""));
@@ -296,7 +296,7 @@ int run_verb(const std::vector<std::string>& args) {
     for (pid_t group : services.process_groups()) kill_on_forced_exit(group);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::fprintf(out, "service '%s' %s in %.2f s (log %s)%s\n", service.name.c_str(),
-                 service.ready_url ? "ready" : "started", seconds, services.log_path(service.name).c_str(),
+                 service.ready_url || service.ready_tcp || service.ready_command ? "ready" : "started", seconds, services.log_path(service.name).c_str(),
                  service.monitor ? "; monitor: resource monitoring is not in this build yet, not sampled" : "");
     std::fflush(out);
   }
