@@ -209,6 +209,9 @@ std::string describe_benchmark(const run::PreparedBenchmark& p) {
                                      : fmt::format("{} connections", l.connections);
     return fmt::format("http {} {}  ({}, {})", p.http->request.method, l.url.to_string(), model, bound);
   }
+  if (p.cmd && p.cmd->commands.size() > 1) {
+    return fmt::format("cmd {}  ({} commands)", p.spec->cmd.commands.front(), p.cmd->commands.size());
+  }
   if (p.cmd) return fmt::format("cmd {}", p.cmd->commands.front().text);
   const auto& ingest = p.spec->ingest;
   return ingest.command ? fmt::format("ingest {} from the output of: {}", ingest.format, *ingest.command)
