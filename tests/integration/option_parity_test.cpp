@@ -16,6 +16,15 @@
 namespace perfgate::testing {
 namespace {
 
+// "-c,--connections" -> {"-c", "--connections"}
+void add_names(const std::string& names, std::set<std::string>& into) {
+  for (std::size_t start = 0; start < names.size();) {
+    std::size_t comma = names.find(',', start);
+    into.insert(names.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    start = comma == std::string::npos ? names.size() : comma + 1;
+  }
+}
+
 // Every "-x" and "--long" at the start of an option line of `perfgate VERB --help`, and the
 // positional names.
 std::set<std::string> help_flags(const std::string& verb) {
@@ -32,12 +41,7 @@ std::set<std::string> help_flags(const std::string& verb) {
     if (positionals && line.starts_with("  ") && !line.starts_with("   ")) {
       flags.insert(line.substr(2, line.find(' ', 2) - 2));
     } else if (std::regex_search(line, match, flag)) {
-      std::string names = match[1];
-      for (std::size_t start = 0; start < names.size();) {
-        std::size_t comma = names.find(',', start);
-        flags.insert(names.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-        start = comma == std::string::npos ? names.size() : comma + 1;
-      }
+      add_names(match[1], flags);
     }
   }
   return flags;
@@ -46,14 +50,7 @@ std::set<std::string> help_flags(const std::string& verb) {
 template <typename Options>
 std::set<std::string> table_flags(const suite::OptionTable<Options>& table) {
   std::set<std::string> flags;
-  for (const auto& row : table.options) {
-    std::string names = row.flags;
-    for (std::size_t start = 0; start < names.size();) {
-      std::size_t comma = names.find(',', start);
-      flags.insert(names.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-      start = comma == std::string::npos ? names.size() : comma + 1;
-    }
-  }
+  for (const auto& row : table.options) add_names(row.flags, flags);
   return flags;
 }
 
