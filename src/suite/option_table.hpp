@@ -9,7 +9,7 @@
 //   2. add one row to that file's table, for example
 //        {.flags = "-c,--connections", .key = "connections", .value_name = "N",
 //         .help = "Connections kept open (default 10)",
-//         .apply = [](HttpBenchmarkOptions& o, const OptionValue& v) { o.connections = v.whole_number(1, 100'000); }},
+//         .apply = [](HttpBenchmarkOptions& o, const OptionValue& v) { o.connections = v.small_number(1, 100'000); }},
 //      The parser methods of OptionValue (whole_number, duration, rate_per_s, size_bytes, flag,
 //      path, ...) name the option in their errors, as "--connections: …" on the command line and
 //      "suite.yaml:7:5: 'connections': …" in a suite, and say what was expected;
@@ -17,7 +17,11 @@
 //      function (it names options through an OptionNamer, for the same two kinds of message);
 //   4. the engine field it ends up in is set by the builder in run/engine_options.cpp;
 //   5. document the flag in README.md and the suite key in docs/suite.md (tests check that
-//      every flag of `perfgate http --help`/`perfgate cmd --help` has a suite key).
+//      every flag of `perfgate http --help`/`perfgate cmd --help` has a suite key, and that
+//      docs/suite.md lists every key).
+// A flag about the verb's own outputs rather than the benchmark (--json, --export-markdown,
+// --quiet, a terminal style) is not a row: the verb adds it with CLI11 itself, and
+// tests/integration/option_parity_test.cpp lists it, with where a suite says the same.
 #pragma once
 
 #include <cstdint>

@@ -296,17 +296,6 @@ INSTANTIATE_TEST_SUITE_P(
       return name;
     });
 
-// A target server's normal end is a signal; it exits 130 as every verb does when interrupted.
-TEST(ServeVerb, SigintExits130) {
-  BackgroundProcess p({perfgate_binary(), "serve", "--port", "0"});
-  for (int i = 0; i < 500 && p.err().find("listening") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  ASSERT_NE(p.err().find("listening"), std::string::npos);
-  p.signal(SIGINT);
-  EXPECT_EQ(p.wait(std::chrono::seconds(10)), 130);
-}
-
 TEST(PerfgateCli, VersionHelpAndUnknownVerbs) {
   ProcessOutput version = run_perfgate({"--version"});
   EXPECT_EQ(version.exit_code, 0);
