@@ -1,8 +1,6 @@
 // `perfgate cmd CMD [CMD...]`: hyperfine's options (and habits) parsed into RunnerOptions,
 // the benchmark run with a progress line, the per-command report and the comparison,
 // the result document and the Markdown/CSV exports.
-#include <unistd.h>
-
 #include <cstdio>
 #include <optional>
 
@@ -21,98 +19,20 @@
 #include "core/result_document.hpp"
 #include "core/units.hpp"
 #include "report/cmd_export.hpp"
+#include "run/engine_options.hpp"
+#include "suite/cmd_options.hpp"
 
 namespace perfgate::cli {
 namespace {
 
-struct CmdFlags {
-  std::vector<std::string> commands;
-  int warmup = 0;
-  std::optional<int> runs;
-  std::optional<int> min_runs;
-  std::optional<int> max_runs;
-  std::string min_time = "3s";
-  std::string prepare;
-  std::string cleanup;
-  std::vector<std::vector<std::string>> scans;
-  std::string scan_step;
-  std::vector<std::vector<std::string>> lists;
-  bool no_shell = false;
-  std::string shell;
-  bool ignore_failure = false;
-  std::vector<std::string> names;
-  std::string input;
-  std::string output = "null";
+// The flags that are about this invocation's outputs, not the benchmark: a suite writes its
+// own (`perfgate run --json`, --markdown, ...).
+struct OutputFlags {
   std::string json_path;
   std::string markdown_path;
   std::string csv_path;
   bool quiet = false;
 };
-
-int positive(const char* option, int value, bool allow_zero = false) {
-  if (value < 0 || (!allow_zero && value == 0)) throw UsageError(fmt::format("{}: must be {}, got {}", option, allow_zero ? ">= 0" : "> 0", value));
-  return value;
-}
-
-cmd::RunnerOptions validate(const CmdFlags& f) {
-  cmd::RunnerOptions o;
-  o.warmup_runs = positive("--warmup", f.warmup, true);
-  if (f.runs) o.exact_runs = positive("--runs", *f.runs);
-  if (f.min_runs) o.min_runs = positive("--min-runs", *f.min_runs);
-  if (f.max_runs) o.max_runs = positive("--max-runs", *f.max_runs);
-  if (f.runs && (f.min_runs || f.max_runs)) throw UsageError("--runs: cannot be combined with --min-runs or --max-runs");
-  if (o.max_runs && *o.max_runs < o.min_runs) {
-    if (f.min_runs) throw UsageError(fmt::format("--max-runs: {} is below --min-runs {}", *o.max_runs, o.min_runs));
-    o.min_runs = *o.max_runs;  // -M 5 alone means at most 5
-  }
-  o.min_time = duration_option("--min-time", f.min_time);
-  if (f.no_shell || f.shell == "none") {
-    o.shell = std::nullopt;
-  } else if (!f.shell.empty() && f.shell != "default") {
-    o.shell = f.shell;
-  }
-  if (!f.prepare.empty()) o.prepare = f.prepare;
-  if (!f.cleanup.empty()) o.cleanup = f.cleanup;
-  o.ignore_failure = f.ignore_failure;
-  if (!f.input.empty() && f.input != "null") {
-    if (access(f.input.c_str(), R_OK) != 0) throw UsageError(fmt::format("--input: cannot read '{}'", f.input));
-    o.input.path = f.input;
-  }
-  if (f.output == "null") o.output.kind = cmd::OutputMode::Kind::kNull;
-  else if (f.output == "pipe") o.output.kind = cmd::OutputMode::Kind::kPipe;
-  else if (f.output == "inherit") o.output.kind = cmd::OutputMode::Kind::kInherit;
-  else if (!f.output.empty()) o.output = {cmd::OutputMode::Kind::kFile, f.output};
-
-  std::vector<cmd::Parameter> parameters;
-  std::string error;
-  for (const auto& scan : f.scans) {
-    std::optional<std::string> step = f.scan_step.empty() ? std::nullopt : std::optional(f.scan_step);
-    auto p = cmd::parameter_scan(scan[0], scan[1], scan[2], step, &error);
-    if (!p) throw UsageError("--parameter-scan: " + error);
-    parameters.push_back(*p);
-  }
-  if (!f.scan_step.empty() && f.scans.empty()) throw UsageError("--parameter-step-size: needs --parameter-scan");
-  for (const auto& list : f.lists) parameters.push_back(cmd::parameter_list(list[0], list[1]));
-  auto combinations = cmd::parameter_combinations(parameters);
-  if (!f.names.empty() && f.names.size() != f.commands.size()) {
-    throw UsageError(fmt::format("--command-name: given {} times for {} commands", f.names.size(), f.commands.size()));
-  }
-  for (std::size_t i = 0; i < f.commands.size(); ++i) {
-    if (f.commands[i].empty()) throw UsageError(fmt::format("command {} is empty", i + 1));
-    for (const auto& values : combinations) {
-      cmd::BenchmarkCommand c;
-      c.text = cmd::substitute_parameters(f.commands[i], values);
-      c.name = f.names.empty() ? c.text : cmd::substitute_parameters(f.names[i], values);
-      c.parameters = values;
-      if (!o.shell) {
-        auto argv = cmd::split_command_line(c.text, &error);
-        if (!argv || argv->empty()) throw UsageError(fmt::format("command '{}': {}", c.text, argv ? "empty" : error));
-      }
-      o.commands.push_back(std::move(c));
-    }
-  }
-  return o;
-}
 
 // "52.1 ms" / "1.234 s" / "812.0 µs" in one unit chosen for the command.
 struct TimeUnit {
@@ -161,33 +81,20 @@ int cmd_verb(const std::vector<std::string>& args) {
                "Each command runs at least --min-runs times and for at least --min-time; with a shell,\n"
                "the shell's own start-up time is measured and subtracted.",
                "perfgate cmd"};
-  CmdFlags f;
-  app.add_option("commands", f.commands, "Commands to benchmark")->required();
-  app.add_option("-w,--warmup", f.warmup, "Runs before measuring, not timed (default 0)");
-  app.add_option("-r,--runs", f.runs, "Exactly N timed runs");
-  app.add_option("-m,--min-runs", f.min_runs, "At least N runs (default 10)");
-  app.add_option("-M,--max-runs", f.max_runs, "At most N runs");
-  app.add_option("--min-time", f.min_time, "Run for at least this long per command (default 3s)");
-  app.add_option("-p,--prepare", f.prepare, "Command run before each run (not timed)");
-  app.add_option("-c,--cleanup", f.cleanup, "Command run after all runs of a command");
-  app.add_option("-P,--parameter-scan", f.scans, "NAME MIN MAX: benchmark with {NAME} = MIN..MAX")->expected(3);
-  app.add_option("-D,--parameter-step-size", f.scan_step, "Step of --parameter-scan (default 1)");
-  app.add_option("-L,--parameter-list", f.lists, "NAME a,b,c: benchmark with {NAME} = each value")->expected(2);
-  app.add_flag("-N", f.no_shell, "No shell: split the command here (same as --shell=none)");
-  app.add_option("-S,--shell", f.shell, "Shell to run commands with (default sh), or 'none'");
-  app.add_flag("-i,--ignore-failure", f.ignore_failure, "Keep going when a command exits non-zero");
-  app.add_option("-n,--command-name", f.names, "Name of each command, in order (repeatable)");
-  app.add_option("--input", f.input, "stdin of the commands: FILE, or null (default)");
-  app.add_option("--output", f.output, "Their stdout/stderr: null (default), pipe, inherit, or a FILE");
+  // Every benchmark option comes from the table that `cmd:` in a suite reads too.
+  TableFlags<suite::CmdBenchmarkOptions> table_flags(app, suite::cmd_option_table());
+  OutputFlags f;
   app.add_option("--json,--export-json", f.json_path, "Write the result document (perfgate.result/v1), - for stdout");
   app.add_option("--export-markdown", f.markdown_path, "Write a Markdown table (hyperfine's layout)");
   app.add_option("--export-csv", f.csv_path, "Write CSV (hyperfine's columns)");
   app.add_flag("-q,--quiet", f.quiet, "No progress bar");
   app.footer("Exit codes: 0 ok, 1 a command failed (without -i), 2 bad options, 3 a command could not be started,\n"
-             "130 interrupted (what was measured is reported and written).");
+             "130 interrupted (what was measured is reported and written).\n"
+             "A suite's `cmd:` takes the same options (keys in docs/suite.md).");
 
   if (auto code = parse_verb_arguments(app, args)) return *code;
-  cmd::RunnerOptions options = validate(f);
+  cmd::RunnerOptions options =
+      run::build_runner(table_flags.read(), [&](std::string_view key) { return table_flags.flag_for(key); });
   FILE* text = check_output_paths(
       {{"--json", f.json_path}, {"--export-markdown", f.markdown_path}, {"--export-csv", f.csv_path}});
   RunInfo run_info = make_run_info();

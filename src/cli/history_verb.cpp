@@ -275,10 +275,12 @@ int list_runs(Store& store, const HistoryOptions& o, std::FILE* text) {
     std::string message = o.suite ? fmt::format("no runs of suite '{}' in '{}'", *o.suite, o.store_url)
                                   : fmt::format("no runs in '{}' yet", o.store_url);
     if (o.suite) {
+      // An unknown suite is bad input (exit 2), as the help says; an empty store is just empty.
       std::vector<std::string> suites = suites_in(store);
       if (!suites.empty()) {
         message += fmt::format("{} (suites: {})", did_you_mean(*o.suite, suites), join_names(suites));
       }
+      throw UsageError("--suite: " + message);
     }
     std::fputs((message + "\n").c_str(), text);
   } else {
@@ -342,7 +344,7 @@ int history_verb(const std::vector<std::string>& args) {
   app.add_option("--suite", o.suite, "Only runs of this suite (needed for a series when the store holds several)");
   app.add_option("--benchmark", o.benchmark, "A series: the benchmark (with --metric)");
   app.add_option("--metric", o.metric, "A series: the metric, e.g. latency_p95 (with --benchmark)");
-  app.add_option("--last", o.last, "How many runs, the newest (default 20)");
+  app.add_option("--last", o.last, "How many runs, the newest (default 20)")->check(whole_number_check(1, 1'000'000));
   app.add_option("--json", o.json_path, "Write the list or series as JSON to FILE, - for stdout");
   app.add_option("--store", o.store_url, "Run history to read (default .perfgate/history.db)");
   app.footer("Incomplete runs (interrupted before the end) are listed but never part of a series.\n"

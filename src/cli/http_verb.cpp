@@ -1,10 +1,7 @@
 // `perfgate http URL`: parses and validates the options into LoadOptions, runs the load
 // engine with a live progress line, prints the summary and writes the result document.
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -21,97 +18,19 @@
 #include "core/units.hpp"
 #include "http/load_engine.hpp"
 #include "http/load_result.hpp"
-#include "http/request_template.hpp"
-#include "http/url.hpp"
+#include "run/engine_options.hpp"
+#include "suite/http_options.hpp"
 
 namespace perfgate::cli {
 namespace {
 
-struct HttpFlags {
-  std::string url;
-  int connections = 10;
-  int threads = 0;
-  std::string duration;
-  std::uint64_t requests = 0;
-  std::string rate;
-  std::string warmup;
-  std::string timeout = "10s";
-  std::string grace;
-  std::string method = "GET";
-  std::vector<std::string> headers;
-  std::string body;
+// The flags that are about this invocation's outputs, not the benchmark: in a suite the
+// benchmark's `name:` and `perfgate run`'s own outputs play their part.
+struct OutputFlags {
   std::string json_path;
   std::string name;
-  std::vector<std::string> redact;
   bool quiet = false;
 };
-
-std::string read_body(const std::string& text) {
-  if (text.empty() || text[0] != '@') return text;
-  std::string path = text.substr(1);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError(fmt::format("--body: cannot read file '{}'", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-struct ValidatedHttp {
-  http::LoadOptions load;
-  http::RequestSpec spec;
-};
-
-ValidatedHttp validate(const HttpFlags& f) {
-  ValidatedHttp v;
-  std::string error;
-  auto url = http::parse_url(f.url, &error);
-  if (!url) throw UsageError(fmt::format("URL '{}': {}", f.url, error));
-  v.load.url = *url;
-  if (f.connections < 1 || f.connections > 100000) {
-    throw UsageError(fmt::format("--connections: {} is out of range (1..100000)", f.connections));
-  }
-  v.load.connections = f.connections;
-  int cpus = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  if (f.threads < 0 || f.threads > 1024) throw UsageError(fmt::format("--threads: {} is out of range (1..1024)", f.threads));
-  v.load.threads = std::min(f.threads == 0 ? cpus : f.threads, f.connections);
-  v.load.requests = f.requests;
-  if (!f.duration.empty()) {
-    v.load.duration = duration_option("--duration", f.duration, false);
-  } else if (f.requests == 0) {
-    v.load.duration = std::chrono::seconds(10);
-  }
-  if (!f.rate.empty()) {
-    auto rate = parse_rate_per_s(f.rate);
-    if (!rate || *rate > 10'000'000) {
-      throw UsageError(fmt::format("--rate: invalid rate '{}' (expected e.g. 1000, 1000/s, 600/m)", f.rate));
-    }
-    v.load.rate_per_s = rate;
-  }
-  if (!f.warmup.empty()) v.load.warmup = duration_option("--warmup", f.warmup, true);
-  v.load.timeout = duration_option("--timeout", f.timeout, false);
-  if (!f.grace.empty()) v.load.grace = duration_option("--grace", f.grace, true);
-  std::uint64_t descriptors = http::raise_descriptor_limit(f.connections);
-  if (static_cast<std::uint64_t>(f.connections) + http::kDescriptorsBesideConnections > descriptors) {
-    throw UsageError(fmt::format(
-        "--connections: {} connections need {} file descriptors, but the limit is {} (ulimit -n; the hard "
-        "limit could not be raised further)",
-        f.connections, static_cast<std::uint64_t>(f.connections) + http::kDescriptorsBesideConnections, descriptors));
-  }
-  if (f.method.empty() || f.method.find_first_of(" \t\r\n") != std::string::npos) {
-    throw UsageError(fmt::format("--method: invalid method '{}'", f.method));
-  }
-  v.spec.method = f.method;
-  for (const auto& h : f.headers) {
-    auto header = http::split_header(h);
-    if (header.first.empty()) throw UsageError(fmt::format("--header: expected 'Name: value', got '{}'", h));
-    v.spec.headers.push_back(header);
-  }
-  v.spec.body = read_body(f.body);
-  v.load.head_request = f.method == "HEAD";
-  v.load.request = http::build_request(*url, v.spec);
-  check_output_path("--json", f.json_path);
-  return v;
-}
 
 }  // namespace
 
@@ -121,34 +40,22 @@ int http_verb(const std::vector<std::string>& args) {
                "completes); with --rate, the open model: requests are scheduled at a constant rate and\n"
                "latency runs from each request's scheduled time (coordinated omission corrected).",
                "perfgate http"};
-  HttpFlags f;
-  app.add_option("url", f.url, "Target, e.g. http://127.0.0.1:8080/health")->required();
-  app.add_option("-c,--connections", f.connections, "Connections kept open (default 10)");
-  app.add_option("-t,--threads", f.threads, "Event-loop threads (default: CPUs, at most one per connection)");
-  app.add_option("-d,--duration", f.duration, "How long to measure, e.g. 10s, 2m (default 10s, or until -n is done)");
-  app.add_option("-n,--requests", f.requests, "Stop after exactly N requests");
-  app.add_option("-r,--rate", f.rate, "Open model: aggregate arrival rate, e.g. 1000, 1000/s, 600/m");
-  app.add_option("--warmup", f.warmup, "Apply load this long first, and discard it (e.g. 2s)");
-  app.add_option("--timeout", f.timeout, "Per-request timeout (default 10s)");
-  app.add_option("--grace", f.grace,
-                 "When the duration ends, await requests in flight this long; then they are timeouts "
-                 "(default: the smaller of --timeout and 10s)");
-  app.add_option("-m,--method", f.method, "HTTP method (default GET)");
-  app.add_option("-H,--header", f.headers, "Request header 'Name: value' (repeatable)");
-  app.add_option("-b,--body", f.body, "Request body: TEXT, or @FILE");
+  // Every benchmark option comes from the table that `http:` in a suite reads too.
+  TableFlags<suite::HttpBenchmarkOptions> table_flags(app, suite::http_option_table());
+  OutputFlags f;
   app.add_option("--json", f.json_path, "Write the result document (perfgate.result/v1) to FILE, or - for stdout");
   app.add_option("--name", f.name, "Benchmark name in the result document (default: METHOD path)");
-  app.add_option("--redact", f.redact, "Also write this header's value as *** in results (repeatable)");
   app.add_flag("-q,--quiet", f.quiet, "No progress line");
   app.footer("Exit codes: 0 ok, 2 bad options, 3 target unreachable or no request completed, 130 interrupted "
-             "(partial results written).");
+             "(partial results written).\n"
+             "A suite's `http:` takes the same options (keys in docs/suite.md).");
 
   if (auto code = parse_verb_arguments(app, args)) return *code;
 
-  ValidatedHttp v = validate(f);
-  v.load.address = http::resolve(v.load.url);
-  std::string name = f.name.empty() ? v.spec.method + " " + v.load.url.target : f.name;
-  nlohmann::json config = http::http_config_json(v.load, v.spec, f.redact);
+  suite::HttpBenchmarkOptions options = table_flags.read();
+  check_output_path("--json", f.json_path);
+  run::PreparedHttp v = run::build_http(options, [&](std::string_view key) { return table_flags.flag_for(key); });
+  std::string name = f.name.empty() ? v.request.method + " " + v.load.url.target : f.name;
   RunInfo run_info = make_run_info();
 
   install_interrupt_handlers();
@@ -172,12 +79,12 @@ int http_verb(const std::vector<std::string>& args) {
   // With the document on stdout, the summary goes to stderr so the JSON stays clean.
   FILE* summary_stream = names_stdout(f.json_path) ? stderr : stdout;
   if (!f.quiet || summary_stream == stdout) {
-    std::string summary = http_summary(v.load, v.spec, result);
+    std::string summary = http_summary(v.load, v.request, result);
     std::fputs(summary.c_str(), summary_stream);
     std::fflush(summary_stream);
   }
   if (!f.json_path.empty()) {
-    nlohmann::json doc = result_document(run_info, {http::http_benchmark_json(name, config, result)});
+    nlohmann::json doc = result_document(run_info, {http::http_benchmark_json(name, v.config, result)});
     write_file_atomically(f.json_path, doc.dump(2) + "\n");
   }
   if (result.interrupted) return exit_code::kInterrupted;

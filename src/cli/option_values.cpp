@@ -8,6 +8,8 @@
 
 #include "core/error.hpp"
 #include "core/output_file.hpp"
+#include "suite/cmd_options.hpp"
+#include "suite/http_options.hpp"
 
 namespace perfgate::cli {
 
@@ -24,6 +26,19 @@ std::optional<int> parse_verb_arguments(CLI::App& app, const std::vector<std::st
     return exit_code::kUsage;
   }
   return std::nullopt;
+}
+
+CLI::Validator whole_number_check(std::uint64_t minimum, std::uint64_t maximum) {
+  return CLI::Validator(
+      [minimum, maximum](std::string& text) -> std::string {
+        try {
+          suite::OptionValue("", {text}).whole_number(minimum, maximum);
+        } catch (const UsageError& error) {
+          return std::string(error.what()).substr(2);  // CLI11 puts the option's name in front
+        }
+        return "";
+      },
+      "N");
 }
 
 Nanos duration_option(const std::string& option, const std::string& text, bool allow_zero) {
@@ -68,5 +83,70 @@ std::FILE* check_output_paths(const std::vector<OutputOption>& outputs) {
   }
   return on_stdout != nullptr ? stderr : stdout;
 }
+
+template <typename Options>
+TableFlags<Options>::TableFlags(CLI::App& app, const suite::OptionTable<Options>& table) : table_(table) {
+  using suite::OptionShape;
+  for (const auto& row : table.options) {
+    CLI::Option* option = nullptr;
+    if (row.shape == OptionShape::kFlag) {
+      option = app.add_flag(row.flags);
+    } else if (row.shape == OptionShape::kValue) {
+      option = app.add_option(row.flags, scalars_.emplace_back())
+                   ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // a later value wins
+    } else {
+      option = app.add_option(row.flags, lists_.emplace_back());
+      bool positional = row.flags[0] != '-';
+      // One value (or one tuple) per occurrence, so `-L a x,y CMD` leaves CMD positional.
+      if (!positional) option->expected(row.arity)->take_all()->allow_extra_args(false);
+    }
+    option->description(row.help);
+    if (row.value_name[0] != '\0') option->type_name(row.value_name);
+    if (row.required) option->required();
+    registered_.push_back(option);
+  }
+}
+
+template <typename Options>
+std::string TableFlags<Options>::flag_for(std::string_view key) const {
+  const auto* row = table_.find_key(key);
+  if (row == nullptr) return std::string(key);
+  return row->flags[0] == '-' ? suite::primary_flag(row->flags) : std::string(row->value_name);
+}
+
+template <typename Options>
+Options TableFlags<Options>::read() const {
+  Options options;
+  for (std::size_t i = 0; i < registered_.size(); ++i) {
+    const auto& row = table_.options[i];
+    const CLI::Option& option = *registered_[i];
+    if (option.count() == 0) continue;
+    std::string where = flag_for(row.key);
+    std::vector<std::string> results = option.results();
+    switch (row.shape) {
+      case suite::OptionShape::kFlag:
+        row.apply(options, suite::OptionValue(where, {"true"}));
+        break;
+      case suite::OptionShape::kValue:
+        row.apply(options, suite::OptionValue(where, {results.back()}));
+        break;
+      case suite::OptionShape::kTuple:
+        for (std::size_t at = 0; at + static_cast<std::size_t>(row.arity) <= results.size(); at += static_cast<std::size_t>(row.arity)) {
+          auto first = results.begin() + static_cast<std::ptrdiff_t>(at);
+          row.apply(options, suite::OptionValue(where, {first, first + row.arity}));
+        }
+        break;
+      case suite::OptionShape::kList:
+      case suite::OptionShape::kPairs:
+        row.apply(options, suite::OptionValue(where, results));
+        break;
+    }
+  }
+  table_.finish(options, [this](std::string_view key) { return flag_for(key); });
+  return options;
+}
+
+template class TableFlags<suite::HttpBenchmarkOptions>;
+template class TableFlags<suite::CmdBenchmarkOptions>;
 
 }  // namespace perfgate::cli

@@ -62,7 +62,7 @@ int report_verb(const std::vector<std::string>& args) {
       ->required()
       ->allow_extra_args(false);  // one file per --input, so a misspelt subcommand is not read as a file
   app.add_option("--slowest", slowest, "How many of the slowest operations to list (default 10)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(whole_number_check(0, 1'000'000));
   app.add_option("--now", now_text, "The end of the periods, e.g. 2026-01-06T00:00:00Z (default: now)");
   app.allow_extras();  // a word that is no subcommand, or an unknown option, is named in the error below
   app.fallthrough();   // the options above may also follow the subcommand
@@ -71,7 +71,7 @@ int report_verb(const std::vector<std::string>& args) {
   CLI::App* monthly = app.add_subcommand("monthly", "The last 30 days, compared with the 30 days before");
   CLI::App* trends = app.add_subcommand("trends", "The last N days, with one row per day and operation");
   int trend_days = 0;
-  trends->add_option("--days", trend_days, "How many days")->required()->check(CLI::Range(1, kMaxDays));
+  trends->add_option("--days", trend_days, "How many days")->required()->check(whole_number_check(1, kMaxDays));
   CLI::App* exporter = app.add_subcommand("export", "Every record (or the last --days N) as CSV, JSON or Markdown");
   std::string format, output;
   int export_days = 0;
@@ -80,7 +80,7 @@ int report_verb(const std::vector<std::string>& args) {
       ->check(CLI::IsMember({"csv", "json", "markdown"}));
   exporter->add_option("--output", output, "Write to this file (atomically) instead of stdout");
   exporter->add_option("--days", export_days, "Only the last N days (compared with the N days before)")
-      ->check(CLI::Range(1, kMaxDays));
+      ->check(whole_number_check(1, kMaxDays));
   app.footer(
       "Periods end at --now and hold [now - N days, now); records outside are left out.\n"
       "Exit codes: 0 done (flags do not fail it), 2 bad options or an input that cannot be opened.");

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -13,6 +14,7 @@
 #include "core/error.hpp"
 #include "core/json_depth.hpp"
 #include "core/result_document.hpp"
+#include "ingest/ingest.hpp"
 
 namespace perfgate::cli {
 
@@ -44,15 +46,43 @@ LoadedRun load_result_file(const std::string& which, const std::string& path) {
                                  kMaxJsonDepth, deep->line, deep->column));
   }
   nlohmann::json doc = nlohmann::json::parse(text.view(), nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) throw UsageError(fmt::format("{} '{}': not a JSON result document", which, path));
-  if (doc.value("schema", "") != kResultSchema) {
-    throw UsageError(fmt::format("{} '{}': schema is not {}", which, path, kResultSchema));
+  if (doc.is_object() && doc.contains("schema")) {
+    if (doc.value("schema", "") != kResultSchema) {
+      throw UsageError(fmt::format("{} '{}': schema is not {}", which, path, kResultSchema));
+    }
+    return {doc, path};
   }
-  return {doc, path};
+  // Not perfgate's own document: the formats `ingest` reads, detected by which parser takes it.
+  for (const auto& format : ingest::format_names()) {
+    try {
+      std::vector<nlohmann::json> benchmarks = ingest::parse(format, text.str(), path);
+      nlohmann::json document = {{"schema", kResultSchema}, {"benchmarks", benchmarks}};
+      return {document, fmt::format("{} ({})", path, format)};
+    } catch (const UsageError&) {
+      // Not this format; try the next.
+    }
+  }
+  std::string formats;
+  for (const auto& format : ingest::format_names()) formats += (formats.empty() ? "" : ", ") + format;
+  throw UsageError(fmt::format("{} '{}': neither a perfgate result document ({}) nor a format perfgate ingest reads ({})",
+                               which, path, kResultSchema, formats));
 }
 
 std::optional<LoadedRun> find_stored_run(Store& store, const std::string& text) {
   if (auto doc = store.get_run(text)) return LoadedRun{*doc, "run " + text};
+  // A unique prefix of a run id, as git takes a commit's.
+  std::vector<std::string> matches;
+  for (const auto& run : store.list_runs(std::nullopt, std::numeric_limits<std::size_t>::max())) {
+    if (run.record.id.starts_with(text)) matches.push_back(run.record.id);
+  }
+  if (matches.size() > 1) {
+    std::string list;
+    for (const auto& id : matches) list += "\n  " + id;
+    throw UsageError(fmt::format("run id prefix '{}' is ambiguous; it starts {} runs:{}", text, matches.size(), list));
+  }
+  if (matches.size() == 1) {
+    if (auto doc = store.get_run(matches.front())) return LoadedRun{*doc, "run " + matches.front()};
+  }
   std::string commit = git_commit_of(text);
   if (auto stored = store.find_run_by_commit(commit.empty() ? text : commit)) {
     if (auto doc = store.get_run(stored->record.id)) {

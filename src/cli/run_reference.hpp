@@ -21,11 +21,14 @@ bool is_regular_file(const std::string& path);
 // `git rev-parse --verify REF^{commit}`, or "" when it is not a git ref here.
 std::string git_commit_of(const std::string& ref);
 
-// Reads a result file; throws UsageError naming `which` ("baseline", "--baseline") when it is
-// not a perfgate.result/v1 document.
+// Reads a result file: a perfgate.result/v1 document, or any format `perfgate ingest` reads (the
+// first whose parser takes it; the label then says which, "bench.json (hyperfine)"). Throws
+// UsageError naming `which` ("baseline", "--baseline") when it is neither.
 LoadedRun load_result_file(const std::string& which, const std::string& path);
 
-// A run id in the store, else a git ref (or commit prefix) with a complete stored run; nullopt when neither.
+// A run id in the store, or a unique prefix of one, else a git ref (or commit prefix) with a
+// complete stored run; nullopt when neither. A prefix of several run ids throws UsageError
+// listing them.
 std::optional<LoadedRun> find_stored_run(Store& store, const std::string& text);
 
 // The store a URL names, only when it exists already (reading never creates one).

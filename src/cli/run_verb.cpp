@@ -76,7 +76,10 @@ std::string describe_benchmark(const run::PreparedBenchmark& p) {
                                      : fmt::format("{} connections", l.connections);
     return fmt::format("http {} {}  ({}, {})", p.http->request.method, l.url.to_string(), model, bound);
   }
-  if (p.cmd) return fmt::format("cmd {}", p.spec->cmd.command);
+  if (p.cmd && p.cmd->commands.size() > 1) {
+    return fmt::format("cmd {}  ({} commands)", p.spec->cmd.commands.front(), p.cmd->commands.size());
+  }
+  if (p.cmd) return fmt::format("cmd {}", p.cmd->commands.front().text);
   const auto& ingest = p.spec->ingest;
   return ingest.command ? fmt::format("ingest {} from the output of: {}", ingest.format, *ingest.command)
                         : fmt::format("ingest {} from {}", ingest.format, ingest.file.value_or(""));
@@ -106,7 +109,7 @@ run::SuiteRunHooks terminal_hooks(FILE* out, bool color, bool quiet) {
   run::SuiteRunHooks hooks;
   hooks.service_ready = [out](const suite::ServiceSpec& service, double seconds, const std::string& log_path) {
     std::fprintf(out, "service '%s' %s in %.2f s (log %s)%s\n", service.name.c_str(),
-                 service.ready_url ? "ready" : "started", seconds, log_path.c_str(),
+                 service.ready_url || service.ready_tcp || service.ready_command ? "ready" : "started", seconds, log_path.c_str(),
                  service.monitor ? "; monitor: resource monitoring is not in this build yet, not sampled" : "");
     std::fflush(out);
   };

@@ -151,7 +151,8 @@ int serve_verb(const std::vector<std::string>& args) {
     std::fflush(stderr);
   }
   server.run(interrupt_flag());
-  return exit_code::kOk;
+  // The server runs until a signal; being stopped is its normal end, reported as DESIGN's 130.
+  return interrupted() ? exit_code::kInterrupted : exit_code::kOk;
 }
 
 }  // namespace perfgate::cli

@@ -4,6 +4,8 @@
 // samples.wall_s), so an ingested hyperfine run compares with the same statistics as a cmd run.
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "ingest/formats.hpp"
 
 namespace perfgate::ingest {
@@ -11,9 +13,24 @@ namespace {
 
 using nlohmann::json;
 
+// Seconds and bytes are never negative: "mean": -1 is a broken file, not a fast command.
+double not_negative(const InputReader& in, double value, const std::string& path) {
+  if (value < 0) in.fail(path, fmt::format("expected a number >= 0, got {:g}", value));
+  return value;
+}
+
+std::optional<double> optional_not_negative(const InputReader& in, const json& object, const std::string& path,
+                                            const char* key) {
+  auto value = in.optional_number(object, path, key);
+  if (value) not_negative(in, *value, member_path(path, key));
+  return value;
+}
+
 std::vector<double> numbers_in(const InputReader& in, const json& list, const std::string& path) {
   std::vector<double> values;
-  for (std::size_t i = 0; i < list.size(); ++i) values.push_back(in.expect_number(list[i], index_path(path, i)));
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    values.push_back(not_negative(in, in.expect_number(list[i], index_path(path, i)), index_path(path, i)));
+  }
   return values;
 }
 
@@ -37,14 +54,15 @@ std::vector<IngestedBenchmark> parse_hyperfine(const std::string& text, const In
       times = numbers_in(in, *list, member_path(path, "times"));
     }
     b.config["runs"] = times.size();
-    b.add_metric("wall_mean", in.number_member(r, path, "mean"), "s", "lower");
+    b.add_metric("wall_mean", not_negative(in, in.number_member(r, path, "mean"), member_path(path, "mean")), "s",
+                 "lower");
     // stddev is null for a single run; older versions lack the median.
-    if (auto median = in.optional_number(r, path, "median")) b.add_metric("wall_median", *median, "s", "lower");
-    if (auto stddev = in.optional_number(r, path, "stddev")) b.add_metric("wall_stddev", *stddev, "s", "lower");
-    if (auto min = in.optional_number(r, path, "min")) b.add_metric("wall_min", *min, "s", "lower");
-    if (auto max = in.optional_number(r, path, "max")) b.add_metric("wall_max", *max, "s", "lower");
-    if (auto user = in.optional_number(r, path, "user")) b.add_metric("user_mean", *user, "s", "lower");
-    if (auto system = in.optional_number(r, path, "system")) b.add_metric("sys_mean", *system, "s", "lower");
+    if (auto median = optional_not_negative(in, r, path, "median")) b.add_metric("wall_median", *median, "s", "lower");
+    if (auto stddev = optional_not_negative(in, r, path, "stddev")) b.add_metric("wall_stddev", *stddev, "s", "lower");
+    if (auto min = optional_not_negative(in, r, path, "min")) b.add_metric("wall_min", *min, "s", "lower");
+    if (auto max = optional_not_negative(in, r, path, "max")) b.add_metric("wall_max", *max, "s", "lower");
+    if (auto user = optional_not_negative(in, r, path, "user")) b.add_metric("user_mean", *user, "s", "lower");
+    if (auto system = optional_not_negative(in, r, path, "system")) b.add_metric("sys_mean", *system, "s", "lower");
     if (const json* memory = in.optional_array(r, path, "memory_usage_byte")) {
       std::vector<double> rss = numbers_in(in, *memory, member_path(path, "memory_usage_byte"));
       if (!rss.empty()) {

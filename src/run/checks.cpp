@@ -73,10 +73,17 @@ nlohmann::json check(const suite::Threshold& threshold, const std::string& bench
 nlohmann::json check_thresholds(const suite::BenchmarkSpec& spec, const std::vector<nlohmann::json>& benchmarks) {
   nlohmann::json checks = nlohmann::json::array();
   for (const auto& threshold : spec.thresholds) {
-    if (spec.kind != suite::BenchmarkKind::kIngest) {
+    if (spec.kind != suite::BenchmarkKind::kIngest && benchmarks.size() <= 1) {
       checks.push_back(check(threshold, spec.name,
                              benchmarks.empty() ? std::nullopt : metric_in(benchmarks.front(), threshold.result_metric),
                              benchmarks.empty() ? std::string() : invalid_reason(benchmarks.front())));
+      continue;
+    }
+    if (spec.kind != suite::BenchmarkKind::kIngest) {
+      // A cmd benchmark with parameters: each command holds to the threshold.
+      for (const auto& b : benchmarks) {
+        checks.push_back(check(threshold, b.value("name", ""), metric_in(b, threshold.result_metric)));
+      }
       continue;
     }
     std::size_t before = checks.size();

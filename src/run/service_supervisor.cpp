@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <spawn.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -155,6 +156,26 @@ std::string log_tail(const std::string& path, std::size_t lines, std::uint64_t f
   return text.substr(begin);
 }
 
+namespace {
+
+// Connects `fd` to `address` by the deadline; the reason when it cannot.
+std::optional<std::string> connect_before(const http::ResolvedAddress& address, Clock::time_point deadline,
+                                          FileDescriptor& fd) {
+  fd.reset(::socket(address.storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!fd.valid()) return "cannot create a socket: " + errno_text(errno);
+  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address.storage), address.length) != 0) {
+    if (errno != EINPROGRESS) return errno_text(errno);
+    if (!wait_for(fd.get(), POLLOUT, deadline)) return std::string("timed out connecting");
+    int connect_error = 0;
+    socklen_t length = sizeof connect_error;
+    if (::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &connect_error, &length) != 0) connect_error = errno;
+    if (connect_error != 0) return errno_text(connect_error);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<int> http_get_status(const std::string& url, Nanos timeout, std::string* error) {
   auto fail = [&](std::string why) -> std::optional<int> {
     if (error != nullptr) *error = std::move(why);
@@ -171,16 +192,8 @@ std::optional<int> http_get_status(const std::string& url, Nanos timeout, std::s
     return fail(resolve_error.what());
   }
 
-  FileDescriptor fd(::socket(address.storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (!fd.valid()) return fail("cannot create a socket: " + errno_text(errno));
-  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address.storage), address.length) != 0) {
-    if (errno != EINPROGRESS) return fail(errno_text(errno));
-    if (!wait_for(fd.get(), POLLOUT, deadline)) return fail("timed out connecting");
-    int connect_error = 0;
-    socklen_t length = sizeof connect_error;
-    if (::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &connect_error, &length) != 0) connect_error = errno;
-    if (connect_error != 0) return fail(errno_text(connect_error));
-  }
+  FileDescriptor fd;
+  if (auto connect_error = connect_before(address, deadline, fd)) return fail(*connect_error);
 
   const std::string request =
       fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: perfgate\r\nAccept: */*\r\nConnection: close\r\n\r\n",
@@ -216,6 +229,59 @@ std::optional<int> http_get_status(const std::string& url, Nanos timeout, std::s
   const std::optional<int> status = parse_status_line(head);
   if (!status) return fail("not an HTTP response");
   return status;
+}
+
+std::optional<std::string> tcp_accept_error(const std::string& host_port, Nanos timeout) {
+  const auto deadline = Clock::now() + timeout;
+  std::string parse_error;
+  // HOST:PORT read as a URL's authority, so IPv6 "[::1]:8080" and names resolve as for http.
+  const std::optional<http::Url> parsed = http::parse_url("http://" + host_port + "/", &parse_error);
+  if (!parsed) return parse_error;
+  http::ResolvedAddress address;
+  try {
+    address = http::resolve(*parsed);
+  } catch (const RunError& resolve_error) {
+    return std::string(resolve_error.what());
+  }
+  FileDescriptor fd;
+  return connect_before(address, deadline, fd);
+}
+
+std::optional<std::string> ready_command_error(const std::string& command, Nanos timeout) {
+  const auto deadline = Clock::now() + timeout;
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attributes;
+  posix_spawn_file_actions_init(&actions);
+  for (int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) {
+    posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY, 0);
+  }
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);  // its own group: killed whole on time-out
+  posix_spawnattr_setpgroup(&attributes, 0);
+  std::string shell = "/bin/sh";
+  std::string dash_c = "-c";
+  std::string text = command;
+  char* argv[] = {shell.data(), dash_c.data(), text.data(), nullptr};
+  pid_t pid = -1;
+  const int spawn_error = ::posix_spawn(&pid, shell.c_str(), &actions, &attributes, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  if (spawn_error != 0) return "cannot start /bin/sh: " + errno_text(spawn_error);
+  int status = 0;
+  for (;;) {
+    const pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid) break;
+    if (done < 0 && errno != EINTR) return "cannot wait for it: " + errno_text(errno);
+    if (Clock::now() >= deadline) {
+      ::kill(-pid, SIGKILL);
+      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      return fmt::format("'{}' did not finish within {}", command, format_timeout(timeout));
+    }
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return std::nullopt;
+  return fmt::format("'{}' {}", command, describe_exit(status));
 }
 
 ServiceSupervisor::ServiceSupervisor(std::string log_directory, Nanos stop_grace)
@@ -352,9 +418,10 @@ pid_t ServiceSupervisor::spawn(const suite::ServiceSpec& spec, const std::string
 
 void ServiceSupervisor::wait_until_ready(Service& service, const suite::ServiceSpec& spec,
                                          const std::atomic<bool>* stop) {
+  const bool checked = spec.ready_url || spec.ready_tcp || spec.ready_command;
   const auto started = Clock::now();
-  const auto deadline = started + (spec.ready_url ? spec.ready_timeout : Nanos(kStartupCheck));
-  const std::string when = spec.ready_url ? "before it was ready" : "right after it started";
+  const auto deadline = started + (checked ? spec.ready_timeout : Nanos(kStartupCheck));
+  const std::string when = checked ? "before it was ready" : "right after it started";
   auto check_alive = [&] {
     if (reap_if_exited(service)) {
       fail(service.name, fmt::format("service '{}' {} {}", service.name, describe_exit(service.wait_status), when));
@@ -364,7 +431,7 @@ void ServiceSupervisor::wait_until_ready(Service& service, const suite::ServiceS
     }
   };
 
-  if (!spec.ready_url) {
+  if (!checked) {
     while (Clock::now() < deadline) {
       check_alive();
       std::this_thread::sleep_for(milliseconds(10));
@@ -373,20 +440,29 @@ void ServiceSupervisor::wait_until_ready(Service& service, const suite::ServiceS
     return;
   }
 
-  std::string last_answer = *spec.ready_url + ": no answer";
+  // One attempt of the service's ready check: nullopt when ready, else what it answered.
+  auto attempt = [&](Nanos left) -> std::optional<std::string> {
+    const Nanos limit = std::clamp<Nanos>(left, milliseconds(20), kAttemptTimeout);
+    if (spec.ready_tcp) {
+      auto error = tcp_accept_error(*spec.ready_tcp, limit);
+      return error ? std::optional("tcp://" + *spec.ready_tcp + ": " + *error) : std::nullopt;
+    }
+    if (spec.ready_command) return ready_command_error(*spec.ready_command, std::max<Nanos>(left, milliseconds(20)));
+    std::string error;
+    const std::optional<int> status = http_get_status(*spec.ready_url, limit, &error);
+    if (status && *status >= 200 && *status < 300) return std::nullopt;
+    return status ? fmt::format("{} answered HTTP {}", *spec.ready_url, *status) : *spec.ready_url + ": " + error;
+  };
+  std::string last_answer = "no answer";
   for (;;) {
     check_alive();
-    const auto left = deadline - Clock::now();
-    std::string error;
-    const std::optional<int> status =
-        http_get_status(*spec.ready_url, std::clamp<Nanos>(left, milliseconds(20), kAttemptTimeout), &error);
-    if (status && *status >= 200 && *status < 300) {
+    auto answer = attempt(deadline - Clock::now());
+    if (!answer) {
       // Another process on the port (an old server) can answer while ours died of "address in use".
       check_alive();
       return;
     }
-    last_answer =
-        status ? fmt::format("{} answered HTTP {}", *spec.ready_url, *status) : *spec.ready_url + ": " + error;
+    last_answer = *answer;
     // The last attempt is made at the deadline, not before: "not ready after 30 s" is then true.
     const auto now = Clock::now();
     if (now >= deadline) break;

@@ -55,9 +55,10 @@ class ServiceSupervisor {
   ServiceSupervisor& operator=(const ServiceSupervisor&) = delete;
 
   // Starts `/bin/sh -c COMMAND` as the leader of a new process group, stdin from /dev/null,
-  // stdout and stderr appended to the log, the service's env added to perfgate's. With a
-  // ready_url, polls it (GET, every ~50 ms) until it answers 2xx, up to ready_timeout; without,
-  // checks that the process is still running ~100 ms later. Throws ServiceFailed (after stopping
+  // stdout and stderr appended to the log, the service's env added to perfgate's. With a ready
+  // check, repeats it (every ~50 ms) until it succeeds, up to ready_timeout: ready_url until a
+  // GET answers 2xx, ready_tcp until a connection is accepted, ready_command until it exits 0;
+  // without one, checks that the process is still running ~100 ms later. Throws ServiceFailed (after stopping
   // what it started) when the process exits first, when it is not ready in time, or when *stop
   // becomes true meanwhile.
   void start(const suite::ServiceSpec& service, const std::atomic<bool>* stop = nullptr);
@@ -105,5 +106,9 @@ std::string log_tail(const std::string& path, std::size_t lines, std::uint64_t f
 // One `GET` (Connection: close) to an http:// URL, connect and response within `timeout`: the
 // status code, or nullopt with *error set ("connection refused", "timed out connecting", ...).
 std::optional<int> http_get_status(const std::string& url, Nanos timeout, std::string* error);
+// nullopt when HOST:PORT accepts a TCP connection within `timeout`, else why it did not.
+std::optional<std::string> tcp_accept_error(const std::string& host_port, Nanos timeout);
+// nullopt when `sh -c COMMAND` exits 0 within `timeout` (else its group is killed), else how it ended.
+std::optional<std::string> ready_command_error(const std::string& command, Nanos timeout);
 
 }  // namespace perfgate::run

@@ -10,12 +10,11 @@
 #include <fmt/format.h>
 
 #include "cmd/cmd_result.hpp"
-#include "cmd/command_line.hpp"
 #include "cmd/process.hpp"
 #include "core/error.hpp"
 #include "core/units.hpp"
 #include "http/load_result.hpp"
-#include "http/url.hpp"
+#include "run/engine_options.hpp"
 #include "run/suite_ingest.hpp"
 
 namespace perfgate::run {
@@ -25,61 +24,11 @@ namespace {
   throw UsageError(fmt::format("{}: benchmark '{}': {}", spec.position.to_string(), spec.name, what));
 }
 
-PreparedHttp prepare_http(const suite::BenchmarkSpec& spec) {
-  const suite::HttpBenchmarkOptions& o = spec.http;
-  PreparedHttp p;
-  std::string error;
-  auto url = http::parse_url(o.url, &error);
-  if (!url) fail(spec, fmt::format("url '{}': {}", o.url, error));
-  p.load.url = *url;
-  p.load.address = http::resolve(*url);
-  p.load.connections = o.connections;
-  int cpus = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  p.load.threads = std::min(o.threads.value_or(cpus), o.connections);
-  p.load.duration = o.duration;
-  p.load.requests = o.requests;
-  p.load.rate_per_s = o.rate_per_s;
-  p.load.warmup = o.warmup;
-  p.load.timeout = o.timeout;
-  p.request.method = o.method;
-  p.request.headers = o.headers;
-  if (o.body_file) {
-    std::ifstream in(*o.body_file, std::ios::binary);
-    if (!in) fail(spec, fmt::format("body: cannot read file '{}'", *o.body_file));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    p.request.body = ss.str();
-  } else {
-    p.request.body = o.body;
-  }
-  p.load.head_request = o.method == "HEAD";
-  p.load.request = http::build_request(*url, p.request);
-  p.config = http::http_config_json(p.load, p.request, {});
-  return p;
-}
-
-cmd::RunnerOptions prepare_cmd(const suite::BenchmarkSpec& spec) {
-  const suite::CmdBenchmarkOptions& o = spec.cmd;
-  cmd::RunnerOptions r;
-  cmd::BenchmarkCommand command;
-  command.name = spec.name;
-  command.text = o.command;
-  if (!o.shell) {
-    std::string error;
-    auto argv = cmd::split_command_line(o.command, &error);
-    if (!argv || argv->empty()) fail(spec, fmt::format("command '{}': {}", o.command, argv ? "empty" : error));
-  }
-  r.commands.push_back(command);
-  r.shell = o.shell;
-  r.warmup_runs = o.warmup_runs;
-  r.exact_runs = o.runs;
-  r.min_runs = o.min_runs;
-  r.max_runs = o.max_runs;
-  if (r.max_runs && *r.max_runs < r.min_runs) r.min_runs = *r.max_runs;
-  r.prepare = o.prepare;
-  r.cleanup = o.cleanup;
-  r.ignore_failure = o.ignore_failure;
-  return r;
+// Names an option of the benchmark for a message that fail() puts after the benchmark's position.
+std::string option_name(const suite::BenchmarkSpec& spec, std::string_view key) {
+  auto at = spec.option_positions.find(std::string(key));
+  if (at == spec.option_positions.end()) return fmt::format("'{}'", key);
+  return fmt::format("'{}' (line {})", key, at->second.line);
 }
 
 double metric_value(const nlohmann::json& benchmark, const std::string& name) {
@@ -142,17 +91,23 @@ BenchmarkOutcome run_cmd(const cmd::RunnerOptions& options, const BenchmarkHooks
     outcome.interrupted = true;
     return outcome;
   }
-  const cmd::CommandResult& r = results.front();
-  outcome.interrupted = r.interrupted;
-  outcome.benchmarks.push_back(cmd::cmd_benchmark_json(r, options, runner.shell_spawn_wall_s()));
-  double scale = r.wall.mean >= 1 ? 1 : 1e3;
-  const char* unit = r.wall.mean >= 1 ? "s" : "ms";
-  outcome.summary = fmt::format("  {} runs, wall {:.3f} {} ± {:.3f} {} (median {:.3f} {}), user {:.3f} {}, sys {:.3f} {}, "
-                                "peak RSS {}\n",
-                                r.wall_s.size(), r.wall.mean * scale, unit, r.wall.stddev * scale, unit,
-                                r.wall.median * scale, unit, r.user_mean_s * scale, unit, r.system_mean_s * scale,
-                                unit, format_bytes(metric_value(outcome.benchmarks.front(), "rss_max")));
-  for (const auto& w : r.warnings) outcome.summary += "  warning: " + w + "\n";
+  // One benchmark object per command (several with parameters); the runs of a command cut
+  // short by Ctrl-C are kept, the commands not started are not.
+  for (const cmd::CommandResult& r : results) {
+    if (r.wall_s.empty()) continue;
+    outcome.interrupted = outcome.interrupted || r.interrupted;
+    outcome.benchmarks.push_back(cmd::cmd_benchmark_json(r, options, runner.shell_spawn_wall_s()));
+    double scale = r.wall.mean >= 1 ? 1 : 1e3;
+    const char* unit = r.wall.mean >= 1 ? "s" : "ms";
+    if (results.size() > 1) outcome.summary += fmt::format("  {}\n", r.command.name);
+    outcome.summary += fmt::format(
+        "  {} runs, wall {:.3f} {} ± {:.3f} {} (median {:.3f} {}), user {:.3f} {}, sys {:.3f} {}, peak RSS {}\n",
+        r.wall_s.size(), r.wall.mean * scale, unit, r.wall.stddev * scale, unit, r.wall.median * scale, unit,
+        r.user_mean_s * scale, unit, r.system_mean_s * scale, unit,
+        format_bytes(metric_value(outcome.benchmarks.back(), "rss_max")));
+    for (const auto& w : r.warnings) outcome.summary += "  warning: " + w + "\n";
+  }
+  outcome.interrupted = outcome.interrupted || results.size() < options.commands.size();
   return outcome;
 }
 
@@ -161,13 +116,17 @@ BenchmarkOutcome run_cmd(const cmd::RunnerOptions& options, const BenchmarkHooks
 PreparedBenchmark prepare_benchmark(const suite::BenchmarkSpec& spec) {
   PreparedBenchmark p;
   p.spec = &spec;
-  if (spec.kind == suite::BenchmarkKind::kHttp) {
-    p.http = prepare_http(spec);
-  } else if (spec.kind == suite::BenchmarkKind::kCmd) {
-    p.cmd = prepare_cmd(spec);
-  } else {
-    check_ingest_format(spec);
+  auto name = [&](std::string_view key) { return option_name(spec, key); };
+  try {
+    if (spec.kind == suite::BenchmarkKind::kHttp) {
+      p.http = build_http(spec.http, name);
+    } else if (spec.kind == suite::BenchmarkKind::kCmd) {
+      p.cmd = build_runner(spec.cmd, name, &spec.name);
+    }
+  } catch (const UsageError& error) {
+    fail(spec, error.what());
   }
+  if (spec.kind == suite::BenchmarkKind::kIngest) check_ingest_format(spec);
   return p;
 }
 
@@ -179,7 +138,7 @@ BenchmarkOutcome run_benchmark(const PreparedBenchmark& prepared, const Benchmar
 
 bool produced_by(const suite::BenchmarkSpec& spec, const std::string& benchmark_name) {
   if (benchmark_name == spec.name) return true;
-  return spec.kind == suite::BenchmarkKind::kIngest && benchmark_name.size() > spec.name.size() + 1 &&
+  return spec.kind != suite::BenchmarkKind::kHttp && benchmark_name.size() > spec.name.size() + 1 &&
          benchmark_name.starts_with(spec.name) && benchmark_name[spec.name.size()] == '/';
 }
 

@@ -8,9 +8,10 @@
 //   if (outcome.failure) ...                           // unreachable target, a failing command
 //   for (auto& b : outcome.benchmarks) store->add_benchmark(run_id, b);
 //
-// http and cmd give one benchmark object; `ingest:` gives one per benchmark of the harness's
-// output, named "SUITE-BENCHMARK/HARNESS-BENCHMARK" (the harness's own name is kept in
-// "ingested_name").
+// http gives one benchmark object, and cmd one per command (one unless it has parameters or
+// several commands: "SUITE-BENCHMARK/n=4", see run/engine_options.hpp); `ingest:` gives one
+// per benchmark of the harness's output, named "SUITE-BENCHMARK/HARNESS-BENCHMARK" (the
+// harness's own name is kept in "ingested_name").
 #pragma once
 
 #include <atomic>
@@ -22,16 +23,10 @@
 
 #include "cmd/benchmark_runner.hpp"
 #include "http/load_engine.hpp"
-#include "http/request_template.hpp"
+#include "run/engine_options.hpp"
 #include "suite/suite.hpp"
 
 namespace perfgate::run {
-
-struct PreparedHttp {
-  http::LoadOptions load;
-  http::RequestSpec request;
-  nlohmann::json config;  // the document's `config`, secrets as ***
-};
 
 struct PreparedBenchmark {
   const suite::BenchmarkSpec* spec = nullptr;  // owned by the Suite; spec->ingest for `ingest:`

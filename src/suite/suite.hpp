@@ -2,9 +2,9 @@
 // (suite_loader.hpp) builds it; after that no code looks at YAML or raw strings. Every
 // item keeps the position it was written at, so later messages can point at it.
 //
-// Options mirror the engines' (http::LoadOptions, cmd::RunnerOptions) field for field, but
-// are separate structs so the suite model does not depend on the engines; `perfgate run`
-// copies them across (resolving the URL and serialising the request on the way).
+// `http:` and `cmd:` hold the options of `perfgate http` and `perfgate cmd`, read through the same
+// option tables (http_options.hpp, cmd_options.hpp); the suite model does not depend on the
+// engines: run/engine_options.hpp builds the engines' options from them.
 #pragma once
 
 #include <chrono>
@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "core/units.hpp"
+#include "suite/cmd_options.hpp"
+#include "suite/http_options.hpp"
 #include "suite/source_position.hpp"
 #include "suite/threshold.hpp"
 
@@ -25,40 +27,14 @@ namespace perfgate::suite {
 struct ServiceSpec {
   std::string name;
   std::string command;                   // run by `sh -c`
-  std::optional<std::string> ready_url;  // polled until 2xx
+  // At most one of the three ready checks, each repeated until it succeeds or ready_timeout:
+  std::optional<std::string> ready_url;      // `ready: http://…`: GET until 2xx
+  std::optional<std::string> ready_tcp;      // `ready: tcp://HOST:PORT`: "HOST:PORT", until it accepts
+  std::optional<std::string> ready_command;  // `ready: {command: …}`: sh -c until it exits 0
   Nanos ready_timeout{std::chrono::seconds(30)};
   bool monitor = false;                    // sample CPU, RSS, threads, fds of its process tree
   std::map<std::string, std::string> env;  // added to the inherited environment
   SourcePosition position;                 // of the `- name:` item
-};
-
-// `http:` — the options of `perfgate http` (see http::LoadOptions).
-struct HttpBenchmarkOptions {
-  std::string url;
-  std::string method = "GET";
-  std::vector<std::pair<std::string, std::string>> headers;  // in the order written
-  std::string body;                                          // the text, when given inline
-  std::optional<std::string> body_file;                      // `body: "@file"`: path, relative to the suite's folder
-  int connections = 10;
-  std::optional<int> threads;        // nullopt: one per CPU, at most one per connection
-  std::optional<double> rate_per_s;  // set: open model
-  std::optional<Nanos> duration;     // nullopt only when `requests` bounds the run
-  std::uint64_t requests = 0;        // 0: no count limit
-  Nanos warmup{0};
-  Nanos timeout{std::chrono::seconds(10)};
-};
-
-// `cmd:` — the options of `perfgate cmd` for one command (see cmd::RunnerOptions).
-struct CmdBenchmarkOptions {
-  std::string command;
-  std::optional<int> runs;  // exact number of timed runs (-r)
-  int warmup_runs = 0;
-  int min_runs = 10;
-  std::optional<int> max_runs;
-  std::optional<std::string> prepare;                    // before every timed run
-  std::optional<std::string> cleanup;                    // after all runs
-  std::optional<std::string> shell = std::string("sh");  // nullopt: `shell: none`
-  bool ignore_failure = false;
 };
 
 // `ingest:` — another harness's results: a command whose stdout is parsed, or a file.
@@ -79,6 +55,7 @@ struct BenchmarkSpec {
   IngestBenchmarkOptions ingest;  // meaningful when kind == kIngest
   std::vector<Threshold> thresholds;
   SourcePosition position;  // of the `- name:` item
+  std::map<std::string, SourcePosition> option_positions;  // of each key under http: or cmd:, for messages
 };
 
 // When a change against the baseline fails the gate: significant and larger than this.

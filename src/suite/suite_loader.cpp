@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -17,6 +18,7 @@
 #include "core/error.hpp"
 #include "core/units.hpp"
 #include "core/suggestion.hpp"
+#include "suite/option_table.hpp"
 #include "suite/yaml.hpp"
 
 namespace perfgate::suite {
@@ -25,10 +27,6 @@ namespace {
 const std::vector<std::string> kTopLevelKeys = {"name", "store", "services", "benchmarks", "regression", "resources"};
 const std::vector<std::string> kServiceKeys = {"name", "command", "ready", "ready_timeout", "monitor", "env"};
 const std::vector<std::string> kBenchmarkKeys = {"name", "http", "cmd", "ingest", "thresholds"};
-const std::vector<std::string> kHttpKeys = {"url",  "method",   "headers",  "body",   "connections", "threads",
-                                            "rate", "duration", "requests", "warmup", "timeout"};
-const std::vector<std::string> kCmdKeys = {"command", "runs",    "warmup", "min_runs",      "max_runs",
-                                           "prepare", "cleanup", "shell",  "ignore_failure"};
 const std::vector<std::string> kIngestKeys = {"format", "command", "file"};
 const std::vector<std::string> kRegressionKeys = {"max_change", "per_metric", "baseline_branch"};
 
@@ -49,8 +47,7 @@ class SuiteReader {
     check_keys(root, kTopLevelKeys, "top-level key");
     if (auto resources = find_entry(root, "resources")) {
       fail(resources->key_position,
-           "'resources:' is not supported yet; it arrives with a later version of perfgate "
-           "(until then, write SERVICE.cpu|rss|threads|fds thresholds under a benchmark's 'thresholds:')");
+           "'resources:' is not supported yet: resource monitoring is not in this build");
     }
     suite.name = required_string(root, "name", suite.position, "the suite");
     if (auto store = find_entry(root, "store")) suite.store = string_value(*store);
@@ -195,14 +192,6 @@ class SuiteReader {
     return converted(entry, parsed, "a percentage like 10%");
   }
 
-  std::string url_value(const Entry& entry) const {
-    std::string url = string_value(entry);
-    if (!url.starts_with("http://") || url.size() == 7) {
-      fail(entry.value_position, fmt::format("'{}': expected an http:// URL, got '{}'", entry.key, url));
-    }
-    return url;
-  }
-
   void expect_map(const Entry& entry, const std::string& what) const {
     if (!entry.value.IsMap()) {
       fail(entry.value_position,
@@ -249,7 +238,7 @@ class SuiteReader {
              fmt::format("duplicate service name '{}' (first defined at line {})", service.name, it->second.line));
       }
       service.command = required_string(node, "command", service.position, fmt::format("service '{}'", service.name));
-      if (auto ready = find_entry(node, "ready")) service.ready_url = url_value(*ready);
+      if (auto ready = find_entry(node, "ready")) read_ready(*ready, service);
       if (auto timeout = find_entry(node, "ready_timeout")) service.ready_timeout = duration_value(*timeout, false);
       if (auto monitor = find_entry(node, "monitor")) service.monitor = bool_value(*monitor);
       if (auto env = find_entry(node, "env")) {
@@ -257,6 +246,40 @@ class SuiteReader {
       }
       suite.services.push_back(std::move(service));
     }
+  }
+
+  // `ready:` http://… (polled until 2xx), tcp://HOST:PORT (until it accepts a connection) or
+  // {command: …} (run with sh -c until it exits 0).
+  void read_ready(const Entry& entry, ServiceSpec& service) const {
+    constexpr const char* kForms = "http://HOST:PORT/PATH, tcp://HOST:PORT or {command: CHECK}";
+    if (entry.value.IsMap()) {
+      check_keys(entry.value, {"command"}, "ready key");
+      auto command = find_entry(entry.value, "command");
+      if (!command) fail(entry.value_position, fmt::format("'ready': expected {}", kForms));
+      service.ready_command = string_value(*command);
+      if (service.ready_command->empty()) fail(command->value_position, "'command': expected a non-empty command");
+      return;
+    }
+    std::string text = entry.value.IsScalar() ? string_value(entry) : "";
+    if (text.starts_with("http://") && text.size() > 7) {
+      service.ready_url = text;
+      return;
+    }
+    if (text.starts_with("tcp://")) {
+      std::string address = text.substr(6);
+      auto colon = address.rfind(':');
+      unsigned port = 0;
+      bool valid = colon != std::string::npos && colon > 0;
+      if (valid) {
+        auto [end, ec] = std::from_chars(address.data() + colon + 1, address.data() + address.size(), port);
+        valid = ec == std::errc() && end == address.data() + address.size() && port >= 1 && port <= 65535;
+      }
+      if (!valid) fail(entry.value_position, fmt::format("'ready': expected tcp://HOST:PORT, got '{}'", text));
+      service.ready_tcp = address;
+      return;
+    }
+    fail(entry.value_position, fmt::format("'ready': expected {}, got {}", kForms,
+                                           entry.value.IsScalar() ? "'" + text + "'" : described_kind(entry.value)));
   }
 
   void read_benchmarks(const Entry& entry, Suite& suite) const {
@@ -297,10 +320,10 @@ class SuiteReader {
     }
     if (kinds[0].key == "http") {
       benchmark.kind = BenchmarkKind::kHttp;
-      read_http(kinds[0], benchmark);
+      read_options(kinds[0], http_option_table(), "http", benchmark, benchmark.http);
     } else if (kinds[0].key == "cmd") {
       benchmark.kind = BenchmarkKind::kCmd;
-      read_cmd(kinds[0], benchmark);
+      read_options(kinds[0], cmd_option_table(), "cmd", benchmark, benchmark.cmd);
     } else {
       benchmark.kind = BenchmarkKind::kIngest;
       read_ingest(kinds[0], benchmark);
@@ -309,9 +332,7 @@ class SuiteReader {
 
   // Paths in a suite start at the suite's folder, so the suite runs the same from any directory.
   std::string relative_to_suite(const std::string& path) const {
-    auto slash = path_.rfind('/');
-    if (path.starts_with("/") || slash == std::string::npos) return path;
-    return path_.substr(0, slash + 1) + path;
+    return path.starts_with("/") ? path : suite_dir() + path;
   }
 
   void read_ingest(const Entry& entry, BenchmarkSpec& benchmark) const {
@@ -341,75 +362,118 @@ class SuiteReader {
     }
   }
 
-  void read_http(const Entry& entry, BenchmarkSpec& benchmark) const {
-    expect_map(entry, "http options");
-    check_keys(entry.value, kHttpKeys, "http option");
-    HttpBenchmarkOptions& http = benchmark.http;
-    auto url = find_entry(entry.value, "url");
-    if (!url)
-      fail(entry.value_position,
-           fmt::format("missing required key 'url' in the http options of benchmark '{}'", benchmark.name));
-    http.url = url_value(*url);
-    if (auto method = find_entry(entry.value, "method")) {
-      http.method = string_value(*method);
-      bool token = !http.method.empty() && std::all_of(http.method.begin(), http.method.end(), [](char c) {
-        return std::isupper(static_cast<unsigned char>(c));
-      });
-      if (!token)
-        fail(method->value_position,
-             fmt::format("'method': expected an HTTP method like GET or POST, got '{}'", http.method));
-    }
-    if (auto headers = find_entry(entry.value, "headers")) http.headers = string_pairs(*headers, "headers");
-    if (auto body = find_entry(entry.value, "body")) {
-      std::string text = string_value(*body);
-      if (text.starts_with("@")) {
-        http.body_file = relative_to_suite(text.substr(1));
-      } else {
-        http.body = text;
+  // `http:` and `cmd:`: every row of the engine's option table, under its suite key (see
+  // option_table.hpp), with the same parsers and messages as the command line's flags.
+  template <typename Options>
+  void read_options(const Entry& entry, const OptionTable<Options>& table, const std::string& kind,
+                    BenchmarkSpec& benchmark, Options& options) const {
+    expect_map(entry, kind + " options");
+    std::vector<std::string> keys;
+    for (const auto& row : table.options) keys.emplace_back(row.key);
+    check_keys(entry.value, keys, kind + " option");
+    for (const auto& row : table.options) {
+      auto found = find_entry(entry.value, row.key);
+      if (!found) {
+        if (row.required) {
+          fail(entry.value_position, fmt::format("missing required key '{}' in the {} options of benchmark '{}'",
+                                                 row.key, kind, benchmark.name));
+        }
+        continue;
       }
+      benchmark.option_positions[row.key] = found->value_position;
+      apply_row(row, *found, options);
     }
-    if (auto connections = find_entry(entry.value, "connections")) http.connections = int_value(*connections, 1);
-    if (auto threads = find_entry(entry.value, "threads")) http.threads = int_value(*threads, 1);
-    if (auto rate = find_entry(entry.value, "rate")) {
-      http.rate_per_s = converted(*rate, parse_rate_per_s(string_value(*rate)), "a rate like 1000/s or 60/m");
+    try {
+      table.finish(options, [](std::string_view key) { return fmt::format("'{}'", key); });
+    } catch (const UsageError& error) {
+      fail(entry.value_position, error.what());
     }
-    if (auto duration = find_entry(entry.value, "duration")) http.duration = duration_value(*duration, false);
-    if (auto requests = find_entry(entry.value, "requests"))
-      http.requests = static_cast<std::uint64_t>(int_value(*requests, 1));
-    // Like `perfgate http`: 10 s unless a request count bounds the run.
-    if (!http.duration && http.requests == 0) http.duration = std::chrono::seconds(10);
-    if (auto warmup = find_entry(entry.value, "warmup")) http.warmup = duration_value(*warmup, true);
-    if (auto timeout = find_entry(entry.value, "timeout")) http.timeout = duration_value(*timeout, false);
   }
 
-  void read_cmd(const Entry& entry, BenchmarkSpec& benchmark) const {
-    expect_map(entry, "cmd options");
-    check_keys(entry.value, kCmdKeys, "cmd option");
-    CmdBenchmarkOptions& cmd = benchmark.cmd;
-    auto command = find_entry(entry.value, "command");
-    if (!command)
-      fail(entry.value_position,
-           fmt::format("missing required key 'command' in the cmd options of benchmark '{}'", benchmark.name));
-    cmd.command = string_value(*command);
-    if (cmd.command.empty()) fail(command->value_position, "'command': expected a non-empty command");
-    if (auto runs = find_entry(entry.value, "runs")) cmd.runs = int_value(*runs, 1);
-    if (auto warmup = find_entry(entry.value, "warmup")) cmd.warmup_runs = int_value(*warmup, 0);
-    if (auto min_runs = find_entry(entry.value, "min_runs")) cmd.min_runs = int_value(*min_runs, 1);
-    if (auto max_runs = find_entry(entry.value, "max_runs")) {
-      cmd.max_runs = int_value(*max_runs, 1);
-      if (*cmd.max_runs < cmd.min_runs) {
-        fail(max_runs->value_position,
-             fmt::format("'max_runs': expected at least min_runs ({}), got {}", cmd.min_runs, *cmd.max_runs));
+  template <typename Options>
+  void apply_row(const OptionSpec<Options>& row, const Entry& entry, Options& options) const {
+    std::string where = fmt::format("{}: '{}'", entry.value_position.to_string(), entry.key);
+    auto value = [&](std::vector<std::string> texts) { return OptionValue(where, std::move(texts), suite_dir()); };
+    switch (row.shape) {
+      case OptionShape::kValue:
+      case OptionShape::kFlag:
+        // YAML reads `output: null` as no value; the options that take the word null mean it.
+        row.apply(options, value({written_null(entry) ? std::string("null") : string_value(entry)}));
+        return;
+      case OptionShape::kList:
+        row.apply(options, value(entry.value.IsSequence() ? scalar_items(entry, row.value_name)
+                                                          : std::vector<std::string>{string_value(entry)}));
+        return;
+      case OptionShape::kPairs:
+        row.apply(options, value(entry.value.IsMap() ? pair_items(entry) : scalar_items(entry, row.value_name)));
+        return;
+      case OptionShape::kTuple: {
+        // [NAME, MIN, MAX] once, or a list of them.
+        bool several = entry.value.IsSequence() && entry.value.size() > 0 && entry.value[0].IsSequence();
+        std::vector<Entry> tuples;
+        if (several) {
+          for (const auto& node : entry.value) {
+            tuples.push_back(Entry{entry.key, node, entry.key_position, position_of(node, entry.value_position)});
+          }
+        } else {
+          tuples.push_back(entry);
+        }
+        for (const auto& tuple : tuples) {
+          std::vector<std::string> words = scalar_items(tuple, row.value_name);
+          if (words.size() != static_cast<std::size_t>(row.arity)) {
+            fail(tuple.value_position, fmt::format("'{}': expected a list [{}], got {} item(s)", entry.key,
+                                                   replace_blanks(row.value_name), words.size()));
+          }
+          row.apply(options, OptionValue(fmt::format("{}: '{}'", tuple.value_position.to_string(), entry.key),
+                                         std::move(words), suite_dir()));
+        }
+        return;
       }
     }
-    if (auto prepare = find_entry(entry.value, "prepare")) cmd.prepare = string_value(*prepare);
-    if (auto cleanup = find_entry(entry.value, "cleanup")) cmd.cleanup = string_value(*cleanup);
-    if (auto shell = find_entry(entry.value, "shell")) {
-      std::string text = string_value(*shell);
-      if (text.empty()) fail(shell->value_position, "'shell': expected a shell like sh or bash, or none");
-      cmd.shell = text == "none" ? std::nullopt : std::optional<std::string>(text);
+  }
+
+  // Whether an empty value was written as the word null (not as `~` or nothing at all).
+  bool written_null(const Entry& entry) const {
+    if (!entry.value.IsNull() || entry.key_position.line < 1 ||
+        static_cast<std::size_t>(entry.key_position.line) > lines_.size()) {
+      return false;
     }
-    if (auto ignore = find_entry(entry.value, "ignore_failure")) cmd.ignore_failure = bool_value(*ignore);
+    const std::string& line = lines_[static_cast<std::size_t>(entry.key_position.line - 1)];
+    std::size_t colon = line.find(':', static_cast<std::size_t>(entry.key_position.column - 1) + entry.key.size());
+    std::size_t start = colon == std::string::npos ? std::string::npos : line.find_first_not_of(" \t", colon + 1);
+    return start != std::string::npos && line.compare(start, 4, "null") == 0;
+  }
+
+  static std::string replace_blanks(std::string text) {
+    for (std::size_t at = text.find(' '); at != std::string::npos; at = text.find(' ', at + 2)) {
+      text.replace(at, 1, ", ");
+    }
+    return text;
+  }
+
+  // A list of scalars, each expanded like any other string.
+  std::vector<std::string> scalar_items(const Entry& entry, const std::string& what) const {
+    expect_list(entry, what);
+    std::vector<std::string> items;
+    for (const auto& node : entry.value) {
+      SourcePosition at = position_of(node, entry.value_position);
+      if (!node.IsScalar()) fail(at, fmt::format("'{}': expected a list of {}, got {} in it", entry.key, what, described_kind(node)));
+      items.push_back(expand(node.Scalar(), at));
+    }
+    return items;
+  }
+
+  // A mapping {NAME: VALUE} as "NAME: VALUE" texts, in the order written.
+  std::vector<std::string> pair_items(const Entry& entry) const {
+    std::vector<std::string> items;
+    for (const auto& [key, value] : string_pairs(entry, entry.key)) items.push_back(key + ": " + value);
+    return items;
+  }
+
+  // Where relative paths of the suite start: its folder, with the trailing '/'.
+  std::string suite_dir() const {
+    auto slash = path_.rfind('/');
+    return slash == std::string::npos ? "" : path_.substr(0, slash + 1);
   }
 
   void read_thresholds(const Entry& entry, const Suite& suite, BenchmarkSpec& benchmark) const {
@@ -484,6 +548,11 @@ Suite load_suite_from_text(const std::string& path, const std::string& text, con
 }
 
 Suite load_suite(const std::string& path, const Environment& env) {
+  // A directory opens as an empty stream; say what it is rather than "the suite file is empty".
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    throw UsageError(fmt::format("{}: is a directory; expected a suite file like perf/suite.yaml", path));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UsageError(fmt::format("{}: cannot read the suite file: {}", path, std::strerror(errno)));
   std::stringstream text;

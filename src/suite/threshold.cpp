@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <array>
 #include <cctype>
 #include <charconv>
@@ -129,8 +131,9 @@ std::optional<double> parse_value(std::string_view text, ValueKind kind, std::st
       expected = "a rate like 500/s";
       return parse_rate_per_s(text);
     case ValueKind::kPercentRatio:
-      // The `%` is required: "0.1" could mean 0.1% or a ratio of 10%.
+      // The `%` is required: "0.1" could mean 0.1% or a ratio of 10%. Zero is zero either way.
       expected = "a percentage like 0.1%";
+      if (auto number = parse_plain_number(text); number && *number == 0) return 0.0;
       if (text.empty() || text.back() != '%') return std::nullopt;
       return parse_percent_fraction(text);
     case ValueKind::kSize: {
@@ -249,13 +252,15 @@ Threshold parse_threshold(std::string_view text, MetricFamily family, const Sour
     if (spec == nullptr) {
       auto names = family == MetricFamily::kHttp ? written_names(kHttpMetrics) : written_names(kCmdMetrics);
       std::string family_name = family == MetricFamily::kHttp ? "http" : "cmd";
-      if (threshold.metric.find('.') != std::string::npos) {
-        fail(fmt::format(
-            "unknown service metric '{}': expected SERVICE.cpu, SERVICE.rss, SERVICE.threads or SERVICE.fds",
-            threshold.metric));
-      }
-      fail(fmt::format("unknown {} metric '{}'{} (expected one of {}, or SERVICE.cpu|rss|threads|fds)", family_name,
-                       threshold.metric, did_you_mean(threshold.metric, names), join_names(names)));
+      // "p99.9" is the 99.9th percentile, written p999 here, not a service named p99. Service
+      // metrics are not suggested: resource monitoring is not in this build.
+      std::string undotted = threshold.metric;
+      std::erase(undotted, '.');
+      std::string hint = std::find(names.begin(), names.end(), undotted) != names.end()
+                             ? fmt::format("; did you mean '{}'?", undotted)
+                             : did_you_mean(threshold.metric, names);
+      fail(fmt::format("unknown {} metric '{}'{} (expected one of {})", family_name, threshold.metric, hint,
+                       join_names(names)));
     }
     threshold.result_metric = spec->result_name;
     kind = spec->kind;

@@ -76,5 +76,14 @@ TEST(IngestHyperfine, ErrorsNameTheFormatAndThePlace) {
   EXPECT_THAT(error_of("[1, 2]"), HasSubstr("hyperfine: the top level: expected an object, got an array"));
 }
 
+TEST(IngestHyperfine, NegativeDurationsAreRefused) {
+  EXPECT_THAT(error_of(R"({"results": [{"command": "a", "mean": -1}]})"),
+              HasSubstr("bench.json: hyperfine: results[0].mean: expected a number >= 0, got -1"));
+  EXPECT_THAT(error_of(R"({"results": [{"command": "a", "mean": 1, "min": -0.5}]})"),
+              HasSubstr("results[0].min: expected a number >= 0, got -0.5"));
+  EXPECT_THAT(error_of(R"({"results": [{"command": "a", "mean": 1, "times": [1, -2]}]})"),
+              HasSubstr("results[0].times[1]: expected a number >= 0, got -2"));
+}
+
 }  // namespace
 }  // namespace perfgate::ingest

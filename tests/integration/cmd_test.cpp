@@ -150,6 +150,14 @@ INSTANTIATE_TEST_SUITE_P(
                       std::make_pair(std::vector<std::string>{"--min-time", "soon", "true"}, "--min-time"),
                       std::make_pair(std::vector<std::string>{"-N", "echo 'open", }, "quote"),
                       std::make_pair(std::vector<std::string>{"--input", "/nonexistent", "true"}, "--input"),
+                      // Negative and overflowing counts, an empty -L list and an output in a missing
+                      // directory are usage errors naming the option, never CLI11's "Could not convert".
+                      std::make_pair(std::vector<std::string>{"-w", "-1", "true"},
+                                     "--warmup: expected a whole number from 0 to 100000000, got '-1'"),
+                      std::make_pair(std::vector<std::string>{"-r", "99999999999", "true"}, "--runs"),
+                      std::make_pair(std::vector<std::string>{"-L", "x", "", "true"}, "--parameter-list: no values for 'x'"),
+                      std::make_pair(std::vector<std::string>{"--output", "/nonexistent/dir/f", "true"},
+                                     "--output: directory '/nonexistent/dir' does not exist"),
                       std::make_pair(std::vector<std::string>{"--json", "/nonexistent/r.json", "true"},
                                      "--json: directory '/nonexistent' does not exist"),
                       std::make_pair(std::vector<std::string>{"--export-csv", "/nonexistent/r.csv", "true"},

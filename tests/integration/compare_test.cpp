@@ -79,7 +79,8 @@ TEST_F(CompareCmdResults, BadInputExits2NamingIt) {
   std::ofstream(not_json) << "{ nope";
   ProcessOutput bad = run_perfgate({"compare", not_json, fast_});
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_THAT(bad.err, HasSubstr("not a JSON result document"));
+  EXPECT_THAT(bad.err, HasSubstr("neither a perfgate result document (perfgate.result/v1) nor a format perfgate "
+                                 "ingest reads (google-benchmark, hyperfine"));
   ProcessOutput option = run_perfgate({"compare", fast_, slow_, "--max-change", "lots"});
   EXPECT_EQ(option.exit_code, 2);
   EXPECT_THAT(option.err, HasSubstr("--max-change"));

@@ -171,10 +171,10 @@ TEST_F(History, FiltersBySuiteAndShowsTheNewestN) {
 
 TEST_F(History, AnUnknownSuiteHasNoRunsAndASuggestion) {
   ProcessOutput out = history({"--suite", "webhok"});
-  EXPECT_EQ(out.exit_code, 0) << out.err;
-  EXPECT_THAT(out.out, HasSubstr("no runs of suite 'webhok'"));
-  EXPECT_THAT(out.out, HasSubstr("did you mean 'webhook'?"));
-  EXPECT_THAT(out.out, HasSubstr("build, webhook"));
+  EXPECT_EQ(out.exit_code, 2) << out.err;  // as `history --help` says: an unknown suite is bad input
+  EXPECT_THAT(out.err, HasSubstr("--suite: no runs of suite 'webhok'"));
+  EXPECT_THAT(out.err, HasSubstr("did you mean 'webhook'?"));
+  EXPECT_THAT(out.err, HasSubstr("build, webhook"));
 }
 
 TEST_F(History, ShowsASeriesOldestFirstWithTheChangeFromEachRun) {

@@ -273,6 +273,15 @@ INSTANTIATE_TEST_SUITE_P(
                       BadOption{{"http://127.0.0.1:1/", "--timeout", "0s"}, "--timeout"},
                       BadOption{{"http://127.0.0.1:1/", "-c", "0"}, "--connections"},
                       BadOption{{"http://127.0.0.1:1/", "-c", "x"}, "-c"},
+                      // Counts, durations and rates: zero, negative and overflowing values exit 2
+                      // before anything is sent (-n -3 used to become 2^64 - 3 requests).
+                      BadOption{{"http://127.0.0.1:1/", "-n", "-3"}, "--requests: expected a whole number"},
+                      BadOption{{"http://127.0.0.1:1/", "-n", "0"}, "--requests: expected a whole number"},
+                      BadOption{{"http://127.0.0.1:1/", "-n", "99999999999999999999999"}, "--requests"},
+                      BadOption{{"http://127.0.0.1:1/", "-c", "-5"}, "--connections: expected a whole number"},
+                      BadOption{{"http://127.0.0.1:1/", "-d", "0"}, "--duration: expected a positive duration"},
+                      BadOption{{"http://127.0.0.1:1/", "--rate", "0"}, "--rate: expected a rate above 0"},
+                      BadOption{{"http://127.0.0.1:1/", "-t", "0"}, "--threads"},
                       BadOption{{"http://127.0.0.1:1/", "-H", "NoColon"}, "--header"},
                       BadOption{{"http://127.0.0.1:1/", "-b", "@/nonexistent/body"}, "--body"},
                       BadOption{{"http://127.0.0.1:1/", "--json", "/nonexistent/dir/x.json"}, "--json"},

@@ -76,6 +76,45 @@ TEST_F(IngestVerb, TwoHyperfineRunsCompareWithARegressionWhereTheyDiffer) {
   }
 }
 
+// compare reads the files ingest reads, detecting the format, with the same verdicts as the stored runs.
+TEST_F(IngestVerb, CompareReadsHarnessFilesDirectly) {
+  ProcessOutput out = run_perfgate({"compare", kFixtures + "hyperfine/baseline.json", kFixtures + "hyperfine/slower.json",
+                                    "--json", "-"});
+  EXPECT_EQ(out.exit_code, 1) << out.err;
+  EXPECT_THAT(out.err, HasSubstr("hyperfine/baseline.json (hyperfine)"));
+  json report = json::parse(out.out);
+  bool seen = false;
+  for (const auto& row : report["rows"]) {
+    if (row["metric"] == "wall_mean" && row["benchmark"] == "work") {
+      EXPECT_EQ(row["verdict"], "regressed") << row["reason"];
+      seen = true;
+    }
+  }
+  EXPECT_TRUE(seen);
+}
+
+// Run ids may be shortened to a unique prefix; a prefix of several lists them and exits 2.
+TEST_F(IngestVerb, CompareTakesUniqueRunIdPrefixes) {
+  std::string baseline = ingest("hyperfine", kFixtures + "hyperfine/baseline.json");
+  std::string current = ingest("hyperfine", kFixtures + "hyperfine/slower.json");
+  ASSERT_FALSE(baseline.empty());
+  ASSERT_FALSE(current.empty());
+  std::size_t common = 0;
+  while (common < baseline.size() && baseline[common] == current[common]) ++common;
+  ASSERT_LT(common, baseline.size());
+  ProcessOutput out = run_perfgate(
+      {"compare", baseline.substr(0, common + 1), current.substr(0, common + 1), "--store", store_, "--json", "-"});
+  EXPECT_EQ(out.exit_code, 1) << out.err;
+  EXPECT_THAT(out.err, HasSubstr("run " + baseline));
+  EXPECT_THAT(out.err, HasSubstr("run " + current));
+
+  ProcessOutput ambiguous = run_perfgate({"compare", baseline.substr(0, common), current, "--store", store_});
+  EXPECT_EQ(ambiguous.exit_code, 2);
+  EXPECT_THAT(ambiguous.err, HasSubstr("run id prefix '" + baseline.substr(0, common) + "' is ambiguous"));
+  EXPECT_THAT(ambiguous.err, HasSubstr("\n  " + baseline));
+  EXPECT_THAT(ambiguous.err, HasSubstr("\n  " + current));
+}
+
 TEST_F(IngestVerb, TheRunIsStoredCompleteUnderTheSuite) {
   std::string id = ingest("google-benchmark", kFixtures + "google-benchmark/repetitions.json", {"--suite", "micro"});
   ASSERT_FALSE(id.empty());

@@ -120,7 +120,8 @@ TEST_F(Report, BadOptionsExitTwoNamingThem) {
       {{"report", "--input", kWeek, "trends"}, "--days"},
       {{"report", "--input", kWeek, "trends", "--days", "0"}, "--days"},
       {{"report", "--input", kWeek, "--now", "yesterday", "weekly"}, "--now"},
-      {{"report", "--input", kWeek, "--slowest", "-1", "weekly"}, "--slowest"},
+      {{"report", "--input", kWeek, "--slowest", "-1", "weekly"}, "--slowest: expected a whole number from 0 to"},
+      {{"report", "--input", kWeek, "--slowest", "99999999999999999999999", "weekly"}, "--slowest"},  // overflow
       {{"report", "--input", kWeek}, "subcommand"},
       {{"report", "weekly"}, "--input"},
       {{"report", "--input", kWeek, "yearly"}, "yearly"},

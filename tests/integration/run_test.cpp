@@ -110,6 +110,39 @@ std::size_t count_verdict(const nlohmann::json& comparison, const std::string& v
   return n;
 }
 
+// The options perfgate cmd has and suites lacked: a parameter list gives one benchmark per value,
+// each held to the thresholds; a service can be ready by a command; input feeds every run.
+TEST_F(RunSuite, CmdParametersInputAndACommandReadyCheck) {
+  write("in.txt", "abc\n");
+  write("suite.yaml",
+        "name: parity\n"
+        "services:\n"
+        "  - name: flag\n"
+        "    command: sleep 0.2; touch up; exec sleep 300\n"
+        "    ready: {command: \"test -e up\"}\n"
+        "benchmarks:\n"
+        "  - name: count\n"
+        "    cmd:\n"
+        "      command: \"test $(wc -c) = {bytes}\"\n"
+        "      parameter_list: [bytes, \"4\"]\n"
+        "      input: in.txt\n"
+        "      runs: 2\n"
+        "      min_time: 0s\n"
+        "  - name: sleep\n"
+        "    cmd: {command: \"sleep 0.00{n}\", parameter_scan: [n, 1, 2], runs: 2, min_time: 0s}\n"
+        "    thresholds: [wall_mean < 1s]\n");
+  ProcessOutput out = perfgate({"run", "suite.yaml", "--store", "h.db", "--json", "r.json", "-q"});
+  ASSERT_EQ(out.exit_code, 0) << out.out << out.err;  // `test` exits 1 unless stdin is in.txt's 4 bytes
+  nlohmann::json doc = json_file("r.json");
+  std::vector<std::string> names;
+  for (const auto& b : doc["benchmarks"]) names.push_back(b["name"]);
+  EXPECT_EQ(names, (std::vector<std::string>{"count", "sleep/n=1", "sleep/n=2"}));
+  ASSERT_EQ(doc["checks"].size(), 2u);  // the threshold, once per command
+  EXPECT_EQ(doc["checks"][0]["benchmark"], "sleep/n=1");
+  EXPECT_EQ(doc["checks"][1]["benchmark"], "sleep/n=2");
+  EXPECT_THAT(out.out, HasSubstr("service 'flag' ready"));
+}
+
 TEST_F(RunSuite, SameSuiteTwiceIsNoRegressionAndASlowerServiceFailsTheGate) {
   int port = free_port();
   write("suite.yaml", serve_suite(port, "2ms"));

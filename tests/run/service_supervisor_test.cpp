@@ -126,6 +126,45 @@ TEST(ServiceSupervisor, HttpGetStatusReportsStatusesAndErrors) {
   EXPECT_EQ(perfgate::run::http_get_status(local_url(port, "/?status=503"), milliseconds(2000), &error), 503) << error;
 }
 
+// `ready: tcp://HOST:PORT` waits until the port accepts: the server is listening when start returns.
+TEST(ServiceSupervisor, ReadyTcpWaitsUntilThePortAccepts) {
+  TempDir logs;
+  const int port = perfgate::testing::free_port();
+  EXPECT_EQ(perfgate::run::tcp_accept_error("127.0.0.1:" + std::to_string(port), milliseconds(1000)),
+            "connection refused");
+  // The shell sleeps before it starts the server, so a check that did not wait would find nothing.
+  ServiceSpec spec = service("api", "sleep 0.3; exec " + serve_command(port));
+  spec.ready_tcp = "127.0.0.1:" + std::to_string(port);
+  spec.ready_timeout = std::chrono::seconds(20);
+  ServiceSupervisor supervisor(logs.path());
+  supervisor.start(spec);
+  EXPECT_EQ(perfgate::run::tcp_accept_error(*spec.ready_tcp, milliseconds(1000)), std::nullopt);
+}
+
+// `ready: {command: …}` runs the check until it exits 0; a check that never passes names itself.
+TEST(ServiceSupervisor, ReadyCommandRunsUntilItExitsZero) {
+  TempDir logs;
+  const std::string flag = logs.path() + "/up";
+  ServiceSpec spec = service("api", "sleep 0.3; touch " + quoted(flag) + "; exec sleep 30");
+  spec.ready_command = "test -e " + quoted(flag);
+  spec.ready_timeout = std::chrono::seconds(20);
+  ServiceSupervisor supervisor(logs.path());
+  supervisor.start(spec);
+  EXPECT_TRUE(std::filesystem::exists(flag));  // ready only once the check passed
+
+  ServiceSpec never = service("db", "exec sleep 30");
+  never.ready_command = "exit 3";
+  never.ready_timeout = milliseconds(300);
+  try {
+    supervisor.start(never);
+    ADD_FAILURE() << "a check that always fails made the service ready";
+  } catch (const ServiceFailed& error) {
+    EXPECT_NE(std::string(error.what()).find("service 'db' was not ready after 300 ms: 'exit 3' exited with code 3"),
+              std::string::npos)
+        << error.what();
+  }
+}
+
 TEST(ServiceSupervisor, StopAllLeavesNoOrphanedBackgroundProcesses) {
   TempDir logs;
   ServiceSupervisor supervisor(logs.path(), std::chrono::seconds(2));

@@ -111,7 +111,7 @@ TEST(SuiteLoader, LoadsTheDesignExample) {
 
   const BenchmarkSpec& build = suite.benchmarks[2];
   EXPECT_EQ(build.kind, BenchmarkKind::kCmd);
-  EXPECT_EQ(build.cmd.command, "make -s");
+  EXPECT_EQ(build.cmd.commands, std::vector<std::string>{"make -s"});
   EXPECT_EQ(build.cmd.runs, 10);
   EXPECT_EQ(build.cmd.shell, "sh");
   EXPECT_FALSE(build.cmd.ignore_failure);
@@ -128,33 +128,67 @@ services:
     command: ./db
     ready_timeout: 5s
     env: {PORT: "5432"}
+  - name: cache
+    command: ./cache
+    ready: tcp://127.0.0.1:6379
+  - name: queue
+    command: ./queue
+    ready: {command: "./queue --ping"}
 benchmarks:
   - name: count
-    http: {url: "http://h:1/", requests: 500, threads: 2, warmup: 2s, timeout: 1s}
+    http: {url: "http://h:1/", requests: 500, threads: 2, warmup: 2s, timeout: 1s, redact: [X-Api-Key]}
   - name: c
     cmd:
       command: ./run
       warmup: 3
       min_runs: 5
       max_runs: 20
+      min_time: 500ms
       prepare: sync
       cleanup: rm -f x
       shell: none
       ignore_failure: yes
+      input: null
+      output: pipe
     thresholds: [wall_mean < 1.5s, user <= 200ms, sys < 1s, rss < 64MB, db.threads < 100]
+  - name: scan
+    cmd:
+      command: ./run -j {n} --{mode}
+      parameter_scan: [n, 1, 8]
+      parameter_step_size: 2
+      parameter_list: [mode, "fast,slow"]
+      command_name: "j{n}-{mode}"
+      output: out.txt
 regression: {max_change: 5%, per_metric: {latency_p99: 20%}, baseline_branch: trunk}
 )");
   Suite suite = load_suite(path, no_variables());
   EXPECT_EQ(suite.services[0].ready_timeout, seconds(5));
   EXPECT_FALSE(suite.services[0].monitor);
   EXPECT_EQ(suite.services[0].env.at("PORT"), "5432");
+  EXPECT_EQ(suite.services[1].ready_tcp, "127.0.0.1:6379");
+  EXPECT_EQ(suite.services[2].ready_command, "./queue --ping");
+  EXPECT_FALSE(suite.services[2].ready_url.has_value());
   const HttpBenchmarkOptions& http = suite.benchmarks[0].http;
   EXPECT_EQ(http.requests, 500u);
   EXPECT_FALSE(http.duration.has_value());  // bounded by the request count
   EXPECT_EQ(http.threads, 2);
   EXPECT_EQ(http.warmup, seconds(2));
   EXPECT_EQ(http.timeout, seconds(1));
+  EXPECT_EQ(http.redact, std::vector<std::string>{"X-Api-Key"});
   const CmdBenchmarkOptions& cmd = suite.benchmarks[1].cmd;
+  EXPECT_EQ(cmd.min_time, std::chrono::milliseconds(500));
+  EXPECT_FALSE(cmd.input.has_value());
+  EXPECT_EQ(cmd.output, "pipe");
+  const CmdBenchmarkOptions& scan = suite.benchmarks[2].cmd;
+  ASSERT_EQ(scan.parameter_scans.size(), 1u);
+  EXPECT_EQ(scan.parameter_scans[0].name, "n");
+  EXPECT_EQ(scan.parameter_scans[0].max, "8");
+  EXPECT_EQ(scan.parameter_step, "2");
+  ASSERT_EQ(scan.parameter_lists.size(), 1u);
+  EXPECT_EQ(scan.parameter_lists[0].values, "fast,slow");
+  EXPECT_EQ(scan.command_names, std::vector<std::string>{"j{n}-{mode}"});
+  // A path in a suite starts at the suite's folder, whatever the working directory.
+  EXPECT_EQ(scan.output, std::filesystem::path(path).parent_path().string() + "/out.txt");
   EXPECT_EQ(cmd.warmup_runs, 3);
   EXPECT_EQ(cmd.min_runs, 5);
   EXPECT_EQ(cmd.max_runs, 20);
@@ -186,7 +220,7 @@ TEST(SuiteLoaderErrors, UnknownKeyWithoutCloseMatchListsTheKeys) {
 TEST(SuiteLoaderErrors, WrongType) {
   EXPECT_EQ(
       load_error(std::string(kMinimalHeader) + "  - name: a\n    http: {url: \"http://h/\", connections: many}\n"),
-      "FILE:4:43: 'connections': expected a positive whole number like 10, got 'many'");
+      "FILE:4:43: 'connections': expected a whole number from 1 to 100000, got 'many'");
 }
 
 TEST(SuiteLoaderErrors, MissingUrl) {
@@ -202,21 +236,21 @@ TEST(SuiteLoaderErrors, MissingName) {
 TEST(SuiteLoaderErrors, BadDuration) {
   EXPECT_EQ(
       load_error(std::string(kMinimalHeader) + "  - name: a\n    http:\n      url: http://h/\n      duration: ten\n"),
-      "FILE:6:17: 'duration': expected a positive duration like 10s, got 'ten'");
+      "FILE:6:17: 'duration': expected a positive duration like 500ms, 10s, 2m or 1h30m, got 'ten'");
 }
 
 TEST(SuiteLoaderErrors, BadThreshold) {
   EXPECT_EQ(load_error(std::string(kMinimalHeader) +
                        "  - name: a\n    http: {url: \"http://h/\"}\n    thresholds: [p95 < 50ms, p955 < 50ms]\n"),
             "FILE:5:30: threshold 'p955 < 50ms': unknown http metric 'p955'; did you mean 'p95'? (expected one of "
-            "min, mean, p50, p90, p95, p99, p999, max, throughput, error_rate, or SERVICE.cpu|rss|threads|fds)");
+            "min, mean, p50, p90, p95, p99, p999, max, throughput, error_rate)");
 }
 
 TEST(SuiteLoaderErrors, ThresholdOfTheOtherKind) {
   EXPECT_EQ(load_error(std::string(kMinimalHeader) +
                        "  - name: a\n    cmd: {command: x}\n    thresholds:\n      - p95 < 5ms\n"),
             "FILE:6:9: threshold 'p95 < 5ms': unknown cmd metric 'p95' (expected one of wall_mean, wall_median, "
-            "user, sys, rss, or SERVICE.cpu|rss|threads|fds)");
+            "user, sys, rss)");
 }
 
 TEST(SuiteLoaderErrors, ThresholdOnUnknownService) {
@@ -268,8 +302,7 @@ TEST(SuiteLoader, ReadsIngestBenchmarksWithTheirThresholds) {
 
 TEST(SuiteLoaderErrors, ResourcesRejected) {
   EXPECT_EQ(load_error("name: s\nbenchmarks:\n  - {name: a, cmd: {command: x}}\nresources: [api.rss < 500MB]\n"),
-            "FILE:4:1: 'resources:' is not supported yet; it arrives with a later version of perfgate (until then, "
-            "write SERVICE.cpu|rss|threads|fds thresholds under a benchmark's 'thresholds:')");
+            "FILE:4:1: 'resources:' is not supported yet: resource monitoring is not in this build");
 }
 
 TEST(SuiteLoaderErrors, DuplicateBenchmarkName) {
@@ -306,7 +339,46 @@ TEST(SuiteLoaderErrors, PercentWithoutSign) {
 
 TEST(SuiteLoaderErrors, BadUrl) {
   EXPECT_EQ(load_error(std::string(kMinimalHeader) + "  - name: a\n    http: {url: localhost:8080}\n"),
-            "FILE:4:17: 'url': expected an http:// URL, got 'localhost:8080'");
+            "FILE:4:17: 'url': expected a URL like http://127.0.0.1:8080/path, got 'localhost:8080'");
+}
+
+// The keys of http: and cmd: parse their values as the flags of perfgate http and perfgate cmd do.
+TEST(SuiteLoaderErrors, OptionValuesAsTheirFlags) {
+  struct Case {
+    const char* options;  // the inside of `cmd: {…}` or `http: {…}`
+    const char* message;
+  };
+  const Case cases[] = {
+      // A count of 0 or a negative one never runs.
+      {"http: {url: \"http://h/\", requests: -3}", "FILE:4:40: 'requests': expected a whole number from 1 to "
+                                                   "1000000000000, got '-3'"},
+      {"http: {url: \"http://h/\", rate: 0}", "FILE:4:36: 'rate': expected a rate above 0 and at most 1e+07/s like "
+                                              "1000, 1000/s or 600/m, got '0'"},
+      {"cmd: {command: x, runs: 0}", "FILE:4:29: 'runs': expected a whole number from 1 to 100000000, got '0'"},
+      // Rules across options name both keys.
+      {"cmd: {command: x, runs: 3, min_runs: 2}",
+       "FILE:4:10: 'runs': cannot be combined with 'min_runs' or 'max_runs'"},
+      {"cmd: {command: x, parameter_scan: [n, 1]}", "FILE:4:39: 'parameter_scan': expected a list [NAME, MIN, MAX], "
+                                                    "got 2 item(s)"},
+      {"cmd: {command: x, parameter_step_size: 2}", "FILE:4:10: 'parameter_step_size': needs 'parameter_scan'"},
+      {"cmd: {command: x, input: /nonexistent/in}", "FILE:4:30: 'input': cannot read '/nonexistent/in'"},
+      {"cmd: {command: x, output: /nonexistent/dir/out}",
+       "FILE:4:31: 'output': directory '/nonexistent/dir' does not exist"},
+      {"http: {url: \"http://h/\", headers: [NoColon]}", "FILE:4:39: 'headers': expected 'Name: value', got 'NoColon'"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(load_error(std::string(kMinimalHeader) + "  - name: a\n    " + c.options + "\n"), c.message) << c.options;
+  }
+}
+
+TEST(SuiteLoaderErrors, ReadyForms) {
+  const std::string head = "name: s\nservices:\n  - name: api\n    command: ./api\n    ready: ";
+  const std::string tail = "\nbenchmarks:\n  - {name: a, cmd: {command: x}}\n";
+  EXPECT_EQ(load_error(head + "tcp://127.0.0.1" + tail), "FILE:5:12: 'ready': expected tcp://HOST:PORT, got 'tcp://127.0.0.1'");
+  EXPECT_EQ(load_error(head + "tcp://h:70000" + tail), "FILE:5:12: 'ready': expected tcp://HOST:PORT, got 'tcp://h:70000'");
+  EXPECT_EQ(load_error(head + "localhost:8080" + tail),
+            "FILE:5:12: 'ready': expected http://HOST:PORT/PATH, tcp://HOST:PORT or {command: CHECK}, got 'localhost:8080'");
+  EXPECT_EQ(load_error(head + "{cmd: x}" + tail), "FILE:5:13: unknown ready key 'cmd' (expected one of command)");
 }
 
 TEST(SuiteLoaderErrors, WrongStructure) {
@@ -320,6 +392,13 @@ TEST(SuiteLoaderErrors, WrongStructure) {
 
 TEST(SuiteLoaderErrors, EmptyFile) {
   EXPECT_EQ(load_error(""), "FILE:1:1: the suite file is empty; expected a mapping with 'name' and 'benchmarks'");
+  try {
+    load_suite(scratch_dir().string(), no_variables());
+    ADD_FAILURE() << "a directory loaded";
+  } catch (const UsageError& error) {
+    EXPECT_EQ(std::string(error.what()),
+              scratch_dir().string() + ": is a directory; expected a suite file like perf/suite.yaml");
+  }
 }
 
 TEST(SuiteLoaderErrors, UnreadableFile) {
@@ -335,7 +414,7 @@ TEST(SuiteLoaderErrors, UnreadableFile) {
 TEST(SuiteLoaderInterpolation, AppliesBeforeTypeConversion) {
   EXPECT_EQ(load_error("name: s\nbenchmarks:\n  - name: a\n    http: {url: \"http://h/\", duration: \"${D}\"}\n",
                        environment_from({{"D", "soon"}})),
-            "FILE:4:40: 'duration': expected a positive duration like 10s, got 'soon'");
+            "FILE:4:40: 'duration': expected a positive duration like 500ms, 10s, 2m or 1h30m, got 'soon'");
   Suite suite = load_suite(
       write_suite("name: ${SUITE:-nightly}\nbenchmarks:\n  - name: a\n"
                   "    http: {url: \"http://h:${PORT}/$$x\", connections: \"${CONNS:-8}\", duration: \"${D}\"}\n"),

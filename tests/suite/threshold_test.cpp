@@ -39,6 +39,8 @@ TEST(ParseThreshold, NormalisesToResultMetricsAndUnits) {
        "throughput >= 10/s"},
       {"throughput > 500", MetricFamily::kHttp, "throughput", "rps", ThresholdOp::kGreater, 500, "throughput > 500/s"},
       {"error_rate < 0.1%", MetricFamily::kHttp, "error_rate", "ratio", ThresholdOp::kLess, 0.001, "error_rate < 0.1%"},
+      // Zero needs no `%`: it is zero as a percentage and as a ratio.
+      {"error_rate <= 0", MetricFamily::kHttp, "error_rate", "ratio", ThresholdOp::kLessOrEqual, 0, "error_rate <= 0%"},
       {"wall_mean < 1.5s", MetricFamily::kCmd, "wall_mean", "s", ThresholdOp::kLess, 1.5, "wall_mean < 1.5s"},
       {"wall_median < 200ms", MetricFamily::kCmd, "wall_median", "s", ThresholdOp::kLess, 0.2, "wall_median < 200ms"},
       {"user < 1s", MetricFamily::kCmd, "user_mean", "s", ThresholdOp::kLess, 1, "user < 1s"},
@@ -108,15 +110,20 @@ TEST(ParseThreshold, ErrorsNameTheTextAndPosition) {
       {"api.threads < 1.5", MetricFamily::kHttp,
        "suite.yaml:7:18: threshold 'api.threads < 1.5': expected a whole number like 1000 for 'api.threads', got "
        "'1.5'"},
+      // Resource monitoring is not in this build: no message points to SERVICE.* metrics.
       {"api.memory < 1GB", MetricFamily::kHttp,
-       "suite.yaml:7:18: threshold 'api.memory < 1GB': unknown service metric 'api.memory': expected SERVICE.cpu, "
-       "SERVICE.rss, SERVICE.threads or SERVICE.fds"},
+       "suite.yaml:7:18: threshold 'api.memory < 1GB': unknown http metric 'api.memory' (expected one of min, mean, "
+       "p50, p90, p95, p99, p999, max, throughput, error_rate)"},
+      // The 99.9th percentile is p999, not a service named p99.
+      {"p99.9 < 5ms", MetricFamily::kHttp,
+       "suite.yaml:7:18: threshold 'p99.9 < 5ms': unknown http metric 'p99.9'; did you mean 'p999'? (expected one of "
+       "min, mean, p50, p90, p95, p99, p999, max, throughput, error_rate)"},
       {"latency_p95 < 5ms", MetricFamily::kHttp,
        "suite.yaml:7:18: threshold 'latency_p95 < 5ms': unknown http metric 'latency_p95' (expected one of min, mean, "
-       "p50, p90, p95, p99, p999, max, throughput, error_rate, or SERVICE.cpu|rss|threads|fds)"},
+       "p50, p90, p95, p99, p999, max, throughput, error_rate)"},
       {"wall_man < 1s", MetricFamily::kCmd,
        "suite.yaml:7:18: threshold 'wall_man < 1s': unknown cmd metric 'wall_man'; did you mean 'wall_mean'? (expected "
-       "one of wall_mean, wall_median, user, sys, rss, or SERVICE.cpu|rss|threads|fds)"},
+       "one of wall_mean, wall_median, user, sys, rss)"},
       {"x < soon", MetricFamily::kIngested,
        "suite.yaml:7:18: threshold 'x < soon': expected a number or a duration like 5ms for 'x', got 'soon'"},
   };

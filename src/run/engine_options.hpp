@@ -1,0 +1,41 @@
+// One builder per engine, shared by `perfgate http`/`perfgate cmd` and suite benchmarks: the
+// options read through the option tables (suite/http_options.hpp, suite/cmd_options.hpp) turned
+// into what the engines take. Checks what needs the engines' knowledge (URLs, command lines,
+// parameter scans) and names the option through an OptionNamer, so a mistake reads
+// "--parameter-scan: …" on the command line and "suite.yaml:9:7: 'parameter_scan': …" in a suite.
+//
+//   suite::HttpBenchmarkOptions options = table_flags.read();
+//   run::PreparedHttp prepared = run::build_http(options, namer);  // throws UsageError
+//   http::LoadRun run(prepared.load);
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cmd/benchmark_runner.hpp"
+#include "http/load_engine.hpp"
+#include "http/request_template.hpp"
+#include "suite/cmd_options.hpp"
+#include "suite/http_options.hpp"
+
+namespace perfgate::run {
+
+struct PreparedHttp {
+  http::LoadOptions load;
+  http::RequestSpec request;
+  nlohmann::json config;  // the document's `config`, secrets as ***
+};
+
+// URL parsed and resolved, threads defaulted (one per CPU, at most one per connection), body
+// read, request serialised.
+PreparedHttp build_http(const suite::HttpBenchmarkOptions& options, const suite::OptionNamer& name);
+
+// Parameters expanded (the first varies slowest), commands named and, without a shell, split.
+// A command is named by --command-name, else its text; in a suite (`suite_benchmark` set) the
+// one command of a benchmark is named as the benchmark, and several are "BENCHMARK/NAME", NAME
+// being its command_name, else its parameters ("n=1,mode=fast"), else its text.
+cmd::RunnerOptions build_runner(const suite::CmdBenchmarkOptions& options, const suite::OptionNamer& name,
+                                const std::string* suite_benchmark = nullptr);
+
+}  // namespace perfgate::run

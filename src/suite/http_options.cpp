@@ -1,0 +1,89 @@
+// The option table of HTTP benchmarks; see http_options.hpp and, for adding a row, option_table.hpp.
+#include "suite/http_options.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace perfgate::suite {
+namespace {
+
+using O = HttpBenchmarkOptions;
+using V = OptionValue;
+constexpr double kMaxRatePerS = 10'000'000;
+
+void finish_http(O& o, const OptionNamer& /*name*/) {
+  // Like wrk and hey: 10 s unless a request count bounds the run.
+  if (!o.duration && o.requests == 0) o.duration = std::chrono::seconds(10);
+}
+
+}  // namespace
+
+// A function-local table: built on first use, whatever order static objects start in.
+const OptionTable<HttpBenchmarkOptions>& http_option_table() {
+  static const OptionTable<O> table{
+      {
+          {.flags = "url", .key = "url", .value_name = "URL", .help = "Target, e.g. http://127.0.0.1:8080/health",
+           .apply =
+               [](O& o, const V& v) {
+                 // The scheme, host and port are checked by the builder, which knows URLs.
+                 if (v.text().find("://") == std::string::npos) v.fail("a URL like http://127.0.0.1:8080/path");
+                 o.url = v.text();
+               },
+           .required = true},
+          {.flags = "-c,--connections", .key = "connections", .value_name = "N",
+           .help = "Connections kept open (default 10)",
+           .apply = [](O& o, const V& v) { o.connections = v.small_number(1, 100'000); }},
+          {.flags = "-t,--threads", .key = "threads", .value_name = "N",
+           .help = "Event-loop threads (default: CPUs, at most one per connection)",
+           .apply = [](O& o, const V& v) { o.threads = v.small_number(1, 1024); }},
+          {.flags = "-d,--duration", .key = "duration", .value_name = "DURATION",
+           .help = "How long to measure, e.g. 10s, 2m (default 10s, or until -n is done)",
+           .apply = [](O& o, const V& v) { o.duration = v.positive_duration(); }},
+          {.flags = "-n,--requests", .key = "requests", .value_name = "N", .help = "Stop after exactly N requests",
+           .apply = [](O& o, const V& v) { o.requests = v.whole_number(1, 1'000'000'000'000); }},
+          {.flags = "-r,--rate", .key = "rate", .value_name = "RATE",
+           .help = "Open model: aggregate arrival rate, e.g. 1000, 1000/s, 600/m",
+           .apply = [](O& o, const V& v) { o.rate_per_s = v.rate_per_s(kMaxRatePerS); }},
+          {.flags = "--warmup", .key = "warmup", .value_name = "DURATION",
+           .help = "Apply load this long first, and discard it (e.g. 2s)",
+           .apply = [](O& o, const V& v) { o.warmup = v.duration(); }},
+          {.flags = "--timeout", .key = "timeout", .value_name = "DURATION", .help = "Per-request timeout (default 10s)",
+           .apply = [](O& o, const V& v) { o.timeout = v.positive_duration(); }},
+          {.flags = "--grace", .key = "grace", .value_name = "DURATION",
+           .help = "When the duration ends, await requests in flight this long; then they are timeouts "
+                   "(default: the smaller of --timeout and 10s)",
+           .apply = [](O& o, const V& v) { o.grace = v.duration(); }},
+          {.flags = "-m,--method", .key = "method", .value_name = "METHOD", .help = "HTTP method (default GET)",
+           .apply =
+               [](O& o, const V& v) {
+                 const std::string& m = v.text();
+                 bool token = !m.empty() && std::all_of(m.begin(), m.end(), [](char c) {
+                   return std::isalpha(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_';
+                 });
+                 if (!token) v.fail("an HTTP method like GET or POST");
+                 o.method = m;
+               }},
+          {.flags = "-H,--header", .key = "headers", .value_name = "'NAME: VALUE'",
+           .help = "Request header (repeatable); in a suite a mapping {NAME: VALUE}",
+           .apply = [](O& o, const V& v) { o.headers = v.header_pairs(); },
+           .shape = OptionShape::kPairs},
+          {.flags = "-b,--body", .key = "body", .value_name = "TEXT|@FILE", .help = "Request body: TEXT, or @FILE",
+           .apply =
+               [](O& o, const V& v) {
+                 if (v.text().starts_with('@')) {
+                   o.body_file = v.path(v.text().substr(1));
+                 } else {
+                   o.body = v.text();
+                 }
+               }},
+          {.flags = "--redact", .key = "redact", .value_name = "HEADER",
+           .help = "Also write this header's value as *** in results (repeatable)",
+           .apply = [](O& o, const V& v) { o.redact = v.texts(); },
+           .shape = OptionShape::kList},
+      },
+      finish_http,
+  };
+  return table;
+}
+
+}  // namespace perfgate::suite

@@ -1,0 +1,38 @@
+// The options of an HTTP benchmark, as `perfgate http` flags and as the keys of a suite's `http:`,
+// read through one table (option_table.hpp); run/engine_options.hpp turns them into the load
+// engine's http::LoadOptions (URL resolved, body read, request serialised).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/units.hpp"
+#include "suite/option_table.hpp"
+
+namespace perfgate::suite {
+
+struct HttpBenchmarkOptions {
+  std::string url;
+  std::string method = "GET";
+  std::vector<std::pair<std::string, std::string>> headers;  // in the order written
+  std::string body;                                          // the text, when given inline
+  std::optional<std::string> body_file;                      // `@FILE`: in a suite, relative to its folder
+  int connections = 10;
+  std::optional<int> threads;        // nullopt: one per CPU, at most one per connection
+  std::optional<double> rate_per_s;  // set: open model
+  std::optional<Nanos> duration;     // nullopt only when `requests` bounds the run
+  std::uint64_t requests = 0;        // 0: no count limit
+  Nanos warmup{0};
+  Nanos timeout{std::chrono::seconds(10)};
+  std::optional<Nanos> grace;       // nullopt: the smaller of timeout and 10 s
+  std::vector<std::string> redact;  // header names written as *** in results
+};
+
+// The rows of `perfgate http` / `http:`, in the order of --help.
+const OptionTable<HttpBenchmarkOptions>& http_option_table();
+
+}  // namespace perfgate::suite
