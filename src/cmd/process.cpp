@@ -2,6 +2,11 @@
 // spawn to wait4's return; CPU times and peak RSS come from wait4's rusage, so they cover the
 // child and every descendant it waited for (a `sh -c` wrapper's work included).
 //
+// The command is started by perfgate-exec, which does the spawn, the wait4 and the timing and
+// reports them on a pipe (fd 3 in the helper): a process spawned by perfgate itself would
+// inherit perfgate's memory high-water mark as its peak RSS. Without the helper the command
+// is spawned directly and its measurement says that its RSS is not its own.
+//
 // Where output goes follows hyperfine's --output:
 //   kNull    stdout and stderr to /dev/null;
 //   kPipe    stdout to a pipe the parent drains and discards (stderr to /dev/null), for
@@ -24,6 +29,8 @@
 
 #include <array>
 #include <cerrno>
+#include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <system_error>
 #include <unordered_map>
@@ -64,11 +71,59 @@ ProcessMeasurement not_started(std::string why) {
   return measurement;
 }
 
+constexpr int kHelperReportFd = 3;
+
+void set_exit_status(ProcessMeasurement& measurement, int status) {
+  if (WIFSIGNALED(status)) {
+    measurement.signal = WTERMSIG(status);
+    measurement.exit_code = 128 + measurement.signal;
+  } else {
+    measurement.exit_code = WEXITSTATUS(status);
+  }
+}
+
+// perfgate-exec's one line: "started STATUS WALL_NS USER_NS SYSTEM_NS MAX_RSS_KIB" or
+// "failed ERRNO".
+ProcessMeasurement parse_helper_report(const std::string& line) {
+  int status = 0;
+  long long wall_ns = 0, user_ns = 0, system_ns = 0, max_rss_kib = 0;
+  if (std::sscanf(line.c_str(), "started %d %lld %lld %lld %lld", &status, &wall_ns, &user_ns, &system_ns,
+                  &max_rss_kib) == 5) {
+    ProcessMeasurement measurement;
+    measurement.started = true;
+    set_exit_status(measurement, status);
+    measurement.wall_ns = wall_ns;
+    measurement.user_ns = user_ns;
+    measurement.system_ns = system_ns;
+    measurement.max_rss_bytes = max_rss_kib * 1024;
+    return measurement;
+  }
+  int error_number = 0;
+  if (std::sscanf(line.c_str(), "failed %d", &error_number) == 1) return not_started(errno_text(error_number));
+  return not_started("perfgate-exec ended without reporting the command's measurement");
+}
+
+std::string read_to_end(int fd) {
+  std::string text;
+  char buffer[256];
+  for (;;) {
+    const ssize_t got = ::read(fd, buffer, sizeof buffer);
+    if (got > 0) {
+      text.append(buffer, static_cast<std::size_t>(got));
+    } else if (got < 0 && errno == EINTR) {
+      continue;
+    } else {
+      return text;
+    }
+  }
+}
+
 // One run at a time: the argv array, the resolved programs and the drain buffer are reused
 // between runs.
 class ProcessExecutor final : public Executor {
  public:
-  ProcessExecutor() : dev_null_(::open("/dev/null", O_RDWR | O_CLOEXEC)) {
+  explicit ProcessExecutor(std::optional<std::string> exec_helper)
+      : exec_helper_(std::move(exec_helper)), dev_null_(::open("/dev/null", O_RDWR | O_CLOEXEC)) {
     dev_null_error_ = dev_null_.valid() ? 0 : errno;
     // The parent may block signals or handle SIGINT/SIGTERM (handlers reset on exec anyway,
     // but an ignored signal would stay ignored): the child starts as if from a plain shell.
@@ -139,21 +194,49 @@ class ProcessExecutor final : public Executor {
       posix_spawn_file_actions_adddup2(actions.get(), stderr_fd, STDERR_FILENO);
     }
 
+    const std::string* program_path = resolve_in_path(spec.argv[0]);
+    // The helper's report pipe: its write end becomes fd 3 of the helper, and must not already
+    // be fd 3 (a dup2 onto itself would keep close-on-exec).
+    FileDescriptor report_read_end;
+    FileDescriptor report_write_end;
+    if (exec_helper_) {
+      int ends[2];
+      if (::pipe2(ends, O_CLOEXEC) != 0) return not_started("cannot create a pipe: " + errno_text(errno));
+      report_read_end.reset(ends[0]);
+      report_write_end.reset(ends[1]);
+      if (report_write_end.get() == kHelperReportFd) {
+        report_write_end.reset(::fcntl(ends[1], F_DUPFD_CLOEXEC, kHelperReportFd + 1));
+        if (!report_write_end.valid()) return not_started("cannot create a pipe: " + errno_text(errno));
+      }
+      // After the dup2s of fds 0-2, whose sources may have been fd 3.
+      posix_spawn_file_actions_adddup2(actions.get(), report_write_end.get(), kHelperReportFd);
+    }
+
     // posix_spawn takes char* const*; the strings are not modified.
     arguments_.clear();
+    if (exec_helper_) {
+      arguments_.push_back(const_cast<char*>(exec_helper_->c_str()));
+      arguments_.push_back(const_cast<char*>(kHelperReportFdText));
+      arguments_.push_back(const_cast<char*>(program_path != nullptr ? program_path->c_str() : spec.argv[0].c_str()));
+    }
     for (const std::string& argument : spec.argv) arguments_.push_back(const_cast<char*>(argument.c_str()));
     arguments_.push_back(nullptr);
 
-    const std::string* program_path = resolve_in_path(spec.argv[0]);
-
+    const char* spawned_path = exec_helper_ ? exec_helper_->c_str()
+                               : program_path != nullptr ? program_path->c_str()
+                                                         : nullptr;
     const std::int64_t start_ns = monotonic_now_ns();
     pid_t pid = 0;
     // glibc's posix_spawn reports exec failures (ENOENT, EACCES, ENOEXEC...) as its result.
     const int spawn_error =
-        program_path != nullptr
-            ? posix_spawn(&pid, program_path->c_str(), actions.get(), &attributes_, arguments_.data(), environ)
+        spawned_path != nullptr
+            ? posix_spawn(&pid, spawned_path, actions.get(), &attributes_, arguments_.data(), environ)
             : posix_spawnp(&pid, arguments_[0], actions.get(), &attributes_, arguments_.data(), environ);
-    if (spawn_error != 0) return not_started(errno_text(spawn_error));
+    if (spawn_error != 0) {
+      if (exec_helper_) return not_started("cannot start " + *exec_helper_ + ": " + errno_text(spawn_error));
+      return not_started(errno_text(spawn_error));
+    }
+    report_write_end.reset();
 
     if (pipe_read_end.valid()) {
       // Only the child may hold the write end, or EOF never comes.
@@ -168,19 +251,16 @@ class ProcessExecutor final : public Executor {
       if (errno != EINTR) return not_started("wait4 failed: " + errno_text(errno));
     }
     const std::int64_t end_ns = monotonic_now_ns();
+    if (exec_helper_) return parse_helper_report(read_to_end(report_read_end.get()));
 
     ProcessMeasurement measurement;
     measurement.started = true;
-    if (WIFSIGNALED(status)) {
-      measurement.signal = WTERMSIG(status);
-      measurement.exit_code = 128 + measurement.signal;
-    } else {
-      measurement.exit_code = WEXITSTATUS(status);
-    }
+    set_exit_status(measurement, status);
     measurement.wall_ns = end_ns - start_ns;
     measurement.user_ns = timeval_ns(usage.ru_utime);
     measurement.system_ns = timeval_ns(usage.ru_stime);
     measurement.max_rss_bytes = std::int64_t{usage.ru_maxrss} * 1024;  // Linux reports KiB
+    measurement.rss_is_own = false;  // inherited perfgate's high-water mark
     return measurement;
   }
 
@@ -219,6 +299,9 @@ class ProcessExecutor final : public Executor {
     }
   }
 
+  static constexpr const char* kHelperReportFdText = "3";
+
+  std::optional<std::string> exec_helper_;
   FileDescriptor dev_null_;
   int dev_null_error_ = 0;
   posix_spawnattr_t attributes_{};
@@ -229,6 +312,28 @@ class ProcessExecutor final : public Executor {
 
 }  // namespace
 
-std::unique_ptr<Executor> make_process_executor() { return std::make_unique<ProcessExecutor>(); }
+std::optional<std::string> find_exec_helper() {
+  std::vector<std::string> candidates;
+  char self[PATH_MAX];
+  const ssize_t length = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (length > 0) {
+    std::string directory(self, static_cast<std::size_t>(length));
+    directory.erase(directory.rfind('/') + 1);
+    candidates.push_back(directory + "perfgate-exec");
+  }
+#ifdef PERFGATE_EXEC_HELPER_IN_BUILD
+  candidates.emplace_back(PERFGATE_EXEC_HELPER_IN_BUILD);  // the tests run from the build tree
+#endif
+  for (const std::string& candidate : candidates) {
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return std::nullopt;
+}
+
+std::unique_ptr<Executor> make_process_executor() { return make_process_executor(find_exec_helper()); }
+
+std::unique_ptr<Executor> make_process_executor(std::optional<std::string> exec_helper) {
+  return std::make_unique<ProcessExecutor>(std::move(exec_helper));
+}
 
 }  // namespace perfgate::cmd
