@@ -79,6 +79,7 @@ cmd::RunnerOptions prepare_cmd(const suite::BenchmarkSpec& spec) {
   r.prepare = o.prepare;
   r.cleanup = o.cleanup;
   r.ignore_failure = o.ignore_failure;
+  r.ignore_failure_hint = "ignore_failure: true (in the benchmark's cmd:)";
   return r;
 }
 
