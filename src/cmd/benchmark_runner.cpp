@@ -251,19 +251,19 @@ void BenchmarkRunner::finish(CommandResult& result) const {
 }
 
 std::vector<Comparison> compare_to_fastest(const std::vector<CommandResult>& results) {
-  if (results.size() < 2) return {};
-  std::size_t fastest = 0;
-  for (std::size_t i = 1; i < results.size(); ++i) {
-    if (results[i].wall.mean < results[fastest].wall.mean) fastest = i;
+  // A command interrupted before its first run has no mean to compare.
+  std::optional<std::size_t> fastest;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (!results[i].wall_s.empty() && (!fastest || results[i].wall.mean < results[*fastest].wall.mean)) fastest = i;
   }
-  return compare_to_reference(results, fastest);
+  return fastest ? compare_to_reference(results, *fastest) : std::vector<Comparison>{};
 }
 
 std::vector<Comparison> compare_to_reference(const std::vector<CommandResult>& results, std::size_t reference) {
   std::vector<Comparison> comparisons;
-  if (results.size() < 2 || reference >= results.size()) return comparisons;
+  if (reference >= results.size() || results[reference].wall_s.empty()) return comparisons;
   for (std::size_t i = 0; i < results.size(); ++i) {
-    if (i == reference) continue;
+    if (i == reference || results[i].wall_s.empty()) continue;
     Comparison c;
     const bool reference_is_faster = results[reference].wall.mean <= results[i].wall.mean;
     c.fastest = reference_is_faster ? reference : i;

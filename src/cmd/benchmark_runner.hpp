@@ -121,7 +121,8 @@ class BenchmarkRunner {
   double shell_system_s_ = 0;
 };
 
-// Each command compared with the fastest (by mean); empty for fewer than two commands.
+// Each command compared with the fastest (by mean); commands without a completed run are
+// left out, so fewer than two with runs give none.
 std::vector<Comparison> compare_to_fastest(const std::vector<CommandResult>& results);
 // Each command compared with results[reference] (hyperfine's --reference): in each comparison
 // `fastest` is the faster of the two, which need not be the reference.

@@ -252,5 +252,19 @@ TEST(CompareToReference, EachCommandAgainstTheReferenceFasterOrSlower) {
   EXPECT_DOUBLE_EQ(comparisons[1].ratio.value, 2.0);
 }
 
+TEST(CompareToFastest, ACommandWithoutRunsIsNotCompared) {
+  // Interrupted before its first run: no mean, so never "0.00 times faster".
+  std::vector<CommandResult> results(3);
+  results[0].wall_s = {0.010, 0.011};
+  results[0].wall = stats::summarize(results[0].wall_s);
+  results[2].wall_s = {0.020, 0.021};
+  results[2].wall = stats::summarize(results[2].wall_s);
+  auto comparisons = compare_to_fastest(results);
+  ASSERT_EQ(comparisons.size(), 1u);
+  EXPECT_EQ(comparisons[0].fastest, 0u);
+  EXPECT_EQ(comparisons[0].other, 2u);
+  EXPECT_TRUE(compare_to_reference(results, 1).empty());
+}
+
 }  // namespace
 }  // namespace perfgate::cmd
