@@ -3,9 +3,10 @@
 // child and every descendant it waited for (a `sh -c` wrapper's work included).
 //
 // The command is started by perfgate-exec, which does the spawn, the wait4 and the timing and
-// reports them on a pipe (fd 3 in the helper): a process spawned by perfgate itself would
-// inherit perfgate's memory high-water mark as its peak RSS. Without the helper the command
-// is spawned directly and its measurement says that its RSS is not its own.
+// reports them on a socket: a process spawned by perfgate itself would inherit perfgate's
+// memory high-water mark as its peak RSS. One helper serves all the runs of an executor.
+// Without it the command is spawned directly and its measurement says that its RSS is not
+// its own.
 //
 // Where output goes follows hyperfine's --output:
 //   kNull    stdout and stderr to /dev/null;
@@ -21,6 +22,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -32,6 +34,7 @@
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <system_error>
 #include <unordered_map>
 
@@ -71,7 +74,7 @@ ProcessMeasurement not_started(std::string why) {
   return measurement;
 }
 
-constexpr int kHelperReportFd = 3;
+constexpr int kHelperSocketFd = 3;  // perfgate-exec's end of its socket
 
 void set_exit_status(ProcessMeasurement& measurement, int status) {
   if (WIFSIGNALED(status)) {
@@ -103,21 +106,6 @@ ProcessMeasurement parse_helper_report(const std::string& line) {
   return not_started("perfgate-exec ended without reporting the command's measurement");
 }
 
-std::string read_to_end(int fd) {
-  std::string text;
-  char buffer[256];
-  for (;;) {
-    const ssize_t got = ::read(fd, buffer, sizeof buffer);
-    if (got > 0) {
-      text.append(buffer, static_cast<std::size_t>(got));
-    } else if (got < 0 && errno == EINTR) {
-      continue;
-    } else {
-      return text;
-    }
-  }
-}
-
 // One run at a time: the argv array, the resolved programs and the drain buffer are reused
 // between runs.
 class ProcessExecutor final : public Executor {
@@ -141,7 +129,10 @@ class ProcessExecutor final : public Executor {
   }
   ProcessExecutor(const ProcessExecutor&) = delete;
   ProcessExecutor& operator=(const ProcessExecutor&) = delete;
-  ~ProcessExecutor() override { posix_spawnattr_destroy(&attributes_); }
+  ~ProcessExecutor() override {
+    stop_helper();
+    posix_spawnattr_destroy(&attributes_);
+  }
 
   ProcessMeasurement run(const ProcessSpec& spec) override {
     if (spec.argv.empty()) return not_started("empty command");
@@ -185,58 +176,41 @@ class ProcessExecutor final : public Executor {
       }
     }
 
+    const int stdin_fd = input_file.valid() ? input_file.get() : dev_null_.get();
+    const bool inherit = spec.output.kind == OutputMode::Kind::kInherit;
+    const std::string* program_path = resolve_in_path(spec.argv[0]);
+    if (helper_running()) {
+      const int stdio[] = {stdin_fd, inherit ? STDOUT_FILENO : stdout_fd, inherit ? STDERR_FILENO : stderr_fd};
+      if (send_to_helper(program_path != nullptr ? *program_path : spec.argv[0], spec.argv, stdio)) {
+        // Only the command may hold the pipe's write end, or EOF never comes.
+        pipe_write_end.reset();
+        if (pipe_read_end.valid()) drain(pipe_read_end.get());
+        return helper_answer();
+      }
+      // A command line too long for one message, or a helper that died: spawned directly.
+    }
+
     // dup2 clears close-on-exec on the target, so only descriptors 0-2 reach the program.
     SpawnFileActions actions;
-    const int stdin_fd = input_file.valid() ? input_file.get() : dev_null_.get();
     posix_spawn_file_actions_adddup2(actions.get(), stdin_fd, STDIN_FILENO);
-    if (spec.output.kind != OutputMode::Kind::kInherit) {
+    if (!inherit) {
       posix_spawn_file_actions_adddup2(actions.get(), stdout_fd, STDOUT_FILENO);
       posix_spawn_file_actions_adddup2(actions.get(), stderr_fd, STDERR_FILENO);
     }
 
-    const std::string* program_path = resolve_in_path(spec.argv[0]);
-    // The helper's report pipe: its write end becomes fd 3 of the helper, and must not already
-    // be fd 3 (a dup2 onto itself would keep close-on-exec).
-    FileDescriptor report_read_end;
-    FileDescriptor report_write_end;
-    if (exec_helper_) {
-      int ends[2];
-      if (::pipe2(ends, O_CLOEXEC) != 0) return not_started("cannot create a pipe: " + errno_text(errno));
-      report_read_end.reset(ends[0]);
-      report_write_end.reset(ends[1]);
-      if (report_write_end.get() == kHelperReportFd) {
-        report_write_end.reset(::fcntl(ends[1], F_DUPFD_CLOEXEC, kHelperReportFd + 1));
-        if (!report_write_end.valid()) return not_started("cannot create a pipe: " + errno_text(errno));
-      }
-      // After the dup2s of fds 0-2, whose sources may have been fd 3.
-      posix_spawn_file_actions_adddup2(actions.get(), report_write_end.get(), kHelperReportFd);
-    }
-
     // posix_spawn takes char* const*; the strings are not modified.
     arguments_.clear();
-    if (exec_helper_) {
-      arguments_.push_back(const_cast<char*>(exec_helper_->c_str()));
-      arguments_.push_back(const_cast<char*>(kHelperReportFdText));
-      arguments_.push_back(const_cast<char*>(program_path != nullptr ? program_path->c_str() : spec.argv[0].c_str()));
-    }
     for (const std::string& argument : spec.argv) arguments_.push_back(const_cast<char*>(argument.c_str()));
     arguments_.push_back(nullptr);
 
-    const char* spawned_path = exec_helper_ ? exec_helper_->c_str()
-                               : program_path != nullptr ? program_path->c_str()
-                                                         : nullptr;
     const std::int64_t start_ns = monotonic_now_ns();
     pid_t pid = 0;
     // glibc's posix_spawn reports exec failures (ENOENT, EACCES, ENOEXEC...) as its result.
     const int spawn_error =
-        spawned_path != nullptr
-            ? posix_spawn(&pid, spawned_path, actions.get(), &attributes_, arguments_.data(), environ)
+        program_path != nullptr
+            ? posix_spawn(&pid, program_path->c_str(), actions.get(), &attributes_, arguments_.data(), environ)
             : posix_spawnp(&pid, arguments_[0], actions.get(), &attributes_, arguments_.data(), environ);
-    if (spawn_error != 0) {
-      if (exec_helper_) return not_started("cannot start " + *exec_helper_ + ": " + errno_text(spawn_error));
-      return not_started(errno_text(spawn_error));
-    }
-    report_write_end.reset();
+    if (spawn_error != 0) return not_started(errno_text(spawn_error));
 
     if (pipe_read_end.valid()) {
       // Only the child may hold the write end, or EOF never comes.
@@ -251,7 +225,6 @@ class ProcessExecutor final : public Executor {
       if (errno != EINTR) return not_started("wait4 failed: " + errno_text(errno));
     }
     const std::int64_t end_ns = monotonic_now_ns();
-    if (exec_helper_) return parse_helper_report(read_to_end(report_read_end.get()));
 
     ProcessMeasurement measurement;
     measurement.started = true;
@@ -288,6 +261,87 @@ class ProcessExecutor final : public Executor {
     }
   }
 
+  // perfgate-exec --serve, started at the first run and kept for the executor's life (one
+  // exec per run saved); false when there is none or it cannot be started.
+  bool helper_running() {
+    if (helper_socket_.valid()) return true;
+    if (!exec_helper_ || helper_unavailable_) return false;
+    helper_unavailable_ = true;  // until it has started
+    int ends[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) != 0) return false;
+    helper_socket_.reset(ends[0]);
+    FileDescriptor theirs(ends[1]);
+    // A dup2 onto itself would keep close-on-exec: theirs must not already be fd 3.
+    if (theirs.get() == kHelperSocketFd) theirs.reset(::fcntl(ends[1], F_DUPFD_CLOEXEC, kHelperSocketFd + 1));
+    if (!theirs.valid()) {
+      helper_socket_.reset();
+      return false;
+    }
+    SpawnFileActions actions;
+    posix_spawn_file_actions_adddup2(actions.get(), dev_null_.get(), STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(actions.get(), dev_null_.get(), STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(actions.get(), theirs.get(), kHelperSocketFd);
+    char serve[] = "--serve";
+    char* helper_argv[] = {const_cast<char*>(exec_helper_->c_str()), serve, nullptr};
+    if (posix_spawn(&helper_pid_, exec_helper_->c_str(), actions.get(), &attributes_, helper_argv, environ) != 0) {
+      helper_socket_.reset();
+      return false;
+    }
+    helper_unavailable_ = false;
+    return true;
+  }
+
+  // Ends the helper (it exits when its socket closes) and reaps it.
+  void stop_helper() {
+    helper_socket_.reset();
+    if (helper_pid_ <= 0) return;
+    while (::waitpid(helper_pid_, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    helper_pid_ = -1;
+  }
+
+  // PROGRAM\0ARGV0\0...\0 with the command's stdin, stdout and stderr attached.
+  bool send_to_helper(const std::string& program, const std::vector<std::string>& argv, const int (&stdio)[3]) {
+    request_.assign(program.begin(), program.end());
+    request_.push_back('\0');
+    for (const std::string& argument : argv) {
+      request_.insert(request_.end(), argument.begin(), argument.end());
+      request_.push_back('\0');
+    }
+    iovec data{request_.data(), request_.size()};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof stdio)] = {};
+    msghdr message{};
+    message.msg_iov = &data;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    cmsghdr* header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof stdio);
+    std::memcpy(CMSG_DATA(header), stdio, sizeof stdio);
+    for (;;) {
+      if (::sendmsg(helper_socket_.get(), &message, MSG_NOSIGNAL) >= 0) return true;
+      if (errno == EINTR) continue;
+      if (errno != EMSGSIZE) stop_helper();  // it died: start another at the next run
+      return false;
+    }
+  }
+
+  ProcessMeasurement helper_answer() {
+    char line[160];
+    for (;;) {
+      const ssize_t got = ::recv(helper_socket_.get(), line, sizeof line - 1, 0);
+      if (got < 0 && errno == EINTR) continue;  // a signal of ours; the command got it too
+      if (got <= 0) {
+        stop_helper();
+        return not_started("perfgate-exec ended without reporting the command's measurement");
+      }
+      line[got] = '\0';
+      return parse_helper_report(line);
+    }
+  }
+
   // Reads until EOF so the child never blocks on a full pipe. A background grandchild that
   // keeps stdout open delays EOF until it exits, as with hyperfine's --output=pipe.
   void drain(int fd) {
@@ -299,9 +353,11 @@ class ProcessExecutor final : public Executor {
     }
   }
 
-  static constexpr const char* kHelperReportFdText = "3";
-
   std::optional<std::string> exec_helper_;
+  bool helper_unavailable_ = false;
+  pid_t helper_pid_ = -1;
+  FileDescriptor helper_socket_;
+  std::vector<char> request_;  // reused across runs
   FileDescriptor dev_null_;
   int dev_null_error_ = 0;
   posix_spawnattr_t attributes_{};

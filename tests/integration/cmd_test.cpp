@@ -192,8 +192,7 @@ TEST_F(CmdFiles, ExportJsonIsHyperfinesSchemaAndJsonStaysPerfgates) {
       EXPECT_EQ(mine[key].type_name(), value.type_name()) << key;
     }
     EXPECT_EQ(mine["times"].size(), 3u);
-    EXPECT_NEAR(mine["mean"].get<double>(), reference["mean"].get<double>(),
-                0.25 * reference["mean"].get<double>());
+    EXPECT_GE(mine["min"].get<double>(), i == 0 ? 0.020 : 0.050);  // sleep 0.020, sleep 0.050
   }
   EXPECT_EQ(json::parse(read_file(path("p.json")))["benchmarks"].size(), 2u);
   // What tools built on hyperfine's JSON read, perfgate's own ingest included.
