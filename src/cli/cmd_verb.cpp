@@ -170,7 +170,9 @@ cmd::RunnerOptions validate(const CmdFlags& f) {
     // Benchmarked first, once, as hyperfine does; the comparison is with it.
     if (!o.shell) {
       auto argv = cmd::split_command_line(f.reference, &error);
-      if (!argv || argv->empty()) throw UsageError(fmt::format("--reference '{}': {}", f.reference, argv ? "empty" : error));
+      if (!argv || argv->empty()) {
+        throw UsageError(fmt::format("--reference '{}': {}", f.reference, argv ? "empty" : error));
+      }
     }
     o.commands.push_back({f.reference, f.reference, {}});
   }

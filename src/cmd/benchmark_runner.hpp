@@ -1,6 +1,7 @@
 // The `perfgate cmd` benchmark loop: setup, warm-up, prepare, timed runs (at least min-runs
 // and at least min-time, like hyperfine), conclude, cleanup; the shell's own start-up time
-// measured and subtracted (unless it exceeds the measurement); per-command statistics and warnings; and the comparison of several commands.
+// measured and subtracted (unless it exceeds the measurement); per-command statistics and
+// warnings; and the comparison of several commands.
 // Runs processes only through an Executor, so tests drive it with a fake.
 #pragma once
 

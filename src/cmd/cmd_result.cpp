@@ -39,7 +39,8 @@ nlohmann::json cmd_benchmark_json(const CommandResult& r, const RunnerOptions& o
   b["runs"] = r.wall_s.size();
   b["shell_spawn_s"] = shell_spawn_s;
   // What was subtracted from each series: 0 where the shell's start-up exceeded a run.
-  b["shell_correction_s"] = {{"wall", r.wall_correction_s}, {"user", r.user_correction_s}, {"sys", r.system_correction_s}};
+  b["shell_correction_s"] = {
+      {"wall", r.wall_correction_s}, {"user", r.user_correction_s}, {"sys", r.system_correction_s}};
   b["wall_s"] = {{"mean", r.wall.mean}, {"stddev", r.wall.stddev}, {"median", r.wall.median},
                  {"min", r.wall.min},   {"max", r.wall.max}};
   b["user_mean_s"] = r.user_mean_s;

@@ -1,7 +1,8 @@
 // Starting a command and measuring it: wall time, the child's user and system CPU and its
 // peak RSS (from wait4's rusage), through the small helper perfgate-exec so that the peak RSS
-// is the command's own and not perfgate's (see src/exec_helper/perfgate_exec.cpp). Behind the Executor interface so the benchmark loop and
-// its statistics can be tested with a fake (as hyperfine's Executor/MockExecutor).
+// is the command's own and not perfgate's (see src/exec_helper/perfgate_exec.cpp). Behind the
+// Executor interface so the benchmark loop and its statistics can be tested with a fake (as
+// hyperfine's Executor/MockExecutor).
 #pragma once
 
 #include <cstdint>

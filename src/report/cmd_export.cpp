@@ -155,14 +155,15 @@ std::string cmd_csv(const std::vector<cmd::CommandResult>& results) {
   return out;
 }
 
-nlohmann::json cmd_hyperfine_json(const std::vector<cmd::CommandResult>& results) {
-  nlohmann::json list = nlohmann::json::array();
+nlohmann::ordered_json cmd_hyperfine_json(const std::vector<cmd::CommandResult>& results) {
+  // In hyperfine's order of keys, so that a diff against its files shows only the figures.
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const auto& r : results) {
-    nlohmann::json entry;
+    nlohmann::ordered_json entry;
     entry["command"] = r.command.name;
     entry["mean"] = r.wall.mean;
     // hyperfine has no standard deviation of a single run.
-    entry["stddev"] = r.wall_s.size() < 2 ? nlohmann::json(nullptr) : nlohmann::json(r.wall.stddev);
+    entry["stddev"] = r.wall_s.size() < 2 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.wall.stddev);
     entry["median"] = r.wall.median;
     entry["user"] = r.user_mean_s;
     entry["system"] = r.system_mean_s;

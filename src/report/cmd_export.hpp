@@ -43,6 +43,6 @@ std::string cmd_orgmode(const std::vector<cmd::CommandResult>& results, const Cm
 std::string cmd_csv(const std::vector<cmd::CommandResult>& results);
 // {"results": [{command, mean, stddev, median, user, system, min, max, times, exit_codes[,
 // parameters]}]} in seconds: hyperfine's --export-json.
-nlohmann::json cmd_hyperfine_json(const std::vector<cmd::CommandResult>& results);
+nlohmann::ordered_json cmd_hyperfine_json(const std::vector<cmd::CommandResult>& results);
 
 }  // namespace perfgate::report

@@ -2,6 +2,7 @@
 // and exports compared with a real hyperfine run's (tests/fixtures/hyperfine).
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -58,7 +59,8 @@ TEST(CmdKnownTimes, BusyLoopIsCpuTime) {
   // One run, so that the shell's own account of its CPU time (`times`, in 10 ms ticks) is the
   // truth for that run whatever the machine's load; the shell's start-up (~1 ms) is subtracted.
   std::string times = "/tmp/perfgate-test-cmd-times.out";
-  json doc = run_cmd_json({"--runs", "1", "--output", times, "i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done; times"});
+  json doc = run_cmd_json(
+      {"--runs", "1", "--output", times, "i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done; times"});
   const json& b = bench(doc, 0);
   double cpu = b["user_mean_s"].get<double>() + b["sys_mean_s"].get<double>();
   double user_m = 0, user_s = 0, system_m = 0, system_s = 0;
@@ -145,7 +147,7 @@ TEST(CmdPeakRss, TrueReportsItsOwnPeakNotPerfgates) {
   json doc = run_cmd_json({"-N", "-r", "5", "true"});
   EXPECT_LT(bench(doc, 0)["rss_max_bytes"].get<double>(), 2 << 20);
   EXPECT_TRUE(bench(doc, 0)["rss_is_own"].get<bool>());
-  EXPECT_EQ(bench(doc, 0)["warnings"], json::array());
+  for (const auto& warning : bench(doc, 0)["warnings"]) EXPECT_THAT(warning, ::testing::Not(HasSubstr("perfgate-exec")));
 }
 
 // A private directory for the files a test writes, removed afterwards.
@@ -191,6 +193,12 @@ TEST_F(CmdFiles, ExportJsonIsHyperfinesSchemaAndJsonStaysPerfgates) {
       ASSERT_TRUE(mine.contains(key)) << key;
       EXPECT_EQ(mine[key].type_name(), value.type_name()) << key;
     }
+    // In hyperfine's order of keys too.
+    const std::string text = read_file(path("h.json"));
+    EXPECT_LT(text.find("\"command\""), text.find("\"mean\""));
+    EXPECT_LT(text.find("\"mean\""), text.find("\"stddev\""));
+    EXPECT_LT(text.find("\"times\""), text.find("\"exit_codes\""));
+    EXPECT_LT(text.find("\"exit_codes\""), text.find("\"parameters\""));
     EXPECT_EQ(mine["times"].size(), 3u);
     EXPECT_GE(mine["min"].get<double>(), i == 0 ? 0.020 : 0.050);  // sleep 0.020, sleep 0.050
   }
@@ -218,17 +226,26 @@ TEST_F(CmdFiles, AsciiDocAndOrgModeTablesHaveHyperfinesLayout) {
 TEST_F(CmdFiles, TimeUnitSortAndReference) {
   ProcessOutput out = run_perfgate({"cmd", "-q", "-N", "-r", "3", "--time-unit", "microsecond", "--sort", "mean-time",
                                     "--reference", "sleep 0.03", "sleep 0.05", "sleep 0.01", "--export-markdown",
-                                    path("t.md")});
+                                    path("t.md"), "--json", path("r.json")});
   ASSERT_EQ(out.exit_code, 0) << out.err;
-  EXPECT_THAT(out.out, ::testing::ContainsRegex("Time \\(mean ± σ\\): +3[0-9]{4}\\.[0-9]{3} µs"));
-  EXPECT_THAT(out.out, HasSubstr("Benchmark 1: sleep 0.03\n"));
-  // The reference ran first; the summary says how each other command compares with it.
-  EXPECT_THAT(out.out, ::testing::ContainsRegex("'sleep 0.03' ran\n +[0-9.]+ ± [0-9.]+ times slower than 'sleep "
-                                                "0.01'.*\n +[0-9.]+ ± [0-9.]+ times faster than 'sleep 0.05'"));
+  // Whatever the machine's load made of the times, the words and the order follow them.
+  json doc = json::parse(read_file(path("r.json")));
+  ASSERT_EQ(doc["benchmarks"].size(), 3u);
+  EXPECT_EQ(bench(doc, 0)["name"], "sleep 0.03");  // the reference ran first
+  EXPECT_THAT(out.out, ::testing::ContainsRegex("Time \\(mean ± σ\\): +[0-9]{5,}\\.[0-9]{3} µs"));
+  EXPECT_THAT(out.out, HasSubstr("Summary\n  'sleep 0.03' ran\n"));
+  std::vector<std::pair<double, std::string>> by_mean;
+  for (std::size_t i = 0; i < 3; ++i) by_mean.emplace_back(mean_s(bench(doc, i)), bench(doc, i)["name"]);
+  for (std::size_t i = 1; i < 3; ++i) {
+    const bool reference_faster = mean_s(bench(doc, 0)) <= mean_s(bench(doc, i));
+    EXPECT_THAT(out.out, HasSubstr(std::string(reference_faster ? "faster" : "slower") + " than '" +
+                                   bench(doc, i)["name"].get<std::string>() + "'"));
+  }
   const std::string md = read_file(path("t.md"));
   EXPECT_THAT(md, HasSubstr("| Command | Mean [µs] |"));
-  EXPECT_LT(md.find("`sleep 0.01`"), md.find("`sleep 0.03`"));
-  EXPECT_LT(md.find("`sleep 0.03`"), md.find("`sleep 0.05`"));
+  std::sort(by_mean.begin(), by_mean.end());
+  EXPECT_LT(md.find("`" + by_mean[0].second + "`"), md.find("`" + by_mean[1].second + "`"));
+  EXPECT_LT(md.find("`" + by_mean[1].second + "`"), md.find("`" + by_mean[2].second + "`"));
   EXPECT_THAT(md, ::testing::ContainsRegex("`sleep 0.03` \\|[^\n]*\\| 1.00 \\|"));
 }
 
@@ -245,7 +262,8 @@ TEST_F(CmdFiles, ShowOutputStyleNoneAndSetupConclude) {
 }
 
 TEST_F(CmdFiles, AFailingSuiteCommandSuggestsTheSuiteKey) {
-  std::ofstream(path("suite.yaml")) << "name: s\nbenchmarks:\n  - name: fails\n    cmd: {command: \"exit 3\", runs: 2}\n";
+  std::ofstream(path("suite.yaml"))
+      << "name: s\nbenchmarks:\n  - name: fails\n    cmd: {command: \"exit 3\", runs: 2}\n";
   ProcessOutput out = run_perfgate({"run", path("suite.yaml"), "--store", path("h.db")});
   EXPECT_EQ(out.exit_code, 1) << out.out << out.err;
   EXPECT_THAT(out.out + out.err, HasSubstr("ignore_failure: true"));
