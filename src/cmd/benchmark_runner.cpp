@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cmd/command_line.hpp"
 #include "core/error.hpp"
@@ -104,6 +105,8 @@ CommandResult BenchmarkRunner::run_command(std::size_t index,
   ProcessSpec spec = spec_for(command.text);
   std::optional<std::string> prepare =
       options_.prepare ? std::optional(substitute_parameters(*options_.prepare, command.parameters)) : std::nullopt;
+  std::optional<std::string> conclude =
+      options_.conclude ? std::optional(substitute_parameters(*options_.conclude, command.parameters)) : std::nullopt;
 
   RunnerProgress p;
   p.command_index = index;
@@ -120,13 +123,15 @@ CommandResult BenchmarkRunner::run_command(std::size_t index,
     if (!m.started) throw RunError(fmt::format("cannot start '{}': {}", command.text, m.start_error));
     // A Ctrl-C reaches the child too; its death then is not the command's failure.
     if (m.exit_code != 0 && !options_.ignore_failure && !stopped(stop)) {
-      throw CommandFailed(fmt::format("command '{}' {}. Use -i/--ignore-failure to benchmark it anyway.",
-                                      command.name, describe_exit(m)),
+      throw CommandFailed(fmt::format("command '{}' {}. Use {} to benchmark it anyway.", command.name,
+                                      describe_exit(m), options_.ignore_failure_hint),
                           m.exit_code);
     }
+    if (conclude && !stopped(stop)) run_auxiliary("conclude", *conclude);
     return m;
   };
 
+  if (options_.setup) run_auxiliary("setup", substitute_parameters(*options_.setup, command.parameters));
   p.warmup = true;
   p.planned = options_.warmup_runs;
   for (int i = 0; i < options_.warmup_runs && !stopped(stop); ++i) {
@@ -151,12 +156,13 @@ CommandResult BenchmarkRunner::run_command(std::size_t index,
       result.interrupted = true;  // the run the signal cut short is not a measurement
       break;
     }
-    double wall = std::max(0.0, seconds(m.wall_ns) - shell_wall_s_);
-    result.wall_s.push_back(wall);
-    result.user_s.push_back(std::max(0.0, seconds(m.user_ns) - shell_user_s_));
-    result.system_s.push_back(std::max(0.0, seconds(m.system_ns) - shell_system_s_));
+    // Uncorrected here; finish() subtracts the shell's start-up where it can.
+    result.wall_s.push_back(seconds(m.wall_ns));
+    result.user_s.push_back(seconds(m.user_ns));
+    result.system_s.push_back(seconds(m.system_ns));
     result.exit_codes.push_back(m.exit_code);
     result.max_rss_bytes = std::max(result.max_rss_bytes, m.max_rss_bytes);
+    result.rss_is_own = result.rss_is_own && m.rss_is_own;
     spent_s += seconds(m.wall_ns);
     if (i == 0 && !options_.exact_runs) {
       // Enough runs to fill min_time, at least min_runs, at most max_runs (hyperfine's rule).
@@ -179,7 +185,23 @@ CommandResult BenchmarkRunner::run_command(std::size_t index,
   return result;
 }
 
+namespace {
+
+// Subtracts `correction` from every run of `series` unless it exceeds one of them: clamping
+// those at 0 would bias the mean and could zero the MAD. Returns what was subtracted.
+double subtract_shell_start(std::vector<double>& series, double correction) {
+  if (correction <= 0) return 0;
+  if (std::any_of(series.begin(), series.end(), [&](double v) { return v < correction; })) return 0;
+  for (double& v : series) v -= correction;
+  return correction;
+}
+
+}  // namespace
+
 void BenchmarkRunner::finish(CommandResult& result) const {
+  result.wall_correction_s = subtract_shell_start(result.wall_s, shell_wall_s_);
+  result.user_correction_s = subtract_shell_start(result.user_s, shell_user_s_);
+  result.system_correction_s = subtract_shell_start(result.system_s, shell_system_s_);
   result.wall = stats::summarize(result.wall_s);
   result.user_mean_s = stats::summarize(result.user_s).mean;
   result.system_mean_s = stats::summarize(result.system_s).mean;
@@ -189,7 +211,21 @@ void BenchmarkRunner::finish(CommandResult& result) const {
       std::any_of(result.exit_codes.begin(), result.exit_codes.end(), [](int c) { return c != 0; })) {
     result.warnings.push_back("Ignoring non-zero exit codes: the command failed in some runs.");
   }
-  if (options_.shell && result.wall.mean < kShellPrecisionLimitS) {
+  if (!result.rss_is_own) {
+    result.warnings.push_back(
+        "perfgate-exec was not found beside perfgate: the peak RSS includes perfgate's own memory.");
+  }
+  std::vector<std::string> uncorrected;
+  if (shell_wall_s_ > 0 && result.wall_correction_s == 0) uncorrected.push_back("wall");
+  if (shell_user_s_ > 0 && result.user_correction_s == 0) uncorrected.push_back("user");
+  if (shell_system_s_ > 0 && result.system_correction_s == 0) uncorrected.push_back("system");
+  if (!uncorrected.empty()) {
+    result.warnings.push_back(fmt::format(
+        "The shell's start-up (wall {:.3f} ms, user {:.3f} ms, system {:.3f} ms) exceeds some runs' own {} time: "
+        "those times are reported uncorrected, the shell's start-up included. Use -N (--shell=none) to measure "
+        "the command without a shell.",
+        shell_wall_s_ * 1e3, shell_user_s_ * 1e3, shell_system_s_ * 1e3, fmt::join(uncorrected, "/")));
+  } else if (options_.shell && result.wall.mean < kShellPrecisionLimitS) {
     result.warnings.push_back(fmt::format(
         "The command took less than {:.0f} ms: the shell start-up correction limits the precision. "
         "Use -N (--shell=none) to measure it without a shell.",
@@ -215,19 +251,25 @@ void BenchmarkRunner::finish(CommandResult& result) const {
 }
 
 std::vector<Comparison> compare_to_fastest(const std::vector<CommandResult>& results) {
-  std::vector<Comparison> comparisons;
-  if (results.size() < 2) return comparisons;
-  std::size_t fastest = 0;
-  for (std::size_t i = 1; i < results.size(); ++i) {
-    if (results[i].wall.mean < results[fastest].wall.mean) fastest = i;
-  }
+  // A command interrupted before its first run has no mean to compare.
+  std::optional<std::size_t> fastest;
   for (std::size_t i = 0; i < results.size(); ++i) {
-    if (i == fastest) continue;
+    if (!results[i].wall_s.empty() && (!fastest || results[i].wall.mean < results[*fastest].wall.mean)) fastest = i;
+  }
+  return fastest ? compare_to_reference(results, *fastest) : std::vector<Comparison>{};
+}
+
+std::vector<Comparison> compare_to_reference(const std::vector<CommandResult>& results, std::size_t reference) {
+  std::vector<Comparison> comparisons;
+  if (reference >= results.size() || results[reference].wall_s.empty()) return comparisons;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (i == reference || results[i].wall_s.empty()) continue;
     Comparison c;
-    c.fastest = fastest;
-    c.other = i;
-    c.ratio = stats::ratio_of_means(results[i].wall, results[fastest].wall);
-    c.mann_whitney = stats::mann_whitney_u(results[i].wall_s, results[fastest].wall_s);
+    const bool reference_is_faster = results[reference].wall.mean <= results[i].wall.mean;
+    c.fastest = reference_is_faster ? reference : i;
+    c.other = reference_is_faster ? i : reference;
+    c.ratio = stats::ratio_of_means(results[c.other].wall, results[c.fastest].wall);
+    c.mann_whitney = stats::mann_whitney_u(results[c.other].wall_s, results[c.fastest].wall_s);
     comparisons.push_back(c);
   }
   return comparisons;

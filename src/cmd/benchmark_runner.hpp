@@ -1,6 +1,7 @@
-// The `perfgate cmd` benchmark loop: warm-up, prepare, timed runs (at least min-runs and
-// at least min-time, like hyperfine), cleanup; the shell's own start-up time measured and
-// subtracted; per-command statistics and warnings; and the comparison of several commands.
+// The `perfgate cmd` benchmark loop: setup, warm-up, prepare, timed runs (at least min-runs
+// and at least min-time, like hyperfine), conclude, cleanup; the shell's own start-up time
+// measured and subtracted (unless it exceeds the measurement); per-command statistics and
+// warnings; and the comparison of several commands.
 // Runs processes only through an Executor, so tests drive it with a fake.
 #pragma once
 
@@ -33,20 +34,31 @@ struct RunnerOptions {
   int min_runs = 10;                    // -m
   std::optional<int> max_runs;          // -M
   Nanos min_time{std::chrono::seconds(3)};
+  std::optional<std::string> setup;     // once before the runs of a command, not timed
   std::optional<std::string> prepare;   // before every run, not timed
+  std::optional<std::string> conclude;  // after every run, not timed
   std::optional<std::string> cleanup;   // after all runs of a command
   bool ignore_failure = false;
+  // How the user turns ignore_failure on where the options came from, for the failure message.
+  std::string ignore_failure_hint = "-i/--ignore-failure";
   InputMode input;
   OutputMode output;
 };
 
 struct CommandResult {
   BenchmarkCommand command;
-  std::vector<double> wall_s;     // one per timed run, shell start-up subtracted
+  std::vector<double> wall_s;     // one per timed run, shell start-up subtracted (see below)
   std::vector<double> user_s;
   std::vector<double> system_s;
+  // The shell start-up subtracted from every run of each series: the measured start-up, or 0
+  // when it exceeded one of the series' runs (the series is then reported uncorrected, with a
+  // warning, rather than clamped at 0), or with --shell=none.
+  double wall_correction_s = 0;
+  double user_correction_s = 0;
+  double system_correction_s = 0;
   std::vector<int> exit_codes;
   std::int64_t max_rss_bytes = 0;
+  bool rss_is_own = true;         // false: spawned without perfgate-exec, perfgate's peak included
   stats::Summary wall;
   double user_mean_s = 0;
   double system_mean_s = 0;
@@ -110,7 +122,11 @@ class BenchmarkRunner {
   double shell_system_s_ = 0;
 };
 
-// Each command compared with the fastest (by mean); empty for fewer than two commands.
+// Each command compared with the fastest (by mean); commands without a completed run are
+// left out, so fewer than two with runs give none.
 std::vector<Comparison> compare_to_fastest(const std::vector<CommandResult>& results);
+// Each command compared with results[reference] (hyperfine's --reference): in each comparison
+// `fastest` is the faster of the two, which need not be the reference.
+std::vector<Comparison> compare_to_reference(const std::vector<CommandResult>& results, std::size_t reference);
 
 }  // namespace perfgate::cmd

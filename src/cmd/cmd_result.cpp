@@ -27,7 +27,9 @@ nlohmann::json cmd_benchmark_json(const CommandResult& r, const RunnerOptions& o
   config["runs"] = options.exact_runs ? nlohmann::json(*options.exact_runs) : nlohmann::json(nullptr);
   config["min_runs"] = options.min_runs;
   config["max_runs"] = options.max_runs ? nlohmann::json(*options.max_runs) : nlohmann::json(nullptr);
+  config["setup"] = options.setup ? nlohmann::json(*options.setup) : nlohmann::json(nullptr);
   config["prepare"] = options.prepare ? nlohmann::json(*options.prepare) : nlohmann::json(nullptr);
+  config["conclude"] = options.conclude ? nlohmann::json(*options.conclude) : nlohmann::json(nullptr);
   config["cleanup"] = options.cleanup ? nlohmann::json(*options.cleanup) : nlohmann::json(nullptr);
   config["ignore_failure"] = options.ignore_failure;
   b["config"] = config;
@@ -36,11 +38,15 @@ nlohmann::json cmd_benchmark_json(const CommandResult& r, const RunnerOptions& o
   b["duration_s"] = total;
   b["runs"] = r.wall_s.size();
   b["shell_spawn_s"] = shell_spawn_s;
+  // What was subtracted from each series: 0 where the shell's start-up exceeded a run.
+  b["shell_correction_s"] = {
+      {"wall", r.wall_correction_s}, {"user", r.user_correction_s}, {"sys", r.system_correction_s}};
   b["wall_s"] = {{"mean", r.wall.mean}, {"stddev", r.wall.stddev}, {"median", r.wall.median},
                  {"min", r.wall.min},   {"max", r.wall.max}};
   b["user_mean_s"] = r.user_mean_s;
   b["sys_mean_s"] = r.system_mean_s;
   b["rss_max_bytes"] = r.max_rss_bytes;
+  b["rss_is_own"] = r.rss_is_own;
   b["samples"] = {{"wall_s", r.wall_s}, {"user_s", r.user_s}, {"sys_s", r.system_s}, {"exit_codes", r.exit_codes}};
   b["warnings"] = r.warnings;
   b["metrics"] = metrics_to_json(cmd_metrics(r));

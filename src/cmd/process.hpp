@@ -1,6 +1,8 @@
 // Starting a command and measuring it: wall time, the child's user and system CPU and its
-// peak RSS (from wait4's rusage). Behind the Executor interface so the benchmark loop and
-// its statistics can be tested with a fake (as hyperfine's Executor/MockExecutor).
+// peak RSS (from wait4's rusage), through the small helper perfgate-exec so that the peak RSS
+// is the command's own and not perfgate's (see src/exec_helper/perfgate_exec.cpp). Behind the
+// Executor interface so the benchmark loop and its statistics can be tested with a fake (as
+// hyperfine's Executor/MockExecutor).
 #pragma once
 
 #include <cstdint>
@@ -37,6 +39,8 @@ struct ProcessMeasurement {
   std::int64_t user_ns = 0;
   std::int64_t system_ns = 0;
   std::int64_t max_rss_bytes = 0;
+  // false when spawned without perfgate-exec: the peak is at least perfgate's own.
+  bool rss_is_own = true;
   bool succeeded() const { return started && exit_code == 0; }
 };
 
@@ -47,7 +51,13 @@ class Executor {
   virtual ProcessMeasurement run(const ProcessSpec& spec) = 0;
 };
 
-// posix_spawn + wait4.
+// perfgate-exec beside the running program (installed beside perfgate), else the one built
+// with this tree; nullopt when neither exists.
+std::optional<std::string> find_exec_helper();
+
+// posix_spawn + wait4 through perfgate-exec when find_exec_helper() finds it, directly otherwise.
 std::unique_ptr<Executor> make_process_executor();
+// Through `exec_helper`, or directly (the peak RSS then includes perfgate's) when nullopt.
+std::unique_ptr<Executor> make_process_executor(std::optional<std::string> exec_helper);
 
 }  // namespace perfgate::cmd

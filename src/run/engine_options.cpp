@@ -90,11 +90,16 @@ cmd::RunnerOptions build_runner(const suite::CmdBenchmarkOptions& o, const suite
   r.min_runs = o.min_runs.value_or(10);
   if (r.max_runs && *r.max_runs < r.min_runs) r.min_runs = *r.max_runs;  // -M 5 alone means at most 5
   r.min_time = o.min_time;
+  r.setup = o.setup;
   r.prepare = o.prepare;
+  r.conclude = o.conclude;
   r.cleanup = o.cleanup;
   r.ignore_failure = o.ignore_failure;
+  if (suite_benchmark != nullptr) r.ignore_failure_hint = "ignore_failure: true (in the benchmark's cmd:)";
   r.input.path = o.input;
-  if (o.output == "null") {
+  if (o.show_output || o.output == "inherit") {
+    r.output.kind = cmd::OutputMode::Kind::kInherit;
+  } else if (o.output == "null") {
     r.output.kind = cmd::OutputMode::Kind::kNull;
   } else if (o.output == "pipe") {
     r.output.kind = cmd::OutputMode::Kind::kPipe;
@@ -107,6 +112,21 @@ cmd::RunnerOptions build_runner(const suite::CmdBenchmarkOptions& o, const suite
   std::vector<cmd::Parameter> parameters = parameters_of(o, name);
   auto combinations = cmd::parameter_combinations(parameters);
   bool one = o.commands.size() * combinations.size() == 1;
+  if (o.reference) {
+    // Benchmarked first, once, as hyperfine does; the comparison is with it.
+    if (!r.shell) {
+      std::string error;
+      auto argv = cmd::split_command_line(*o.reference, &error);
+      if (!argv || argv->empty()) {
+        throw UsageError(fmt::format("{} '{}': {}", name("reference"), *o.reference, argv ? "empty" : error));
+      }
+    }
+    cmd::BenchmarkCommand c;
+    c.text = *o.reference;
+    c.name = suite_benchmark == nullptr ? *o.reference : *suite_benchmark + "/reference";
+    r.commands.push_back(std::move(c));
+    one = false;
+  }
   for (std::size_t i = 0; i < o.commands.size(); ++i) {
     for (const auto& values : combinations) {
       cmd::BenchmarkCommand c;

@@ -25,6 +25,9 @@ void finish_cmd(O& o, const OptionNamer& name) {
   if (o.parameter_step && o.parameter_scans.empty()) {
     throw UsageError(fmt::format("{}: needs {}", name("parameter_step_size"), name("parameter_scan")));
   }
+  if (o.show_output && o.output != "null" && o.output != "inherit") {
+    throw UsageError(fmt::format("{}: cannot be combined with {} {}", name("show_output"), name("output"), o.output));
+  }
   if (!o.command_names.empty() && o.command_names.size() != o.commands.size()) {
     throw UsageError(fmt::format("{}: given {} times for {} commands", name("command_name"), o.command_names.size(),
                                  o.commands.size()));
@@ -57,12 +60,21 @@ const OptionTable<CmdBenchmarkOptions>& cmd_option_table() {
           {.flags = "--min-time", .key = "min_time", .value_name = "DURATION",
            .help = "Run for at least this long per command (default 3s)",
            .apply = [](O& o, const V& v) { o.min_time = v.duration(); }},
+          {.flags = "-s,--setup", .key = "setup", .value_name = "COMMAND",
+           .help = "Command run once before the runs of each command (not timed)",
+           .apply = [](O& o, const V& v) { o.setup = v.non_empty_text("a command"); }},
           {.flags = "-p,--prepare", .key = "prepare", .value_name = "COMMAND",
            .help = "Command run before each run (not timed)",
            .apply = [](O& o, const V& v) { o.prepare = v.non_empty_text("a command"); }},
+          {.flags = "--conclude", .key = "conclude", .value_name = "COMMAND",
+           .help = "Command run after each run (not timed)",
+           .apply = [](O& o, const V& v) { o.conclude = v.non_empty_text("a command"); }},
           {.flags = "-c,--cleanup", .key = "cleanup", .value_name = "COMMAND",
            .help = "Command run after all runs of a command",
            .apply = [](O& o, const V& v) { o.cleanup = v.non_empty_text("a command"); }},
+          {.flags = "--reference", .key = "reference", .value_name = "COMMAND",
+           .help = "Command benchmarked first that the others are compared with",
+           .apply = [](O& o, const V& v) { o.reference = v.non_empty_text("a command"); }},
           {.flags = "-P,--parameter-scan", .key = "parameter_scan", .value_name = "NAME MIN MAX",
            .help = "Benchmark with {NAME} = MIN..MAX (whole numbers); in a suite [NAME, MIN, MAX]",
            .apply =
@@ -139,6 +151,10 @@ const OptionTable<CmdBenchmarkOptions>& cmd_option_table() {
                  }
                  o.output = path;
                }},
+          {.flags = "--show-output", .key = "show_output", .value_name = "",
+           .help = "Show their stdout/stderr (same as --output inherit)",
+           .apply = [](O& o, const V& v) { o.show_output = v.flag(); },
+           .shape = OptionShape::kFlag},
       },
       finish_cmd,
   };

@@ -34,8 +34,11 @@ struct CmdBenchmarkOptions {
   std::optional<int> min_runs;  // nullopt: 10 (or max_runs when lower)
   std::optional<int> max_runs;
   Nanos min_time{std::chrono::seconds(3)};
-  std::optional<std::string> prepare;  // before every timed run
-  std::optional<std::string> cleanup;  // after all runs
+  std::optional<std::string> setup;      // once before the runs of each command
+  std::optional<std::string> prepare;    // before every timed run
+  std::optional<std::string> conclude;   // after every timed run
+  std::optional<std::string> cleanup;    // after all runs
+  std::optional<std::string> reference;  // benchmarked first; the others are compared with it
   std::vector<ParameterScanSpec> parameter_scans;
   std::optional<std::string> parameter_step;  // of the scans (default 1)
   std::vector<ParameterListSpec> parameter_lists;
@@ -43,6 +46,7 @@ struct CmdBenchmarkOptions {
   bool ignore_failure = false;
   std::optional<std::string> input;  // stdin of the commands; nullopt: /dev/null
   std::string output = "null";       // their stdout/stderr: null, pipe, inherit, or a file path
+  bool show_output = false;          // --show-output: as output inherit
 };
 
 // The rows of `perfgate cmd` / `cmd:`, in the order of --help.

@@ -82,6 +82,57 @@ TEST(BenchmarkRunner, ShellStartupIsMeasuredAndSubtracted) {
   EXPECT_EQ(fake.runs().back().argv, (std::vector<std::string>{"sh", "-c", "x"}));
 }
 
+TEST(BenchmarkRunner, ShellStartupLongerThanARunIsNotSubtractedButReported) {
+  // The shell alone takes 2 ms; the command 1.5 or 3.5 ms, which 0.5 ms of noise makes the
+  // shell's start-up plus between -0.5 and 1.5 ms. Clamped at 0 these would read 0 and 1.5 ms.
+  FakeExecutor fake([](const ProcessSpec& spec) {
+    static int i = 0;
+    if (spec.argv.back().empty()) return FakeExecutor::success(milliseconds(2), microseconds(700));
+    return FakeExecutor::success(microseconds(++i % 2 == 0 ? 1500 : 3500), microseconds(900));
+  });
+  RunnerOptions o;
+  o.commands = {{"fast", "fast", {}}};
+  o.exact_runs = 4;
+  BenchmarkRunner runner(fake, o);
+  const CommandResult r = runner.run(nullptr).at(0);
+  EXPECT_EQ(r.wall_s, (std::vector<double>{0.0035, 0.0015, 0.0035, 0.0015}));
+  EXPECT_DOUBLE_EQ(r.wall.mean, 0.0025);  // uncorrected, not the clamped 0.00175
+  EXPECT_EQ(r.wall_correction_s, 0.0);
+  EXPECT_NEAR(r.user_correction_s, 0.0007, 1e-12);  // every run's user time exceeds the shell's
+  EXPECT_NEAR(r.user_mean_s, 0.0002, 1e-12);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_NE(r.warnings[0].find("exceeds some runs' own wall time"), std::string::npos) << r.warnings[0];
+  EXPECT_NE(r.warnings[0].find("reported uncorrected"), std::string::npos) << r.warnings[0];
+}
+
+TEST(BenchmarkRunner, SetupOnceConcludeAfterEveryRun) {
+  FakeExecutor fake;
+  RunnerOptions o = no_shell({"work"});
+  o.exact_runs = 2;
+  o.warmup_runs = 1;
+  o.setup = "setup";
+  o.conclude = "conclude";
+  BenchmarkRunner runner(fake, o);
+  runner.run(nullptr);
+  std::vector<std::string> programs;
+  for (const ProcessSpec& spec : fake.runs()) programs.push_back(spec.argv[0]);
+  EXPECT_EQ(programs, (std::vector<std::string>{"setup", "work", "conclude", "work", "conclude", "work", "conclude"}));
+}
+
+TEST(BenchmarkRunner, APeakRssNotMeasuredOnItsOwnIsSaid) {
+  FakeExecutor fake;
+  cmd::ProcessMeasurement inherited = FakeExecutor::success(milliseconds(1), {}, {}, 6 << 20);
+  inherited.rss_is_own = false;
+  fake.set_fallback(inherited);
+  RunnerOptions o = no_shell({"true"});
+  o.exact_runs = 2;
+  BenchmarkRunner runner(fake, o);
+  const CommandResult r = runner.run(nullptr).at(0);
+  EXPECT_FALSE(r.rss_is_own);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_NE(r.warnings[0].find("includes perfgate's own memory"), std::string::npos) << r.warnings[0];
+}
+
 TEST(BenchmarkRunner, FailureStopsWithTheCommandNamedUnlessIgnored) {
   FakeExecutor fake;
   fake.enqueue(FakeExecutor::success(milliseconds(5))).enqueue(FakeExecutor::exited(3, milliseconds(5)));
@@ -94,6 +145,18 @@ TEST(BenchmarkRunner, FailureStopsWithTheCommandNamedUnlessIgnored) {
   } catch (const CommandFailed& e) {
     EXPECT_NE(std::string(e.what()).find("'flaky' exited with code 3"), std::string::npos) << e.what();
     EXPECT_EQ(e.command_exit_code(), 3);
+  }
+
+  // In a suite the hint is the suite's key, not the command line's flag.
+  FakeExecutor in_suite;
+  in_suite.set_fallback(FakeExecutor::exited(3, milliseconds(5)));
+  RunnerOptions suite_options = o;
+  suite_options.ignore_failure_hint = "ignore_failure: true";
+  try {
+    BenchmarkRunner(in_suite, suite_options).run(nullptr);
+    FAIL() << "expected CommandFailed";
+  } catch (const CommandFailed& e) {
+    EXPECT_NE(std::string(e.what()).find("Use ignore_failure: true to"), std::string::npos) << e.what();
   }
 
   FakeExecutor ignoring;
@@ -168,6 +231,39 @@ TEST(CompareToFastest, RatioWithUncertaintyAndSignificance) {
   EXPECT_TRUE(vs_slow.mann_whitney.significant());
   // fast and fast2 are the same command in all but name: not distinguishable.
   EXPECT_FALSE(comparisons[1].mann_whitney.significant());
+}
+
+TEST(CompareToReference, EachCommandAgainstTheReferenceFasterOrSlower) {
+  FakeExecutor fake([](const ProcessSpec& spec) {
+    const double ms = spec.argv[0] == "ref" ? 20.0 : spec.argv[0] == "slow" ? 40.0 : 10.0;
+    return FakeExecutor::success(std::chrono::nanoseconds(static_cast<std::int64_t>(ms * 1e6)));
+  });
+  RunnerOptions o = no_shell({"ref", "slow", "fast"});
+  o.exact_runs = 5;
+  BenchmarkRunner runner(fake, o);
+  auto results = runner.run(nullptr);
+  auto comparisons = compare_to_reference(results, 0);
+  ASSERT_EQ(comparisons.size(), 2u);
+  EXPECT_EQ(comparisons[0].fastest, 0u);  // ref is 2x faster than slow
+  EXPECT_EQ(comparisons[0].other, 1u);
+  EXPECT_DOUBLE_EQ(comparisons[0].ratio.value, 2.0);
+  EXPECT_EQ(comparisons[1].fastest, 2u);  // fast is 2x faster than ref
+  EXPECT_EQ(comparisons[1].other, 0u);
+  EXPECT_DOUBLE_EQ(comparisons[1].ratio.value, 2.0);
+}
+
+TEST(CompareToFastest, ACommandWithoutRunsIsNotCompared) {
+  // Interrupted before its first run: no mean, so never "0.00 times faster".
+  std::vector<CommandResult> results(3);
+  results[0].wall_s = {0.010, 0.011};
+  results[0].wall = stats::summarize(results[0].wall_s);
+  results[2].wall_s = {0.020, 0.021};
+  results[2].wall = stats::summarize(results[2].wall_s);
+  auto comparisons = compare_to_fastest(results);
+  ASSERT_EQ(comparisons.size(), 1u);
+  EXPECT_EQ(comparisons[0].fastest, 0u);
+  EXPECT_EQ(comparisons[0].other, 2u);
+  EXPECT_TRUE(compare_to_reference(results, 1).empty());
 }
 
 }  // namespace

@@ -104,6 +104,8 @@ TEST(OptionParity, EveryCmdFlagHasASuiteKeyAndEveryKeyAFlag) {
                                   "-h", "--help",                          // CLI11's own
                                   "--json", "--export-json",               // a suite: perfgate run --json
                                   "--export-markdown", "--export-csv",     // a suite: perfgate run --markdown
+                                  "--export-asciidoc", "--export-orgmode", // hyperfine's other tables
+                                  "-u", "--time-unit", "--style", "--sort", // how the terminal shows them
                                   "-q", "--quiet",                         // a suite: perfgate run's terminal
                               });
 }
