@@ -35,9 +35,18 @@ const char* color_of(compare::Verdict v) {
 
 std::string summary_line(const compare::ComparisonReport& report) {
   using compare::Verdict;
-  return fmt::format("{} regressed, {} improved, {} noisy, {} unchanged: gate {}", report.count(Verdict::regressed),
+  std::size_t ungated = 0;
+  for (const auto& row : report.rows) ungated += row.gated ? 0 : 1;
+  return fmt::format("{} regressed, {} improved, {} noisy, {} unchanged{}: gate {}", report.count(Verdict::regressed),
                      report.count(Verdict::improved), report.count(Verdict::noisy), report.count(Verdict::unchanged),
+                     ungated == 0 ? "" : fmt::format(" ({} shown, not gated)", ungated),
                      report.gate_failed ? "FAILED" : "passed");
+}
+
+// The verdict column: a metric outside the gated set says so, whatever its verdict.
+std::string verdict_text(const compare::ComparisonRow& row) {
+  std::string verdict(compare::to_string(row.verdict));
+  return row.gated ? verdict : verdict + " (not gated)";
 }
 
 }  // namespace
@@ -48,13 +57,13 @@ std::string comparison_table(const compare::ComparisonReport& report, const std:
   out += fmt::format("  {:<24} {:<16} {:>14} {:>14} {:>9} {:>9}  {}\n", "benchmark", "metric", "baseline", "current",
                      "change", "p", "verdict");
   for (const auto& row : report.rows) {
-    std::string verdict(compare::to_string(row.verdict));
-    if (color && *color_of(row.verdict) != '\0') verdict = color_of(row.verdict) + verdict + "\033[0m";
+    std::string verdict = verdict_text(row);
+    if (color && row.gated && *color_of(row.verdict) != '\0') verdict = color_of(row.verdict) + verdict + "\033[0m";
     out += fmt::format("  {:<24} {:<16} {:>14} {:>14} {:>9} {:>9}  {}\n", row.benchmark, row.metric,
                        value(row.baseline, row.unit), value(row.current, row.unit), change(row), p_value(row), verdict);
   }
   for (const auto& row : report.rows) {
-    if (row.verdict == compare::Verdict::regressed || row.verdict == compare::Verdict::noisy) {
+    if (row.gated && (row.verdict == compare::Verdict::regressed || row.verdict == compare::Verdict::noisy)) {
       out += fmt::format("\n  {} {}: {}", row.benchmark, row.metric, row.reason);
     }
   }
@@ -72,8 +81,8 @@ std::string comparison_markdown(const compare::ComparisonReport& report, const s
   out += "| Benchmark | Metric | Baseline | Current | Change | p | Verdict |\n";
   out += "|:---|:---|---:|---:|---:|---:|:---|\n";
   for (const auto& row : report.rows) {
-    std::string verdict(compare::to_string(row.verdict));
-    if (row.verdict == compare::Verdict::regressed) verdict = "**" + verdict + "**";
+    std::string verdict = verdict_text(row);
+    if (row.fails_gate()) verdict = "**" + verdict + "**";
     out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", markdown_cell(row.benchmark), markdown_cell(row.metric),
                        value(row.baseline, row.unit), value(row.current, row.unit), change(row), p_value(row), verdict);
   }
