@@ -100,6 +100,14 @@ class RunSuite : public ::testing::Test {
 
   nlohmann::json json_file(const std::string& name) const { return nlohmann::json::parse(read(name)); }
 
+  // `run FILE` on a suite with a mistake exits 2 with `message` on stderr.
+  void expect_suite_rejected(const std::string& file, const std::string& yaml, const std::string& message) const {
+    write(file, yaml);
+    ProcessOutput out = perfgate({"run", file, "--store", "h.db", "-q"});
+    EXPECT_EQ(out.exit_code, 2) << file;
+    EXPECT_THAT(out.err, HasSubstr(message));
+  }
+
   std::string dir_;
 };
 
@@ -345,11 +353,7 @@ TEST_F(RunSuite, OnlyTagsAndAnExplicitBaseline) {
 TEST_F(RunSuite, APartialRunIsABaselineOnlyForWhatItRan) {
   write("suite.yaml",
         "name: partial\n"
-        "benchmarks:\n"
-        "  - name: a\n"
-        "    cmd: {command: \"true\", runs: 5}\n"
-        "  - name: b\n"
-        "    cmd: {command: \"true\", runs: 5}\n");
+        "benchmarks: [{name: a, cmd: {command: \"true\", runs: 5}}, {name: b, cmd: {command: \"true\", runs: 5}}]\n");
   ProcessOutput full = perfgate({"run", "suite.yaml", "--store", "h.db", "--json", "full.json", "-q"});
   ASSERT_EQ(full.exit_code, 0) << full.err;
   std::string full_id = json_file("full.json")["run"]["id"];
@@ -376,11 +380,7 @@ TEST_F(RunSuite, APartialRunIsABaselineOnlyForWhatItRan) {
 TEST_F(RunSuite, OnlyStartsTheServicesItsBenchmarksNeed) {
   write("suite.yaml",
         "name: needs\n"
-        "services:\n"
-        "  - name: api\n"
-        "    command: sleep 300\n"
-        "  - name: worker\n"
-        "    command: sleep 300\n"
+        "services: [{name: api, command: sleep 300}, {name: worker, command: sleep 300}]\n"
         "benchmarks:\n"
         "  - name: uses-api\n"
         "    needs: [api]\n"
@@ -394,41 +394,23 @@ TEST_F(RunSuite, OnlyStartsTheServicesItsBenchmarksNeed) {
   ProcessOutput all = perfgate({"run", "suite.yaml", "--store", "h.db", "--only", "uses-*", "-q"});
   ASSERT_EQ(all.exit_code, 0) << all.err;
   EXPECT_THAT(all.out, HasSubstr("service 'worker' started"));
-  write("typo.yaml",
-        "name: needs\n"
-        "services:\n"
-        "  - name: api\n"
-        "    command: sleep 300\n"
-        "benchmarks:\n"
-        "  - name: x\n"
-        "    needs: [api2]\n"
-        "    cmd: {command: \"true\", runs: 3}\n");
-  ProcessOutput typo = perfgate({"run", "typo.yaml", "--store", "h.db", "-q"});
-  EXPECT_EQ(typo.exit_code, 2);
-  EXPECT_THAT(typo.err, HasSubstr("typo.yaml:7:13: 'needs': unknown service 'api2'; did you mean 'api'?"));
+  expect_suite_rejected("typo.yaml",
+                        "name: needs\n"
+                        "services: [{name: api, command: sleep 300}]\n"
+                        "benchmarks:\n"
+                        "  - name: x\n"
+                        "    needs: [api2]\n"
+                        "    cmd: {command: \"true\", runs: 3}\n",
+                        "typo.yaml:5:13: 'needs': unknown service 'api2'; did you mean 'api'?");
 }
 
 // A misspelt metric in regression: would silently never apply: exit 2 with a suggestion.
 TEST_F(RunSuite, AMisspeltRegressionMetricExits2WithDidYouMean) {
-  write("suite.yaml",
-        "name: typo\n"
-        "benchmarks:\n"
-        "  - name: x\n"
-        "    cmd: {command: \"true\", runs: 3}\n"
-        "regression:\n"
-        "  per_metric: {wall_maen: 20%}\n");
-  ProcessOutput out = perfgate({"run", "suite.yaml", "--store", "h.db", "-q"});
-  EXPECT_EQ(out.exit_code, 2);
-  EXPECT_THAT(out.err, HasSubstr("suite.yaml:6:16: regression: unknown metric 'wall_maen'; did you mean 'wall_mean'?"));
-  write("metrics.yaml",
-        "name: typo\n"
-        "benchmarks:\n"
-        "  - name: x\n"
-        "    cmd: {command: \"true\", runs: 3}\n"
-        "regression: {metrics: [wall_mean, wal_median], min_history: 1}\n");
-  ProcessOutput listed = perfgate({"run", "metrics.yaml", "--store", "h.db", "-q"});
-  EXPECT_EQ(listed.exit_code, 2);
-  EXPECT_THAT(listed.err, HasSubstr("unknown metric 'wal_median'; did you mean 'wall_median'?"));
+  const std::string benchmarks = "name: typo\nbenchmarks: [{name: x, cmd: {command: \"true\", runs: 3}}]\n";
+  expect_suite_rejected("suite.yaml", benchmarks + "regression:\n  per_metric: {wall_maen: 20%}\n",
+                        "suite.yaml:4:16: regression: unknown metric 'wall_maen'; did you mean 'wall_mean'?");
+  expect_suite_rejected("metrics.yaml", benchmarks + "regression: {metrics: [wall_mean, wal_median], min_history: 1}\n",
+                        "unknown metric 'wal_median'; did you mean 'wall_median'?");
 }
 
 TEST_F(RunSuite, TwoRunsAtOnceBothLandInTheStore) {
