@@ -405,6 +405,10 @@ std::size_t ComparisonReport::count(Verdict verdict) const {
   return n;
 }
 
+std::size_t ComparisonReport::gate_failures() const {
+  return static_cast<std::size_t>(std::count_if(rows.begin(), rows.end(), [](const ComparisonRow& r) { return r.fails_gate(); }));
+}
+
 json ComparisonReport::to_json() const {
   json list = json::array();
   for (const auto& r : rows) {
@@ -492,7 +496,7 @@ ComparisonReport compare_documents(const json& baseline, const json& current, co
       report.rows.push_back(std::move(row));
     }
   }
-  report.gate_failed = std::any_of(report.rows.begin(), report.rows.end(), [](const ComparisonRow& r) { return r.fails_gate(); });
+  report.gate_failed = report.gate_failures() > 0;
   return report;
 }
 
@@ -512,7 +516,7 @@ void require_confirmation(ComparisonReport& first, const ComparisonReport& secon
                                 to_string(again->verdict));
     }
   }
-  first.gate_failed = std::any_of(first.rows.begin(), first.rows.end(), [](const ComparisonRow& r) { return r.fails_gate(); });
+  first.gate_failed = first.gate_failures() > 0;
 }
 
 }  // namespace perfgate::compare

@@ -86,7 +86,8 @@ struct ComparisonReport {
   std::vector<std::string> notes;  // skipped metrics, invalid or duplicate benchmarks
   bool gate_failed = false;        // some gated row regressed
 
-  std::size_t count(Verdict verdict) const;
+  std::size_t count(Verdict verdict) const;  // every row, gated or not
+  std::size_t gate_failures() const;         // the rows that fail the gate (gated and regressed)
   // {"gate_failed", "counts", "rows": [...], "only_in_baseline", "only_in_current", "notes"};
   // values that are not finite or absent are written as null.
   nlohmann::json to_json() const;

@@ -1,6 +1,8 @@
 // Terminal and Markdown renderings of a comparison; see comparison_report.hpp.
 #include "report/comparison_report.hpp"
 
+#include <map>
+
 #include <fmt/format.h>
 
 #include "core/text_escape.hpp"
@@ -35,11 +37,19 @@ const char* color_of(compare::Verdict v) {
 
 std::string summary_line(const compare::ComparisonReport& report) {
   using compare::Verdict;
+  // The verdicts that count are those of gated rows; the others are only shown.
+  std::map<Verdict, std::size_t> gated;
   std::size_t ungated = 0;
-  for (const auto& row : report.rows) ungated += row.gated ? 0 : 1;
-  return fmt::format("{} regressed, {} improved, {} noisy, {} unchanged{}: gate {}", report.count(Verdict::regressed),
-                     report.count(Verdict::improved), report.count(Verdict::noisy), report.count(Verdict::unchanged),
-                     ungated == 0 ? "" : fmt::format(" ({} shown, not gated)", ungated),
+  for (const auto& row : report.rows) {
+    if (row.gated) {
+      ++gated[row.verdict];
+    } else {
+      ++ungated;
+    }
+  }
+  return fmt::format("{} regressed, {} improved, {} noisy, {} unchanged{}: gate {}", gated[Verdict::regressed],
+                     gated[Verdict::improved], gated[Verdict::noisy], gated[Verdict::unchanged],
+                     ungated == 0 ? "" : fmt::format(" (and {} more shown, not gated)", ungated),
                      report.gate_failed ? "FAILED" : "passed");
 }
 
