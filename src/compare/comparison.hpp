@@ -1,10 +1,12 @@
 // The comparison engine behind `perfgate compare A B` and the regression gate: two result
 // documents (`perfgate.result/v1`) in, one verdict per benchmark and metric out. A change fails
-// the gate only when it is both significant (Mann-Whitney U over the raw samples at alpha divided
-// by the number of sample series a benchmark tests (Bonferroni), confirmed by a
-// bootstrap interval of the ratio of medians), larger than the allowed change and, when the
-// history of the baseline is given, outside the run-to-run variation of recent runs; noise alone
-// never does. Pure library code: no I/O, no printing.
+// the gate only when the metric is gated (the default set, or GateOptions::gated_metrics), and
+// its change is significant (Mann-Whitney U over the raw samples that measure that metric, at
+// alpha divided by the number of gated sample series of the benchmark (Bonferroni), confirmed by
+// a bootstrap interval of the ratio of medians; or, where no series measures the metric or it
+// is too short, a test on the whole run's counts: count_tests.hpp), larger than the allowed
+// change and, when the history of the baseline is given, outside the run-to-run variation of
+// recent runs; noise alone never does. Pure library code: no I/O, no printing.
 #pragma once
 
 #include <cstddef>

@@ -55,6 +55,8 @@ std::vector<const suite::BenchmarkSpec*> select_benchmarks(const suite::Suite& s
   return selected;
 }
 
+// All services, or with --only (`filtered`) those the selected benchmarks name in `needs:`; a
+// selected benchmark without `needs:` may talk to any of them, so then all start.
 std::vector<const suite::ServiceSpec*> needed_services(const suite::Suite& suite,
                                                        const std::vector<PreparedBenchmark>& selected, bool filtered) {
   std::set<std::string> needed;
