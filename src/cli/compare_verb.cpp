@@ -67,6 +67,13 @@ int compare_verb(const std::vector<std::string>& args) {
   FILE* text = check_output_paths({{"--markdown", markdown_path}, {"--json", json_path}});
   LoadedRun a = load_run("baseline", baseline, store_url);
   LoadedRun b = load_run("current", current, store_url);
+  std::vector<std::string> measured;  // the metrics of both documents, for a misspelt override
+  for (const auto* doc : {&a.document, &b.document}) {
+    for (const auto& benchmark : doc->value("benchmarks", nlohmann::json::array())) {
+      for (const auto& metric : benchmark.value("metrics", nlohmann::json::array())) measured.push_back(metric.value("name", ""));
+    }
+  }
+  for (const auto& [metric, fraction] : gate.max_change_by_metric) compare::check_metric_name("--metric-max-change", metric, measured);
   compare::ComparisonReport report = compare::compare_documents(a.document, b.document, gate);
 
   bool color = isatty(fileno(text)) == 1 && std::getenv("NO_COLOR") == nullptr;

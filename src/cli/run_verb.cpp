@@ -54,7 +54,7 @@ struct RunFlags {
 run::BaselineRun explicit_baseline(Store& store, const std::string& flag, const std::string& store_url) {
   if (is_regular_file(flag)) {
     LoadedRun file = load_result_file("--baseline", flag);
-    return {file.document, file.label, false};
+    return {file.document, file.label, false, {}};
   }
   auto found = find_stored_run(store, flag);
   if (!found) {
@@ -65,7 +65,7 @@ run::BaselineRun explicit_baseline(Store& store, const std::string& flag, const 
   if (found->document["run"].value("status", "complete") != "complete") {
     throw UsageError(fmt::format("--baseline '{}': that run is incomplete (it was interrupted or failed)", flag));
   }
-  return {found->document, found->label, true};
+  return {found->document, found->label, true, {}};
 }
 
 std::string describe_benchmark(const run::PreparedBenchmark& p) {
@@ -245,7 +245,8 @@ int run_verb(const std::vector<std::string>& args) {
   if (!f.html_path.empty()) write_file_atomically(f.html_path, report::run_html(summary, result.document));
   if (!f.junit_path.empty()) {
     write_file_atomically(f.junit_path,
-                          report::junit_xml(suite.name, result.checks, summary.comparison, result.elapsed_s));
+                          report::junit_xml(suite.name, result.checks, summary.comparison, result.elapsed_s,
+                                            result.document["benchmarks"]));
   }
   if (interrupted()) return exit_code::kInterrupted;  // during the confirmation: the run itself is complete
   return failed ? exit_code::kGateFailed : exit_code::kOk;

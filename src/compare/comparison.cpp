@@ -9,10 +9,12 @@
 #include <set>
 
 #include "compare/bootstrap.hpp"
+#include "compare/count_tests.hpp"
 #include "compare/sample_series.hpp"
 #include "core/error.hpp"
 #include "core/result_document.hpp"
 #include "core/statistics.hpp"
+#include "core/suggestion.hpp"
 
 namespace perfgate::compare {
 namespace {
@@ -36,6 +38,8 @@ struct SeriesTest {
   bool tested = false;
   double p_value = 1;
   std::optional<RatioInterval> ratio;
+  std::optional<bool> current_up;  // a count test's direction (it has no ratio interval)
+  std::string samples;             // what was tested, when not the series itself
 };
 
 void validate(const GateOptions& options) {
@@ -187,6 +191,25 @@ double smallest_rank_test_p(std::size_t n, std::size_t m) {
   return std::min(1.0, 2 / combinations);
 }
 
+// The series cannot judge the metric (latency_p999), or has too few seconds for its rank test
+// to reach the level (a short benchmark): the whole run's counts can (count_tests.hpp).
+SeriesTest with_count_test(const SeriesTest& series_test, SampleSeries series, const std::string& metric,
+                           const json& baseline, const json& current, const GateOptions& options) {
+  bool weak = !series_test.tested ||
+              smallest_rank_test_p(series_test.baseline_count, series_test.current_count) >= options.alpha;
+  if (series != SampleSeries::latency_histogram && !weak) return series_test;
+  auto count = count_test_for(metric, baseline, current);
+  if (!count) return series_test;
+  SeriesTest test;
+  test.tested = true;
+  test.p_value = count->p_value;
+  test.current_up = count->current_up;
+  test.baseline_count = static_cast<std::size_t>(count->baseline_total);
+  test.current_count = static_cast<std::size_t>(count->current_total);
+  test.samples = count->samples;
+  return test;
+}
+
 std::string evidence(const SeriesTest& test) {
   std::string text = fmt::format("p={:.3g}", test.p_value);
   if (test.ratio) text += fmt::format(", ratio of medians {:.3f}..{:.3f}", test.ratio->low, test.ratio->high);
@@ -252,17 +275,19 @@ void decide(ComparisonRow& row, double change, double allowed, const SeriesTest&
   }
   // With a ratio interval, significance needs both: the rank test and an interval clear of 1.
   bool significant = test.p_value < options.alpha && (!test.ratio || test.ratio->excludes_one());
-  if (significant && exceeds && test.ratio && (test.ratio->low > 1) != (change > 0)) {
+  bool counter_direction = (test.ratio && (test.ratio->low > 1) != (change > 0)) ||
+                           (test.current_up && *test.current_up != (change > 0));
+  if (significant && exceeds && counter_direction) {
     row.verdict = Verdict::noisy;
     row.reason = fmt::format("the metric moved {} but the {} moved the other way ({})", percent(change), row.samples,
                              evidence(test));
   } else if (significant && exceeds) {
     HistoryBand band = history_band(row, options);
-    if (band.runs < 2 && options.require_history) {
+    if (band.runs < options.min_history && options.require_history) {
       row.verdict = Verdict::noisy;
       row.reason = fmt::format("significant within the run ({}) and {}, but with {} run{} of history the run-to-run "
-                               "variation is unknown (2 needed)",
-                               evidence(test), size, band.runs, band.runs == 1 ? "" : "s");
+                               "variation is unknown ({} needed; regression.min_history: 1 gates on the baseline alone)",
+                               evidence(test), size, band.runs, band.runs == 1 ? "" : "s", options.min_history);
     } else if (band.runs >= 2 && band.contains(row.current)) {
       row.verdict = Verdict::noisy;
       row.reason = fmt::format("significant within the run ({}) and {}, but within the run-to-run variation of the "
@@ -305,7 +330,7 @@ ComparisonRow compare_metric(const std::string& benchmark_name, const MetricEntr
   if (std::isfinite(change)) row.change_pct = change * 100;
   double allowed = options.max_change_for(after.name);
   row.allowed_change_pct = allowed * 100;
-  row.samples = std::string(describe(series));
+  row.samples = test.samples.empty() ? std::string(describe(series)) : test.samples;
   row.baseline_sample_count = test.baseline_count;
   row.current_sample_count = test.current_count;
   if (test.tested) row.p_value = test.p_value;
@@ -317,11 +342,43 @@ ComparisonRow compare_metric(const std::string& benchmark_name, const MetricEntr
   return row;
 }
 
+bool is_gated(const json& benchmark, const std::string& metric, const GateOptions& options) {
+  if (options.gated_metrics.empty()) return gated_by_default(benchmark, metric);
+  return std::find(options.gated_metrics.begin(), options.gated_metrics.end(), metric) != options.gated_metrics.end();
+}
+
 json number_or_null(std::optional<double> value) {
   return value && std::isfinite(*value) ? json(*value) : json(nullptr);
 }
 
 }  // namespace
+
+bool gated_by_default(const json& benchmark, std::string_view metric) {
+  std::string kind = benchmark.is_object() ? text_field(benchmark, "kind") : std::string();
+  if (kind == "cmd") return metric == "wall_mean" || metric == "wall_median";
+  if (kind == "ingested") {
+    if (series_for(benchmark, metric) == SampleSeries::ingested_values) return true;
+    return metric == "mean" || metric == "median" || metric.ends_with("_mean") || metric.ends_with("_median");
+  }
+  return metric == "latency_p50" || metric == "latency_p99" || metric == "throughput" || metric == "error_rate";
+}
+
+const std::vector<std::string>& known_metric_names() {
+  static const std::vector<std::string> names{
+      "throughput",   "error_rate",  "latency_min", "latency_mean", "latency_p50", "latency_p90",
+      "latency_p95",  "latency_p99", "latency_p999", "latency_max", "wall_mean",   "wall_median",
+      "wall_stddev",  "wall_min",    "wall_max",    "user_mean",   "sys_mean",    "rss_max"};
+  return names;
+}
+
+void check_metric_name(const std::string& where, const std::string& name, const std::vector<std::string>& also_known) {
+  std::vector<std::string> names = known_metric_names();
+  names.insert(names.end(), also_known.begin(), also_known.end());
+  if (std::find(names.begin(), names.end(), name) != names.end()) return;
+  std::string hint = did_you_mean(name, names);
+  if (hint.empty()) hint = fmt::format(" (perfgate's metrics: {})", join_names(known_metric_names()));
+  throw UsageError(fmt::format("{}: unknown metric '{}'{}", where, name, hint));
+}
 
 double GateOptions::max_change_for(const std::string& metric) const {
   auto override_for_metric = max_change_by_metric.find(metric);
@@ -348,6 +405,10 @@ std::size_t ComparisonReport::count(Verdict verdict) const {
   return n;
 }
 
+std::size_t ComparisonReport::gate_failures() const {
+  return static_cast<std::size_t>(std::count_if(rows.begin(), rows.end(), [](const ComparisonRow& r) { return r.fails_gate(); }));
+}
+
 json ComparisonReport::to_json() const {
   json list = json::array();
   for (const auto& r : rows) {
@@ -367,6 +428,7 @@ json ComparisonReport::to_json() const {
                     {"ci_low", number_or_null(r.ci_low)},
                     {"ci_high", number_or_null(r.ci_high)},
                     {"verdict", std::string(to_string(r.verdict))},
+                    {"gated", r.gated},
                     {"reason", r.reason}});
   }
   json counts = json::object();
@@ -403,7 +465,8 @@ ComparisonReport compare_documents(const json& baseline, const json& current, co
     for (const auto& after : after_metrics) {
       bool in_baseline = std::any_of(before_metrics.begin(), before_metrics.end(),
                                      [&](const MetricEntry& m) { return m.name == after.name; });
-      if (in_baseline && series_for(*after_benchmark, after.name) != SampleSeries::none) {
+      if (in_baseline && is_gated(*after_benchmark, after.name, options) &&
+          series_for(*after_benchmark, after.name) != SampleSeries::none) {
         tested_series.insert(series_for(*after_benchmark, after.name));
       }
     }
@@ -423,16 +486,23 @@ ComparisonReport compare_documents(const json& baseline, const json& current, co
         cached = tests.emplace(series, test_series(*before_benchmark, *after_benchmark, series, name, benchmark_options))
                      .first;
       }
-      report.rows.push_back(compare_metric(name, *before, after, cached->second, series, benchmark_options));
+      SeriesTest test =
+          with_count_test(cached->second, series, after.name, *before_benchmark, *after_benchmark, benchmark_options);
+      ComparisonRow row = compare_metric(name, *before, after, test, series, benchmark_options);
+      row.gated = is_gated(*after_benchmark, after.name, options);
+      if (!row.gated && (row.verdict == Verdict::regressed || row.verdict == Verdict::improved)) {
+        row.reason += "; shown, not gated (regression.metrics)";
+      }
+      report.rows.push_back(std::move(row));
     }
   }
-  report.gate_failed = report.count(Verdict::regressed) > 0;
+  report.gate_failed = report.gate_failures() > 0;
   return report;
 }
 
 void require_confirmation(ComparisonReport& first, const ComparisonReport& second) {
   for (auto& row : first.rows) {
-    if (row.verdict != Verdict::regressed) continue;
+    if (!row.fails_gate()) continue;
     auto again = std::find_if(second.rows.begin(), second.rows.end(), [&](const ComparisonRow& r) {
       return r.benchmark == row.benchmark && r.metric == row.metric;
     });
@@ -446,7 +516,7 @@ void require_confirmation(ComparisonReport& first, const ComparisonReport& secon
                                 to_string(again->verdict));
     }
   }
-  first.gate_failed = first.count(Verdict::regressed) > 0;
+  first.gate_failed = first.gate_failures() > 0;
 }
 
 }  // namespace perfgate::compare

@@ -1,10 +1,12 @@
 // The comparison engine behind `perfgate compare A B` and the regression gate: two result
 // documents (`perfgate.result/v1`) in, one verdict per benchmark and metric out. A change fails
-// the gate only when it is both significant (Mann-Whitney U over the raw samples at alpha divided
-// by the number of sample series a benchmark tests (Bonferroni), confirmed by a
-// bootstrap interval of the ratio of medians), larger than the allowed change and, when the
-// history of the baseline is given, outside the run-to-run variation of recent runs; noise alone
-// never does. Pure library code: no I/O, no printing.
+// the gate only when the metric is gated (the default set, or GateOptions::gated_metrics), and
+// its change is significant (Mann-Whitney U over the raw samples that measure that metric, at
+// alpha divided by the number of gated sample series of the benchmark (Bonferroni), confirmed by
+// a bootstrap interval of the ratio of medians; or, where no series measures the metric or it
+// is too short, a test on the whole run's counts: count_tests.hpp), larger than the allowed
+// change and, when the history of the baseline is given, outside the run-to-run variation of
+// recent runs; noise alone never does. Pure library code: no I/O, no printing.
 #pragma once
 
 #include <cstddef>
@@ -42,6 +44,13 @@ struct GateOptions {
   std::map<std::string, std::map<std::string, std::vector<double>>> history;
   bool require_history = false;
   double history_alpha = 0.01;
+  // With require_history, the runs of history a regression needs: 2 (the default) for a
+  // prediction interval; 1 (`regression: {min_history: 1}`) gates against the baseline alone.
+  std::size_t min_history = 2;
+
+  // The metrics that can fail the gate; every other one is compared and shown, never gating.
+  // Empty: the default set (gated_by_default). Names not of any benchmark simply gate nothing.
+  std::vector<std::string> gated_metrics;
 
   double max_change_for(const std::string& metric) const;
 };
@@ -66,6 +75,10 @@ struct ComparisonRow {
   std::optional<double> ci_high;
   Verdict verdict = Verdict::unchanged;
   std::string reason;  // one sentence a reader of the report can act on
+  bool gated = true;   // false: shown, but its verdict never fails the gate
+
+  // Regressed on a gated metric: what fails the gate.
+  bool fails_gate() const { return gated && verdict == Verdict::regressed; }
 };
 
 struct ComparisonReport {
@@ -73,13 +86,28 @@ struct ComparisonReport {
   std::vector<std::string> only_in_baseline;  // benchmark names
   std::vector<std::string> only_in_current;
   std::vector<std::string> notes;  // skipped metrics, invalid or duplicate benchmarks
-  bool gate_failed = false;        // some row regressed
+  bool gate_failed = false;        // some gated row regressed
 
-  std::size_t count(Verdict verdict) const;
+  std::size_t count(Verdict verdict) const;  // every row, gated or not
+  std::size_t gate_failures() const;         // the rows that fail the gate (gated and regressed)
   // {"gate_failed", "counts", "rows": [...], "only_in_baseline", "only_in_current", "notes"};
   // values that are not finite or absent are written as null.
   nlohmann::json to_json() const;
 };
+
+// The metrics that gate unless a suite chooses (regression.metrics): for http benchmarks
+// latency_p50, latency_p99, throughput and error_rate; for cmd wall_mean and wall_median; for an
+// ingested benchmark its mean and median (the metrics its samples stand behind, or named *_mean,
+// *_median, mean, median). min, max, stddev and the rest are shown, not gated: they follow single
+// requests or runs and would raise noise.
+bool gated_by_default(const nlohmann::json& benchmark, std::string_view metric);
+
+// Every metric name perfgate's own engines write (http and cmd), for "did you mean" on a misspelt one.
+const std::vector<std::string>& known_metric_names();
+
+// Throws UsageError "WHERE: unknown metric 'wall_maen', did you mean 'wall_mean'?" unless `name`
+// is one of known_metric_names() or `also_known` (the metrics of the documents at hand).
+void check_metric_name(const std::string& where, const std::string& name, const std::vector<std::string>& also_known);
 
 // Compares every benchmark present in both documents (matched by name) on every metric of the
 // current benchmark that the baseline also has, in the current document's order.

@@ -31,19 +31,33 @@ const json* timeline_of(const json& benchmark) {
   return &*timeline;
 }
 
-double requests_of(const json& point) {
-  auto requests = point.find("requests");
-  return requests != point.end() && is_finite_number(*requests) ? requests->get<double>() : 0.0;
+double count_of(const json& point, const char* key) {
+  auto count = point.find(key);
+  return count != point.end() && is_finite_number(*count) ? count->get<double>() : 0.0;
 }
+
+double requests_of(const json& point) { return count_of(point, "requests"); }
 
 std::vector<double> latency_per_second(const json& benchmark, const char* key) {
   std::vector<double> values;
   const json* timeline = timeline_of(benchmark);
   if (timeline == nullptr) return values;
   for (const auto& point : *timeline) {
-    if (!point.is_object() || requests_of(point) <= 0) continue;  // an idle second has no latency
+    // A second in which no request succeeded has no latency (an empty histogram reads 0 ms).
+    if (!point.is_object() || requests_of(point) - count_of(point, "errors") <= 0) continue;
     auto latency = point.find(key);
     if (latency != point.end() && is_finite_number(*latency)) values.push_back(latency->get<double>());
+  }
+  return values;
+}
+
+std::vector<double> error_rate_per_second(const json& benchmark) {
+  std::vector<double> values;
+  const json* timeline = timeline_of(benchmark);
+  if (timeline == nullptr) return values;
+  for (const auto& point : *timeline) {
+    if (!point.is_object() || requests_of(point) <= 0) continue;
+    values.push_back(count_of(point, "errors") / requests_of(point));
   }
   return values;
 }
@@ -90,11 +104,14 @@ SampleSeries series_for_metric(std::string_view metric) {
   if (metric == "latency_min" || metric == "latency_mean" || metric == "latency_p50") {
     return SampleSeries::latency_p50_per_s;
   }
-  if (metric == "latency_p90" || metric == "latency_p95" || metric == "latency_p99" || metric == "latency_p999" ||
-      metric == "latency_max") {
+  if (metric == "latency_p90" || metric == "latency_p95" || metric == "latency_p99") {
     return SampleSeries::latency_p99_per_s;
   }
+  // No per-second series measures the 99.9th percentile (a second rarely has 1,000 requests):
+  // it is tested on the histograms. The maximum is a single request; no test can judge it.
+  if (metric == "latency_p999") return SampleSeries::latency_histogram;
   if (metric == "throughput") return SampleSeries::throughput_per_s;
+  if (metric == "error_rate") return SampleSeries::error_rate_per_s;
   return SampleSeries::none;
 }
 
@@ -127,6 +144,10 @@ std::string_view describe(SampleSeries series) {
       return "per-second p99";
     case SampleSeries::throughput_per_s:
       return "per-second request rate";
+    case SampleSeries::error_rate_per_s:
+      return "per-second error rate";
+    case SampleSeries::latency_histogram:
+      return "latency histograms";
     case SampleSeries::ingested_values:
       return "the harness's samples";
   }
@@ -150,6 +171,10 @@ std::vector<double> extract_series(const nlohmann::json& benchmark, SampleSeries
       return latency_per_second(benchmark, "p99_ms");
     case SampleSeries::throughput_per_s:
       return throughput_per_second(benchmark);
+    case SampleSeries::error_rate_per_s:
+      return error_rate_per_second(benchmark);
+    case SampleSeries::latency_histogram:
+      return {};
     case SampleSeries::ingested_values:
       return per_run_samples(benchmark, "values");
   }

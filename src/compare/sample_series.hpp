@@ -10,19 +10,22 @@
 namespace perfgate::compare {
 
 enum class SampleSeries {
-  none,               // no samples fit the metric (error_rate, wall_stddev, ingested metrics)
+  none,               // no samples fit the metric (latency_max, wall_stddev, rss_max, other ingested metrics)
   wall_per_run,       // samples.wall_s
   user_per_run,       // samples.user_s
   sys_per_run,        // samples.sys_s
   latency_p50_per_s,  // timeline[].p50_ms: the centre of each second's latencies
   latency_p99_per_s,  // timeline[].p99_ms: the tail of each second's latencies
   throughput_per_s,   // timeline[].requests / interval length
+  error_rate_per_s,   // timeline[].errors / timeline[].requests
+  latency_histogram,  // the whole run's `histogram`: tested by count_tests.hpp, not as a series (latency_p999)
   ingested_values,    // samples.values of an ingested benchmark, for the metrics in samples.values_metrics
 };
 
 // The series whose shift a change of `metric` shows up in.
 //   series_for_metric("latency_p95")  // SampleSeries::latency_p99_per_s
 //   series_for_metric("wall_stddev")  // SampleSeries::none (a spread, not a location)
+//   series_for_metric("latency_max")  // SampleSeries::none (one request: shown, never tested)
 SampleSeries series_for_metric(std::string_view metric);
 
 // The same for a metric of a given benchmark: an ingested benchmark names the metrics its
@@ -34,8 +37,8 @@ SampleSeries series_for(const nlohmann::json& benchmark, std::string_view metric
 std::string_view describe(SampleSeries series);
 
 // The samples of `series` in one benchmark object; empty when the benchmark has none.
-// Entries that are not finite numbers are skipped, seconds without requests give no latency
-// sample, and a trailing sliver of a second gives no throughput sample (its rate is noise).
+// Entries that are not finite numbers are skipped, seconds without a successful response give
+// no latency sample (their percentile would read 0 ms), seconds without requests no error rate, and a trailing sliver of a second gives no throughput sample (its rate is noise).
 std::vector<double> extract_series(const nlohmann::json& benchmark, SampleSeries series);
 
 }  // namespace perfgate::compare

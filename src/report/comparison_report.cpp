@@ -1,6 +1,8 @@
 // Terminal and Markdown renderings of a comparison; see comparison_report.hpp.
 #include "report/comparison_report.hpp"
 
+#include <map>
+
 #include <fmt/format.h>
 
 #include "core/text_escape.hpp"
@@ -35,9 +37,26 @@ const char* color_of(compare::Verdict v) {
 
 std::string summary_line(const compare::ComparisonReport& report) {
   using compare::Verdict;
-  return fmt::format("{} regressed, {} improved, {} noisy, {} unchanged: gate {}", report.count(Verdict::regressed),
-                     report.count(Verdict::improved), report.count(Verdict::noisy), report.count(Verdict::unchanged),
+  // The verdicts that count are those of gated rows; the others are only shown.
+  std::map<Verdict, std::size_t> gated;
+  std::size_t ungated = 0;
+  for (const auto& row : report.rows) {
+    if (row.gated) {
+      ++gated[row.verdict];
+    } else {
+      ++ungated;
+    }
+  }
+  return fmt::format("{} regressed, {} improved, {} noisy, {} unchanged{}: gate {}", gated[Verdict::regressed],
+                     gated[Verdict::improved], gated[Verdict::noisy], gated[Verdict::unchanged],
+                     ungated == 0 ? "" : fmt::format(" (and {} more shown, not gated)", ungated),
                      report.gate_failed ? "FAILED" : "passed");
+}
+
+// The verdict column: a metric outside the gated set says so, whatever its verdict.
+std::string verdict_text(const compare::ComparisonRow& row) {
+  std::string verdict(compare::to_string(row.verdict));
+  return row.gated ? verdict : verdict + " (not gated)";
 }
 
 }  // namespace
@@ -50,14 +69,14 @@ std::string comparison_table(const compare::ComparisonReport& report, const std:
   out += fmt::format("  {:<24} {:<16} {:>14} {:>14} {:>9} {:>9}  {}\n", "benchmark", "metric", "baseline", "current",
                      "change", "p", "verdict");
   for (const auto& row : report.rows) {
-    std::string verdict(compare::to_string(row.verdict));
-    if (color && *color_of(row.verdict) != '\0') verdict = color_of(row.verdict) + verdict + "\033[0m";
+    std::string verdict = verdict_text(row);
+    if (color && row.gated && *color_of(row.verdict) != '\0') verdict = color_of(row.verdict) + verdict + "\033[0m";
     out += fmt::format("  {:<24} {:<16} {:>14} {:>14} {:>9} {:>9}  {}\n", terminal_text(row.benchmark),
                        terminal_text(row.metric), terminal_text(value(row.baseline, row.unit)),
                        terminal_text(value(row.current, row.unit)), change(row), p_value(row), verdict);
   }
   for (const auto& row : report.rows) {
-    if (row.verdict == compare::Verdict::regressed || row.verdict == compare::Verdict::noisy) {
+    if (row.gated && (row.verdict == compare::Verdict::regressed || row.verdict == compare::Verdict::noisy)) {
       out += "\n  " + terminal_text(fmt::format("{} {}: {}", row.benchmark, row.metric, row.reason));
     }
   }
@@ -75,8 +94,8 @@ std::string comparison_markdown(const compare::ComparisonReport& report, const s
   out += "| Benchmark | Metric | Baseline | Current | Change | p | Verdict |\n";
   out += "|:---|:---|---:|---:|---:|---:|:---|\n";
   for (const auto& row : report.rows) {
-    std::string verdict(compare::to_string(row.verdict));
-    if (row.verdict == compare::Verdict::regressed) verdict = "**" + verdict + "**";
+    std::string verdict = verdict_text(row);
+    if (row.fails_gate()) verdict = "**" + verdict + "**";
     out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", markdown_cell(row.benchmark), markdown_cell(row.metric),
                        value(row.baseline, row.unit), value(row.current, row.unit), change(row), p_value(row), verdict);
   }

@@ -104,6 +104,7 @@ struct TestCase {
   std::string failure_text;
   std::optional<std::string> skipped;  // the skip message
   std::string system_out;
+  double time_s = 0;
 };
 
 struct TestSuite {
@@ -152,7 +153,31 @@ TestSuite threshold_suite(const std::string& suite_name, const json& checks, dou
   return suite;
 }
 
-TestSuite regression_suite(const std::string& suite_name, const compare::ComparisonReport* comparison) {
+// The time a benchmark measured: its duration_s (http), else the sum of its runs' wall times (cmd).
+double benchmark_time_s(const json& benchmarks, const std::string& name) {
+  if (!benchmarks.is_array()) return 0;
+  for (const json& b : benchmarks) {
+    if (!b.is_object() || string_field(b, "name", "") != name) continue;
+    if (b.contains("duration_s") && b["duration_s"].is_number()) return b["duration_s"].get<double>();
+    double total = 0;
+    if (b.contains("samples") && b["samples"].is_object() && b["samples"].contains("wall_s") &&
+        b["samples"]["wall_s"].is_array()) {
+      for (const json& v : b["samples"]["wall_s"]) total += v.is_number() ? v.get<double>() : 0.0;
+    }
+    return total;
+  }
+  return 0;
+}
+
+// What a regression case checks, in words: "latency_p99 did not regress beyond +10% (lower is better)".
+std::string regression_case_name(const compare::ComparisonRow& row) {
+  bool higher_better = row.better == "higher";
+  return fmt::format("{} did not regress beyond {}{:g}% ({} is better){}", row.metric, higher_better ? "-" : "+",
+                     row.allowed_change_pct, higher_better ? "higher" : "lower", row.gated ? "" : ", not gated");
+}
+
+TestSuite regression_suite(const std::string& suite_name, const compare::ComparisonReport* comparison,
+                           const json& benchmarks) {
   TestSuite suite{suite_name + " regressions", 0, {}};
   if (comparison == nullptr) {
     TestCase c;
@@ -165,9 +190,10 @@ TestSuite regression_suite(const std::string& suite_name, const compare::Compari
   for (const auto& row : comparison->rows) {
     TestCase c;
     c.classname = suite_name + "." + row.benchmark;
-    c.name = fmt::format("{} within ±{:g}%", row.metric, row.allowed_change_pct);
+    c.name = regression_case_name(row);
+    c.time_s = benchmark_time_s(benchmarks, row.benchmark);
     std::string change = row.change_pct ? fmt::format("{:+.1f}%", *row.change_pct) : std::string("n/a");
-    if (row.verdict == compare::Verdict::regressed) {
+    if (row.fails_gate()) {
       c.failure_type = "regression";
       c.failure_message = fmt::format("{} {}: {} ({} -> {}) against an allowed {:g}%", row.benchmark, row.metric,
                                       change, with_unit(row.baseline, row.unit), with_unit(row.current, row.unit),
@@ -175,6 +201,9 @@ TestSuite regression_suite(const std::string& suite_name, const compare::Compari
       c.failure_text = fmt::format("baseline: {}\ncurrent: {}\nchange: {} ({} is better)\np-value: {}\nreason: {}",
                                    with_unit(row.baseline, row.unit), with_unit(row.current, row.unit), change,
                                    row.better, number(row.p_value), row.reason);
+    } else if (!row.gated && row.verdict == compare::Verdict::regressed) {
+      c.system_out = fmt::format("regressed, not gated (regression.metrics): {}\nbaseline: {}, current: {}, change: {}",
+                                 row.reason, with_unit(row.baseline, row.unit), with_unit(row.current, row.unit), change);
     } else if (row.verdict == compare::Verdict::noisy) {
       // Noise never fails the gate, but a reader of the dashboard should see why it was not judged.
       c.system_out = fmt::format("noisy: {}\nbaseline: {}, current: {}, change: {}", row.reason,
@@ -203,7 +232,8 @@ void append_suite(std::string& out, const TestSuite& suite) {
   out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{}\">\n",
                      attr(suite.name), suite.cases.size(), suite.failures(), suite.skipped(), seconds(suite.time_s));
   for (const auto& c : suite.cases) {
-    out += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"0.000\"", attr(c.classname), attr(c.name));
+    out += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{}\"", attr(c.classname), attr(c.name),
+                       seconds(c.time_s));
     if (c.failure_type.empty() && !c.skipped && c.system_out.empty()) {
       out += "/>\n";
       continue;
@@ -225,9 +255,9 @@ void append_suite(std::string& out, const TestSuite& suite) {
 std::string xml_escape(const std::string& text) { return escape(text, true); }
 
 std::string junit_xml(const std::string& suite_name, const nlohmann::json& checks,
-                      const compare::ComparisonReport* comparison, double duration_s) {
+                      const compare::ComparisonReport* comparison, double duration_s, const nlohmann::json& benchmarks) {
   std::vector<TestSuite> suites{threshold_suite(suite_name, checks, duration_s),
-                                regression_suite(suite_name, comparison)};
+                                regression_suite(suite_name, comparison, benchmarks)};
   std::size_t tests = 0, failures = 0, skipped = 0;
   for (const auto& s : suites) {
     tests += s.cases.size();

@@ -13,7 +13,7 @@ std::string run_verdict_line(const RunSummary& summary) {
   for (const auto& c : summary.checks) {
     if (!c.value("passed", false)) ++failed;
   }
-  std::size_t regressions = summary.comparison != nullptr ? summary.comparison->count(compare::Verdict::regressed) : 0;
+  std::size_t regressions = summary.comparison != nullptr ? summary.comparison->gate_failures() : 0;
   if (failed == 0 && regressions == 0) {
     return fmt::format("PASS: {} check{} passed, no regression", summary.checks.size(),
                        summary.checks.size() == 1 ? "" : "s");

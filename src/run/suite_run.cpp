@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <set>
 #include <system_error>
 #include <utility>
 
@@ -54,6 +55,34 @@ std::vector<const suite::BenchmarkSpec*> select_benchmarks(const suite::Suite& s
   return selected;
 }
 
+// All services, or with --only (`filtered`) those the selected benchmarks name in `needs:`; a
+// selected benchmark without `needs:` may talk to any of them, so then all start.
+std::vector<const suite::ServiceSpec*> needed_services(const suite::Suite& suite,
+                                                       const std::vector<PreparedBenchmark>& selected, bool filtered) {
+  std::set<std::string> needed;
+  bool all = !filtered;
+  for (const auto& p : selected) {
+    if (!p.spec->needs) all = true;
+    if (p.spec->needs) needed.insert(p.spec->needs->begin(), p.spec->needs->end());
+  }
+  std::vector<const suite::ServiceSpec*> services;
+  for (const auto& service : suite.services) {
+    if (all || needed.count(service.name) > 0) services.push_back(&service);
+  }
+  return services;
+}
+
+// A misspelt metric in `regression:` would silently never apply. The names of ingested
+// benchmarks are known only once their harness ran, so a suite with `ingest:` cannot be checked.
+void check_regression_metric_names(const suite::Suite& suite) {
+  bool ingests = std::any_of(suite.benchmarks.begin(), suite.benchmarks.end(),
+                             [](const suite::BenchmarkSpec& b) { return b.kind == suite::BenchmarkKind::kIngest; });
+  if (ingests) return;
+  for (const auto& [name, position] : suite.regression.metric_positions) {
+    compare::check_metric_name(position.to_string() + ": regression", name, {});
+  }
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -77,15 +106,12 @@ bool SuiteRunResult::failed() const {
 SuiteRun::SuiteRun(const suite::Suite& suite, SuiteRunOptions options, Store& store)
     : suite_(suite), options_(std::move(options)), store_(store), info_(make_run_info()) {
   reject_service_thresholds(suite_);
+  check_regression_metric_names(suite_);
   for (const auto* spec : select_benchmarks(suite_, options_.only)) prepared_.push_back(prepare_benchmark(*spec));
+  services_ = needed_services(suite_, prepared_, !options_.only.empty());
   info_.tags = options_.tags;
-  if (options_.no_baseline) {
-    baseline_.none_reason = "--baseline none";
-  } else if (options_.baseline) {
-    baseline_.run = options_.baseline;
-  } else {
-    baseline_ = choose_default_baseline(store_, options_.store_url, suite_, options_.baseline_branch, info_.git);
-  }
+  options_.gate.gated_metrics = suite_.regression.metrics;
+  options_.gate.min_history = suite_.regression.min_history;
 }
 
 bool SuiteRun::stopped() const { return options_.stop != nullptr && options_.stop->load(); }
@@ -110,7 +136,8 @@ SuiteRunResult SuiteRun::run(const SuiteRunHooks& hooks) {
   }
 
   ServiceSupervisor services(result.run_directory);
-  for (const auto& service : suite_.services) {
+  for (const auto* needed : services_) {
+    const suite::ServiceSpec& service = *needed;
     auto started = std::chrono::steady_clock::now();
     try {
       services.start(service, options_.stop);
@@ -158,10 +185,14 @@ SuiteRunResult SuiteRun::run(const SuiteRunHooks& hooks) {
   result.document = result_document(info_, benchmarks, result.checks);
   result.document["suite"] = suite_.name;
   result.document["run"]["status"] = result.complete ? "complete" : "incomplete";
-  result.no_baseline_reason = baseline_.none_reason;
+  if (partial()) result.document["run"]["partial"] = true;
   // The comparison, while the services still run: a regression must reproduce in a second
   // measurement of its benchmark before it fails the gate.
-  if (result.complete && baseline_.run) compare_and_confirm(result, hooks);
+  if (result.complete) {
+    BaselineChoice baseline = choose_baseline(benchmarks);
+    result.no_baseline_reason = baseline.none_reason;
+    if (baseline.run) compare_and_confirm(*baseline.run, result, hooks);
+  }
 
   if (hooks.service_group_stopping) {
     for (pid_t group : services.process_groups()) hooks.service_group_stopping(group);
@@ -174,18 +205,31 @@ SuiteRunResult SuiteRun::run(const SuiteRunHooks& hooks) {
   return result;
 }
 
-void SuiteRun::compare_and_confirm(SuiteRunResult& result, const SuiteRunHooks& hooks) {
-  const BaselineRun& baseline = *baseline_.run;
+BaselineChoice SuiteRun::choose_baseline(const std::vector<nlohmann::json>& measured) {
+  BaselineChoice choice;
+  if (options_.no_baseline) {
+    choice.none_reason = "--baseline none";
+  } else if (options_.baseline) {
+    choice.run = options_.baseline;
+  } else {
+    std::vector<std::string> names;
+    for (const auto& b : measured) names.push_back(b.value("name", ""));
+    choice = choose_default_baseline(store_, options_.store_url, suite_, options_.baseline_branch, info_.git, names);
+  }
+  return choice;
+}
+
+void SuiteRun::compare_and_confirm(const BaselineRun& baseline, SuiteRunResult& result, const SuiteRunHooks& hooks) {
   compare::GateOptions gate = options_.gate;
   if (baseline.stored) {
-    gate.history = baseline_history(store_, suite_.name, baseline.document);
+    gate.history = baseline_history(store_, suite_.name, baseline);
     gate.require_history = true;
   }
   compare::ComparisonReport comparison = compare::compare_documents(baseline.document, result.document, gate);
   if (comparison.gate_failed) {
     auto regressed = [&](const PreparedBenchmark& p) {
       return std::any_of(comparison.rows.begin(), comparison.rows.end(), [&](const compare::ComparisonRow& row) {
-        return produced_by(*p.spec, row.benchmark) && row.verdict == compare::Verdict::regressed;
+        return produced_by(*p.spec, row.benchmark) && row.fails_gate();
       });
     };
     auto suspects = static_cast<std::size_t>(std::count_if(prepared_.begin(), prepared_.end(), regressed));

@@ -76,12 +76,19 @@ struct SuiteRunResult {
 
 class SuiteRun {
  public:
-  // Selects (--only) and prepares the benchmarks and chooses the baseline. Throws UsageError for
-  // anything wrong with the input, before anything starts. `suite` and `store` must outlive it.
+  // Selects (--only) and prepares the benchmarks and the services they need, and checks the
+  // metric names of `regression:`. Throws UsageError for anything wrong with the input, before
+  // anything starts. The default baseline is chosen per benchmark once they are measured. `suite` and `store` must outlive it.
   SuiteRun(const suite::Suite& suite, SuiteRunOptions options, Store& store);
 
   const std::string& run_id() const { return info_.id; }
   std::size_t benchmark_count() const { return prepared_.size(); }
+  // Some benchmarks of the suite are left out (--only): the run is stored, and is a baseline only
+  // for the benchmarks it ran.
+  bool partial() const { return prepared_.size() < suite_.benchmarks.size(); }
+  // The services that start: all of them, but with --only those the selected benchmarks `needs:`
+  // (a selected benchmark without `needs:` needs them all).
+  const std::vector<const suite::ServiceSpec*>& services() const { return services_; }
 
   // Runs it; the services are stopped on every way out. Throws RunError when the run folder or
   // the store cannot be written.
@@ -90,14 +97,15 @@ class SuiteRun {
  private:
   bool stopped() const;
   BenchmarkOutcome measure(const PreparedBenchmark& prepared, const std::string& heading, const SuiteRunHooks& hooks);
-  void compare_and_confirm(SuiteRunResult& result, const SuiteRunHooks& hooks);
+  BaselineChoice choose_baseline(const std::vector<nlohmann::json>& measured);
+  void compare_and_confirm(const BaselineRun& baseline, SuiteRunResult& result, const SuiteRunHooks& hooks);
 
   const suite::Suite& suite_;
   SuiteRunOptions options_;
   Store& store_;
   RunInfo info_;
   std::vector<PreparedBenchmark> prepared_;
-  BaselineChoice baseline_;
+  std::vector<const suite::ServiceSpec*> services_;
 };
 
 // Service logs and result.json of run ID: next to a SQLite store, else under .perfgate/.

@@ -54,6 +54,9 @@ struct BenchmarkSpec {
   CmdBenchmarkOptions cmd;    // meaningful when kind == kCmd
   IngestBenchmarkOptions ingest;  // meaningful when kind == kIngest
   std::vector<Threshold> thresholds;
+  // `needs: [api]`: the services it talks to; with --only only those of the selected benchmarks
+  // start. nullopt: it needs them all.
+  std::optional<std::vector<std::string>> needs;
   SourcePosition position;  // of the `- name:` item
   std::map<std::string, SourcePosition> option_positions;  // of each key under http: or cmd:, for messages
 };
@@ -63,6 +66,11 @@ struct RegressionPolicy {
   double max_change = 0.10;                  // fraction: 10% -> 0.10
   std::map<std::string, double> per_metric;  // result-document metric name -> fraction
   std::string baseline_branch = "main";
+  // `metrics: [latency_p99, ...]`: the metrics that gate; empty: the default set (others are shown).
+  std::vector<std::string> metrics;
+  std::size_t min_history = 2;  // runs of history a regression needs; 1: the baseline alone
+  // Where each metric name of per_metric and metrics is written, for "did you mean" messages.
+  std::map<std::string, SourcePosition> metric_positions;
   SourcePosition position;  // of `regression:`; empty file when absent
 
   // The allowed change for one metric: its override, else max_change.

@@ -26,9 +26,10 @@ namespace {
 
 const std::vector<std::string> kTopLevelKeys = {"name", "store", "services", "benchmarks", "regression", "resources"};
 const std::vector<std::string> kServiceKeys = {"name", "command", "ready", "ready_timeout", "monitor", "env"};
-const std::vector<std::string> kBenchmarkKeys = {"name", "http", "cmd", "ingest", "thresholds"};
+const std::vector<std::string> kBenchmarkKeys = {"name", "http", "cmd", "ingest", "thresholds", "needs"};
 const std::vector<std::string> kIngestKeys = {"format", "command", "file"};
-const std::vector<std::string> kRegressionKeys = {"max_change", "per_metric", "baseline_branch"};
+const std::vector<std::string> kRegressionKeys = {"max_change", "per_metric", "baseline_branch", "metrics",
+                                                  "min_history"};
 
 class SuiteReader {
  public:
@@ -301,6 +302,7 @@ class SuiteReader {
       }
       read_benchmark_kind(node, benchmark);
       if (auto thresholds = find_entry(node, "thresholds")) read_thresholds(*thresholds, suite, benchmark);
+      if (auto needs = find_entry(node, "needs")) read_needs(*needs, suite, benchmark);
       suite.benchmarks.push_back(std::move(benchmark));
     }
   }
@@ -491,6 +493,24 @@ class SuiteReader {
     }
   }
 
+  void read_needs(const Entry& entry, const Suite& suite, BenchmarkSpec& benchmark) const {
+    expect_list(entry, "service names");
+    std::vector<std::string> names;
+    for (const auto& service : suite.services) names.push_back(service.name);
+    benchmark.needs.emplace();
+    for (const auto& node : entry.value) {
+      SourcePosition at = position_of(node, entry.value_position);
+      std::string name = node.IsScalar() ? node.Scalar() : "";
+      if (std::find(names.begin(), names.end(), name) == names.end()) {
+        std::string hint = did_you_mean(name, names);
+        if (hint.empty())
+          hint = names.empty() ? " (the suite has no services)" : fmt::format(" (expected one of {})", join_names(names));
+        fail(at, fmt::format("'needs': unknown service '{}'{}", name, hint));
+      }
+      benchmark.needs->push_back(name);
+    }
+  }
+
   void check_service_known(const Threshold& threshold, const Suite& suite) const {
     std::vector<std::string> names;
     for (const auto& service : suite.services) names.push_back(service.name);
@@ -516,7 +536,20 @@ class SuiteReader {
         if (!regression.per_metric.emplace(item.key, percent_value(item)).second) {
           fail(key_position, fmt::format("duplicate key '{}' in per_metric", item.key));
         }
+        regression.metric_positions.emplace(item.key, key_position);
       }
+    }
+    if (auto metrics = find_entry(entry.value, "metrics")) {
+      expect_list(*metrics, "metric names like latency_p99");
+      for (const auto& node : metrics->value) {
+        SourcePosition at = position_of(node, metrics->value_position);
+        if (!node.IsScalar() || node.Scalar().empty()) fail(at, "'metrics': expected a metric name like latency_p99");
+        regression.metrics.push_back(node.Scalar());
+        regression.metric_positions.emplace(node.Scalar(), at);
+      }
+    }
+    if (auto min_history = find_entry(entry.value, "min_history")) {
+      regression.min_history = static_cast<std::size_t>(int_value(*min_history, 1));
     }
     if (auto branch = find_entry(entry.value, "baseline_branch")) {
       regression.baseline_branch = string_value(*branch);

@@ -16,10 +16,12 @@ TEST(SeriesForMetric, MapsEachMetricToTheSamplesItsShiftShowsIn) {
   EXPECT_EQ(series_for_metric("sys_mean"), SampleSeries::sys_per_run);
   EXPECT_EQ(series_for_metric("latency_mean"), SampleSeries::latency_p50_per_s);
   EXPECT_EQ(series_for_metric("latency_p95"), SampleSeries::latency_p99_per_s);
-  EXPECT_EQ(series_for_metric("latency_max"), SampleSeries::latency_p99_per_s);
+  // Never judged on another metric's samples: p999 on the histograms, the maximum not at all.
+  EXPECT_EQ(series_for_metric("latency_p999"), SampleSeries::latency_histogram);
+  EXPECT_EQ(series_for_metric("latency_max"), SampleSeries::none);
   EXPECT_EQ(series_for_metric("throughput"), SampleSeries::throughput_per_s);
   EXPECT_EQ(series_for_metric("wall_stddev"), SampleSeries::none);
-  EXPECT_EQ(series_for_metric("error_rate"), SampleSeries::none);
+  EXPECT_EQ(series_for_metric("error_rate"), SampleSeries::error_rate_per_s);
   EXPECT_EQ(series_for_metric("BM_parse_mean"), SampleSeries::none);
 }
 

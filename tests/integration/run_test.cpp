@@ -15,6 +15,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -98,6 +99,14 @@ class RunSuite : public ::testing::Test {
   }
 
   nlohmann::json json_file(const std::string& name) const { return nlohmann::json::parse(read(name)); }
+
+  // `run FILE` on a suite with a mistake exits 2 with `message` on stderr.
+  void expect_suite_rejected(const std::string& file, const std::string& yaml, const std::string& message) const {
+    write(file, yaml);
+    ProcessOutput out = perfgate({"run", file, "--store", "h.db", "-q"});
+    EXPECT_EQ(out.exit_code, 2) << file;
+    EXPECT_THAT(out.err, HasSubstr(message));
+  }
 
   std::string dir_;
 };
@@ -192,7 +201,7 @@ TEST_F(RunSuite, SameSuiteTwiceIsNoRegressionAndASlowerServiceFailsTheGate) {
   for (const auto& row : comparison["rows"]) {
     if (row["verdict"] == "regressed") regressed.push_back(row["benchmark"].get<std::string>() + "/" + row["metric"].get<std::string>());
   }
-  EXPECT_THAT(regressed, ::testing::IsSupersetOf({"health/latency_p50", "health/throughput"}));
+  EXPECT_THAT(regressed, ::testing::IsSupersetOf({"health/latency_p50", "health/throughput"})) << comparison.dump(1);
   EXPECT_THAT(read("slower.xml"), HasSubstr("type=\"regression\""));
   EXPECT_TRUE(service_group_gone());
 
@@ -361,8 +370,8 @@ TEST_F(RunSuite, OnlyTagsAndAnExplicitBaseline) {
 
   ProcessOutput second = perfgate({"run", "suite.yaml", "--store", "h.db", "--only", "other", "-q"});
   ASSERT_EQ(second.exit_code, 0) << second.err;
-  // Against the first run (which had no 'other'): nothing in common, said so.
-  EXPECT_THAT(second.out, HasSubstr("only in the current run: other"));
+  // No complete run has 'other' yet: the first (partial) run is no baseline for it.
+  EXPECT_THAT(second.out, HasSubstr("No comparison: no complete run of 'pick' in 'h.db' has any of these benchmarks yet."));
 
   ProcessOutput third = perfgate({"run", "suite.yaml", "--store", "h.db", "--baseline", first_id, "-q"});
   ASSERT_EQ(third.exit_code, 0) << third.err;
@@ -370,6 +379,71 @@ TEST_F(RunSuite, OnlyTagsAndAnExplicitBaseline) {
   ProcessOutput none = perfgate({"run", "suite.yaml", "--store", "h.db", "--baseline", "none", "-q"});
   ASSERT_EQ(none.exit_code, 0) << none.err;
   EXPECT_THAT(none.out, HasSubstr("No comparison: --baseline none."));
+}
+
+// Issue 9: a run of some benchmarks (--only) is stored as partial and is a baseline only for the
+// benchmarks it ran; the next full run takes each benchmark's baseline from the newest run that has it.
+TEST_F(RunSuite, APartialRunIsABaselineOnlyForWhatItRan) {
+  write("suite.yaml",
+        "name: partial\n"
+        "benchmarks: [{name: a, cmd: {command: \"true\", runs: 5}}, {name: b, cmd: {command: \"true\", runs: 5}}]\n");
+  ProcessOutput full = perfgate({"run", "suite.yaml", "--store", "h.db", "--json", "full.json", "-q"});
+  ASSERT_EQ(full.exit_code, 0) << full.err;
+  std::string full_id = json_file("full.json")["run"]["id"];
+  EXPECT_FALSE(json_file("full.json")["run"].contains("partial"));
+  ProcessOutput only_b = perfgate({"run", "suite.yaml", "--store", "h.db", "--only", "b", "--json", "b.json", "-q"});
+  ASSERT_EQ(only_b.exit_code, 0) << only_b.err;
+  nlohmann::json b_doc = json_file("b.json");
+  EXPECT_EQ(b_doc["run"]["partial"], true);
+  std::string b_id = b_doc["run"]["id"];
+  ProcessOutput again = perfgate({"run", "suite.yaml", "--store", "h.db", "--json", "again.json", "-q"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  nlohmann::json doc = json_file("again.json");
+  EXPECT_TRUE(doc["comparison"]["only_in_current"].empty()) << doc["comparison"].dump(1);
+  EXPECT_TRUE(doc["comparison"]["only_in_baseline"].empty());
+  EXPECT_THAT(doc["baseline"].get<std::string>(), HasSubstr("2 runs, per benchmark the newest that has it"));
+  EXPECT_THAT(doc["baseline"].get<std::string>(), HasSubstr(full_id));
+  EXPECT_THAT(doc["baseline"].get<std::string>(), HasSubstr(b_id));
+  std::set<std::string> compared;
+  for (const auto& row : doc["comparison"]["rows"]) compared.insert(row["benchmark"].get<std::string>());
+  EXPECT_EQ(compared, (std::set<std::string>{"a", "b"}));
+}
+
+// `needs:` names the services a benchmark talks to; with --only only those start.
+TEST_F(RunSuite, OnlyStartsTheServicesItsBenchmarksNeed) {
+  write("suite.yaml",
+        "name: needs\n"
+        "services: [{name: api, command: sleep 300}, {name: worker, command: sleep 300}]\n"
+        "benchmarks:\n"
+        "  - name: uses-api\n"
+        "    needs: [api]\n"
+        "    cmd: {command: \"true\", runs: 3}\n"
+        "  - name: uses-all\n"
+        "    cmd: {command: \"true\", runs: 3}\n");
+  ProcessOutput only = perfgate({"run", "suite.yaml", "--store", "h.db", "--only", "uses-api", "-q"});
+  ASSERT_EQ(only.exit_code, 0) << only.err;
+  EXPECT_THAT(only.out, HasSubstr("service 'api' started"));
+  EXPECT_THAT(only.out, Not(HasSubstr("service 'worker'")));
+  ProcessOutput all = perfgate({"run", "suite.yaml", "--store", "h.db", "--only", "uses-*", "-q"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_THAT(all.out, HasSubstr("service 'worker' started"));
+  expect_suite_rejected("typo.yaml",
+                        "name: needs\n"
+                        "services: [{name: api, command: sleep 300}]\n"
+                        "benchmarks:\n"
+                        "  - name: x\n"
+                        "    needs: [api2]\n"
+                        "    cmd: {command: \"true\", runs: 3}\n",
+                        "typo.yaml:5:13: 'needs': unknown service 'api2'; did you mean 'api'?");
+}
+
+// A misspelt metric in regression: would silently never apply: exit 2 with a suggestion.
+TEST_F(RunSuite, AMisspeltRegressionMetricExits2WithDidYouMean) {
+  const std::string benchmarks = "name: typo\nbenchmarks: [{name: x, cmd: {command: \"true\", runs: 3}}]\n";
+  expect_suite_rejected("suite.yaml", benchmarks + "regression:\n  per_metric: {wall_maen: 20%}\n",
+                        "suite.yaml:4:16: regression: unknown metric 'wall_maen'; did you mean 'wall_mean'?");
+  expect_suite_rejected("metrics.yaml", benchmarks + "regression: {metrics: [wall_mean, wal_median], min_history: 1}\n",
+                        "unknown metric 'wal_median'; did you mean 'wall_median'?");
 }
 
 TEST_F(RunSuite, TwoRunsAtOnceBothLandInTheStore) {

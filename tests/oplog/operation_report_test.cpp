@@ -192,6 +192,20 @@ TEST(OplogReport, AverageUpFlagNeedsMoreThanTwentyPercentAndAPreviousPeriod) {
   EXPECT_TRUE(flags_of(report, "too_old").empty());
 }
 
+// Decimal durations whose products are not exact in binary floating point: at the boundary, as
+// docs/report.md says (3 × 1.2 = 3.5999999999999996, (0.5 + 2.8 + 2.4 + 5.7) / 4 × 2 vs 5.7).
+TEST(OplogReport, FlagsAtTheExactDecimalBoundaryRaiseNothing) {
+  Records r(week_options());
+  std::int64_t now_week = at("2026-01-03T00:00:00Z"), last_week = at("2025-12-28T00:00:00Z");
+  r.add(last_week, "avg_3_to_3_6", 3), r.add(now_week, "avg_3_to_3_6", 3.6);
+  for (double d : {0.5, 2.8, 2.4, 5.7}) r.add(now_week, "p95_twice_avg", d);  // avg 2.85, p95 5.7
+  r.add(last_week, "avg_3_to_3_61", 3), r.add(now_week, "avg_3_to_3_61", 3.61);  // just above: raised
+  Report report = r.finish();
+  EXPECT_TRUE(flags_of(report, "avg_3_to_3_6").empty());
+  EXPECT_TRUE(flags_of(report, "p95_twice_avg").empty());
+  EXPECT_THAT(flags_of(report, "avg_3_to_3_61"), ElementsAre(Flag::kAvgUpOver20Percent));
+}
+
 TEST(OplogReport, ErrorRateFlagAboveOnePercentOnly) {
   Records r(week_options());
   std::int64_t t = at("2026-01-02T00:00:00Z");

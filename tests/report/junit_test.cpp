@@ -121,7 +121,7 @@ TEST(JUnit, AMissingObservationIsNotANumber) {
 TEST(JUnit, ARegressedRowFailsWithBaselineCurrentChangeAndPValue) {
   compare::ComparisonReport comparison = sample_comparison();
   std::string xml = junit_xml("svc", json::array(), &comparison, 1);
-  auto at = xml.find("name=\"latency_p95 within ±10%\"");
+  auto at = xml.find("name=\"latency_p95 did not regress beyond +10% (lower is better)\"");
   ASSERT_NE(at, std::string::npos) << xml;
   std::string testcase = xml.substr(at, xml.find("</testcase>", at) - at);
   EXPECT_THAT(testcase, HasSubstr("type=\"regression\""));
@@ -136,12 +136,33 @@ TEST(JUnit, ARegressedRowFailsWithBaselineCurrentChangeAndPValue) {
 TEST(JUnit, ANoisyRowPassesWithItsReasonInSystemOut) {
   compare::ComparisonReport comparison = sample_comparison();
   std::string xml = junit_xml("svc", json::array(), &comparison, 1);
-  auto at = xml.find("name=\"latency_p50 within ±10%\"");
+  auto at = xml.find("name=\"latency_p50 did not regress beyond +10% (lower is better)\"");
   ASSERT_NE(at, std::string::npos) << xml;
   std::string testcase = xml.substr(at, xml.find("</testcase>", at) - at);
   EXPECT_THAT(testcase, Not(HasSubstr("<failure")));
   EXPECT_THAT(testcase, HasSubstr("<system-out>noisy: reason for latency_p50"));
-  EXPECT_THAT(xml, HasSubstr("classname=\"svc.health\" name=\"throughput within ±10%\" time=\"0.000\"/>"));
+  EXPECT_THAT(xml, HasSubstr("classname=\"svc.health\" name=\"throughput did not regress beyond +10% (lower is better)\" time=\"0.000\"/>"));
+}
+
+// Each regression case takes its benchmark's measured time; a higher-is-better metric says so.
+TEST(JUnit, RegressionCasesTakeTheirBenchmarksDurationAndNameTheirDirection) {
+  compare::ComparisonReport comparison = sample_comparison();
+  comparison.rows[2].better = "higher";
+  json benchmarks = json::array({{{"name", "health"}, {"duration_s", 12.25}}});
+  std::string xml = junit_xml("svc", json::array(), &comparison, 30, benchmarks);
+  EXPECT_THAT(xml, HasSubstr("name=\"latency_p95 did not regress beyond +10% (lower is better)\" time=\"12.250\">"));
+  EXPECT_THAT(xml,
+              HasSubstr("name=\"throughput did not regress beyond -10% (higher is better)\" time=\"12.250\"/>"));
+}
+
+// A metric outside the gated set never fails the JUnit report, though it shows what it did.
+TEST(JUnit, ARegressedRowThatIsNotGatedPasses) {
+  compare::ComparisonReport comparison = sample_comparison();
+  comparison.rows[0].gated = false;
+  comparison.gate_failed = false;
+  std::string xml = junit_xml("svc", json::array(), &comparison, 1);
+  EXPECT_EQ(occurrences(xml, "<failure "), 0u) << xml;
+  EXPECT_THAT(xml, HasSubstr("<system-out>regressed, not gated (regression.metrics): reason for latency_p95"));
 }
 
 TEST(JUnit, BenchmarksOnOneSideOnlyAreSkipped) {
