@@ -17,6 +17,7 @@
 #include "cli/verbs.hpp"
 #include "core/error.hpp"
 #include "core/output_file.hpp"
+#include "core/redaction.hpp"
 #include "core/result_document.hpp"
 #include "core/units.hpp"
 #include "http/load_engine.hpp"
@@ -61,11 +62,11 @@ struct ValidatedHttp {
   http::RequestSpec spec;
 };
 
-ValidatedHttp validate(const HttpFlags& f) {
+ValidatedHttp validate(const HttpFlags& f, const Redaction& redaction) {
   ValidatedHttp v;
   std::string error;
   auto url = http::parse_url(f.url, &error);
-  if (!url) throw UsageError(fmt::format("URL '{}': {}", f.url, error));
+  if (!url) throw UsageError(fmt::format("URL '{}': {}", redaction.url(f.url), error));
   v.load.url = *url;
   if (f.connections < 1 || f.connections > 100000) {
     throw UsageError(fmt::format("--connections: {} is out of range (1..100000)", f.connections));
@@ -101,10 +102,11 @@ ValidatedHttp validate(const HttpFlags& f) {
     throw UsageError(fmt::format("--method: invalid method '{}'", f.method));
   }
   v.spec.method = f.method;
-  for (const auto& h : f.headers) {
-    auto header = http::split_header(h);
-    if (header.first.empty()) throw UsageError(fmt::format("--header: expected 'Name: value', got '{}'", h));
-    v.spec.headers.push_back(header);
+  for (std::size_t i = 0; i < f.headers.size(); ++i) {
+    // The message never quotes the header: it may hold a secret.
+    auto header = parse_header_line(f.headers[i], &error);
+    if (!header) throw UsageError(fmt::format("--header #{}: {}", i + 1, error));
+    v.spec.headers.emplace_back(header->name, header->value);
   }
   v.spec.body = read_body(f.body);
   v.load.head_request = f.method == "HEAD";
@@ -138,17 +140,20 @@ int http_verb(const std::vector<std::string>& args) {
   app.add_option("-b,--body", f.body, "Request body: TEXT, or @FILE");
   app.add_option("--json", f.json_path, "Write the result document (perfgate.result/v1) to FILE, or - for stdout");
   app.add_option("--name", f.name, "Benchmark name in the result document (default: METHOD path)");
-  app.add_option("--redact", f.redact, "Also write this header's value as *** in results (repeatable)");
+  app.add_option("--redact", f.redact,
+                 "Also show this header's or query parameter's value as *** in every output (repeatable)");
   app.add_flag("-q,--quiet", f.quiet, "No progress line");
   app.footer("Exit codes: 0 ok, 2 bad options, 3 target unreachable or no request completed, 130 interrupted "
              "(partial results written).");
 
   if (auto code = parse_verb_arguments(app, args)) return *code;
 
-  ValidatedHttp v = validate(f);
+  Redaction redaction(f.redact);
+  ValidatedHttp v = validate(f, redaction);
   v.load.address = http::resolve(v.load.url);
-  std::string name = f.name.empty() ? v.spec.method + " " + v.load.url.target : f.name;
-  nlohmann::json config = http::http_config_json(v.load, v.spec, f.redact);
+  std::string shown_url = redaction.url(v.load.url.to_string());
+  std::string name = f.name.empty() ? v.spec.method + " " + redaction.url(v.load.url.target) : f.name;
+  nlohmann::json config = http::http_config_json(v.load, v.load.url.to_string(), v.spec, redaction);
   RunInfo run_info = make_run_info();
 
   install_interrupt_handlers();
@@ -165,14 +170,14 @@ int http_verb(const std::vector<std::string>& args) {
   result.interrupted = result.interrupted || interrupted();
 
   if (result.unreachable) {
-    std::fprintf(stderr, "perfgate http: cannot connect to %s: %s\n", v.load.url.to_string().c_str(),
+    std::fprintf(stderr, "perfgate http: cannot connect to %s: %s\n", shown_url.c_str(),
                  result.connect_error.c_str());
     return exit_code::kRunFailed;
   }
   // With the document on stdout, the summary goes to stderr so the JSON stays clean.
   FILE* summary_stream = names_stdout(f.json_path) ? stderr : stdout;
   if (!f.quiet || summary_stream == stdout) {
-    std::string summary = http_summary(v.load, v.spec, result);
+    std::string summary = http_summary(v.load, v.spec, shown_url, result);
     std::fputs(summary.c_str(), summary_stream);
     std::fflush(summary_stream);
   }

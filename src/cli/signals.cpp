@@ -32,8 +32,12 @@ void install_interrupt_handlers() {
   struct sigaction action {};
   action.sa_handler = on_signal;
   sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
+  for (int signal_number : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) {
+    struct sigaction previous {};
+    sigaction(signal_number, nullptr, &previous);
+    if (previous.sa_handler == SIG_IGN && signal_number == SIGHUP) continue;  // `nohup perfgate …`
+    sigaction(signal_number, &action, nullptr);
+  }
   signal(SIGPIPE, SIG_IGN);
 }
 

@@ -1,5 +1,8 @@
-// SIGINT/SIGTERM handling for verbs that measure: the first signal asks the run to stop
-// and keep what it measured; a second one exits at once with 130.
+// SIGINT/SIGTERM/SIGHUP/SIGQUIT handling for verbs that measure: the first signal asks the run to
+// stop and keep what it measured; a second one exits at once with 130. SIGHUP (a closed terminal,
+// a dropped SSH session) and SIGQUIT (Ctrl-\\) are handled like SIGTERM, so the services are
+// stopped and the results written on those paths too. A signal that was ignored when perfgate
+// started (`nohup perfgate …`) stays ignored.
 #pragma once
 
 #include <sys/types.h>

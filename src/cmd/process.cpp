@@ -68,7 +68,12 @@ ProcessMeasurement not_started(std::string why) {
 // between runs.
 class ProcessExecutor final : public Executor {
  public:
-  ProcessExecutor() : dev_null_(::open("/dev/null", O_RDWR | O_CLOEXEC)) {
+  explicit ProcessExecutor(std::optional<std::vector<std::string>> environment)
+      : dev_null_(::open("/dev/null", O_RDWR | O_CLOEXEC)), environment_(std::move(environment)) {
+    if (environment_) {
+      for (std::string& entry : *environment_) environment_pointers_.push_back(entry.data());
+      environment_pointers_.push_back(nullptr);
+    }
     dev_null_error_ = dev_null_.valid() ? 0 : errno;
     // The parent may block signals or handle SIGINT/SIGTERM (handlers reset on exec anyway,
     // but an ignored signal would stay ignored): the child starts as if from a plain shell.
@@ -149,10 +154,11 @@ class ProcessExecutor final : public Executor {
     const std::int64_t start_ns = monotonic_now_ns();
     pid_t pid = 0;
     // glibc's posix_spawn reports exec failures (ENOENT, EACCES, ENOEXEC...) as its result.
+    char** const envp = environment_ ? environment_pointers_.data() : environ;
     const int spawn_error =
         program_path != nullptr
-            ? posix_spawn(&pid, program_path->c_str(), actions.get(), &attributes_, arguments_.data(), environ)
-            : posix_spawnp(&pid, arguments_[0], actions.get(), &attributes_, arguments_.data(), environ);
+            ? posix_spawn(&pid, program_path->c_str(), actions.get(), &attributes_, arguments_.data(), envp)
+            : posix_spawnp(&pid, arguments_[0], actions.get(), &attributes_, arguments_.data(), envp);
     if (spawn_error != 0) return not_started(errno_text(spawn_error));
 
     if (pipe_read_end.valid()) {
@@ -221,6 +227,8 @@ class ProcessExecutor final : public Executor {
 
   FileDescriptor dev_null_;
   int dev_null_error_ = 0;
+  std::optional<std::vector<std::string>> environment_;
+  std::vector<char*> environment_pointers_;
   posix_spawnattr_t attributes_{};
   std::vector<char*> arguments_;  // reused across runs: no allocation once it has grown
   std::unordered_map<std::string, std::string> resolved_programs_;
@@ -229,6 +237,8 @@ class ProcessExecutor final : public Executor {
 
 }  // namespace
 
-std::unique_ptr<Executor> make_process_executor() { return std::make_unique<ProcessExecutor>(); }
+std::unique_ptr<Executor> make_process_executor(std::optional<std::vector<std::string>> environment) {
+  return std::make_unique<ProcessExecutor>(std::move(environment));
+}
 
 }  // namespace perfgate::cmd

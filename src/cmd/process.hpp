@@ -47,7 +47,7 @@ class Executor {
   virtual ProcessMeasurement run(const ProcessSpec& spec) = 0;
 };
 
-// posix_spawn + wait4.
-std::unique_ptr<Executor> make_process_executor();
+// posix_spawn + wait4. `environment`: the commands' KEY=VALUE entries; nullopt: perfgate's own.
+std::unique_ptr<Executor> make_process_executor(std::optional<std::vector<std::string>> environment = std::nullopt);
 
 }  // namespace perfgate::cmd

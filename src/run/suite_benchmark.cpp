@@ -16,6 +16,8 @@
 #include "core/units.hpp"
 #include "http/load_result.hpp"
 #include "http/url.hpp"
+#include "core/redaction.hpp"
+#include "run/service_supervisor.hpp"
 #include "run/suite_ingest.hpp"
 
 namespace perfgate::run {
@@ -25,12 +27,34 @@ namespace {
   throw UsageError(fmt::format("{}: benchmark '{}': {}", spec.position.to_string(), spec.name, what));
 }
 
+// The suite's text as written, for what is shown; the value itself when the spec was built in
+// code, not loaded (nothing was filled in then).
+const std::string& as_written(const std::string& written, const std::string& value) {
+  return written.empty() ? value : written;
+}
+
+// Messages of the engines quote what they ran; they must quote what the suite says instead.
+std::string quoting_as_written(std::string message, const suite::CmdBenchmarkOptions& o) {
+  auto replace = [&](const std::optional<std::string>& value, const std::optional<std::string>& written) {
+    if (!value || !written || value->empty() || *value == *written) return;
+    for (auto at = message.find(*value); at != std::string::npos; at = message.find(*value, at + written->size())) {
+      message.replace(at, value->size(), *written);
+    }
+  };
+  replace(o.command, o.command_as_written.empty() ? std::nullopt : std::optional<std::string>(o.command_as_written));
+  replace(o.prepare, o.prepare_as_written);
+  replace(o.cleanup, o.cleanup_as_written);
+  return message;
+}
+
 PreparedHttp prepare_http(const suite::BenchmarkSpec& spec) {
   const suite::HttpBenchmarkOptions& o = spec.http;
   PreparedHttp p;
+  const Redaction redaction(o.redact);
+  const std::string& url_written = as_written(o.url_as_written, o.url);
   std::string error;
   auto url = http::parse_url(o.url, &error);
-  if (!url) fail(spec, fmt::format("url '{}': {}", o.url, error));
+  if (!url) fail(spec, fmt::format("url '{}': {}", redaction.url(url_written), error));
   p.load.url = *url;
   p.load.address = http::resolve(*url);
   p.load.connections = o.connections;
@@ -45,7 +69,7 @@ PreparedHttp prepare_http(const suite::BenchmarkSpec& spec) {
   p.request.headers = o.headers;
   if (o.body_file) {
     std::ifstream in(*o.body_file, std::ios::binary);
-    if (!in) fail(spec, fmt::format("body: cannot read file '{}'", *o.body_file));
+    if (!in) fail(spec, fmt::format("body: cannot read file '{}'", as_written(o.body_file_as_written, *o.body_file)));
     std::stringstream ss;
     ss << in.rdbuf();
     p.request.body = ss.str();
@@ -54,7 +78,9 @@ PreparedHttp prepare_http(const suite::BenchmarkSpec& spec) {
   }
   p.load.head_request = o.method == "HEAD";
   p.load.request = http::build_request(*url, p.request);
-  p.config = http::http_config_json(p.load, p.request, {});
+  http::RequestSpec shown = p.request;
+  if (!o.headers_as_written.empty()) shown.headers = o.headers_as_written;
+  p.config = http::http_config_json(p.load, url_written, shown, redaction);
   return p;
 }
 
@@ -67,7 +93,9 @@ cmd::RunnerOptions prepare_cmd(const suite::BenchmarkSpec& spec) {
   if (!o.shell) {
     std::string error;
     auto argv = cmd::split_command_line(o.command, &error);
-    if (!argv || argv->empty()) fail(spec, fmt::format("command '{}': {}", o.command, argv ? "empty" : error));
+    if (!argv || argv->empty()) {
+      fail(spec, fmt::format("command '{}': {}", as_written(o.command_as_written, o.command), argv ? "empty" : error));
+    }
   }
   r.commands.push_back(command);
   r.shell = o.shell;
@@ -113,7 +141,7 @@ BenchmarkOutcome run_http(const suite::BenchmarkSpec& spec, const PreparedHttp& 
   http::LoadResult result = load.wait();
   outcome.interrupted = result.interrupted || (hooks.stop != nullptr && hooks.stop->load());
   if (result.unreachable) {
-    outcome.failure = fmt::format("cannot connect to {}: {}", prepared.load.url.to_string(), result.connect_error);
+    outcome.failure = fmt::format("cannot connect to {}: {}", prepared.config.value("url", ""), result.connect_error);
     outcome.failure_exit_code = 3;
     return outcome;
   }
@@ -122,9 +150,12 @@ BenchmarkOutcome run_http(const suite::BenchmarkSpec& spec, const PreparedHttp& 
   return outcome;
 }
 
-BenchmarkOutcome run_cmd(const cmd::RunnerOptions& options, const BenchmarkHooks& hooks) {
+BenchmarkOutcome run_cmd(const suite::BenchmarkSpec& spec, const cmd::RunnerOptions& options,
+                         const BenchmarkHooks& hooks) {
   BenchmarkOutcome outcome;
-  auto executor = cmd::make_process_executor();
+  std::optional<std::vector<std::string>> environment;
+  if (spec.env_clear || !spec.env.empty()) environment = child_environment(spec.env_clear, spec.env);
+  auto executor = cmd::make_process_executor(std::move(environment));
   cmd::BenchmarkRunner runner(*executor, options);
   std::vector<cmd::CommandResult> results;
   try {
@@ -134,9 +165,11 @@ BenchmarkOutcome run_cmd(const cmd::RunnerOptions& options, const BenchmarkHooks
         },
         hooks.stop);
   } catch (const cmd::CommandFailed& e) {
-    outcome.failure = e.what();
+    outcome.failure = quoting_as_written(e.what(), spec.cmd);
     outcome.failure_exit_code = 1;
     return outcome;
+  } catch (const RunError& e) {
+    throw RunError(quoting_as_written(e.what(), spec.cmd));
   }
   if (results.empty() || results.front().wall_s.empty()) {
     outcome.interrupted = true;
@@ -144,7 +177,16 @@ BenchmarkOutcome run_cmd(const cmd::RunnerOptions& options, const BenchmarkHooks
   }
   const cmd::CommandResult& r = results.front();
   outcome.interrupted = r.interrupted;
-  outcome.benchmarks.push_back(cmd::cmd_benchmark_json(r, options, runner.shell_spawn_wall_s()));
+  nlohmann::json benchmark = cmd::cmd_benchmark_json(r, options, runner.shell_spawn_wall_s());
+  // The document holds the suite's text as written, never the values filled in.
+  const suite::CmdBenchmarkOptions& o = spec.cmd;
+  if (benchmark.contains("config")) {
+    nlohmann::json& config = benchmark["config"];
+    config["command"] = as_written(o.command_as_written, o.command);
+    if (o.prepare) config["prepare"] = o.prepare_as_written.value_or(*o.prepare);
+    if (o.cleanup) config["cleanup"] = o.cleanup_as_written.value_or(*o.cleanup);
+  }
+  outcome.benchmarks.push_back(std::move(benchmark));
   double scale = r.wall.mean >= 1 ? 1 : 1e3;
   const char* unit = r.wall.mean >= 1 ? "s" : "ms";
   outcome.summary = fmt::format("  {} runs, wall {:.3f} {} ± {:.3f} {} (median {:.3f} {}), user {:.3f} {}, sys {:.3f} {}, "
@@ -173,8 +215,23 @@ PreparedBenchmark prepare_benchmark(const suite::BenchmarkSpec& spec) {
 
 BenchmarkOutcome run_benchmark(const PreparedBenchmark& prepared, const BenchmarkHooks& hooks) {
   if (prepared.http) return run_http(*prepared.spec, *prepared.http, hooks);
-  if (prepared.cmd) return run_cmd(*prepared.cmd, hooks);
+  if (prepared.cmd) return run_cmd(*prepared.spec, *prepared.cmd, hooks);
   return run_ingest(*prepared.spec, hooks);
+}
+
+std::string description(const PreparedBenchmark& p) {
+  if (p.http) {
+    const auto& l = p.http->load;
+    std::string bound = l.duration ? format_duration(*l.duration) : fmt::format("{} requests", l.requests);
+    std::string model = l.rate_per_s ? fmt::format("open model {:g}/s", *l.rate_per_s)
+                                     : fmt::format("{} connections", l.connections);
+    return fmt::format("http {} {}  ({}, {})", p.http->request.method, p.http->config.value("url", ""), model, bound);
+  }
+  if (p.cmd) return fmt::format("cmd {}", as_written(p.spec->cmd.command_as_written, p.spec->cmd.command));
+  const auto& ingest = p.spec->ingest;
+  const std::string& source = as_written(ingest.source_as_written, ingest.command ? *ingest.command : ingest.file.value_or(""));
+  return ingest.command ? fmt::format("ingest {} from the output of: {}", ingest.format, source)
+                        : fmt::format("ingest {} from {}", ingest.format, source);
 }
 
 bool produced_by(const suite::BenchmarkSpec& spec, const std::string& benchmark_name) {

@@ -110,6 +110,7 @@ SuiteRunResult SuiteRun::run(const SuiteRunHooks& hooks) {
   }
 
   ServiceSupervisor services(result.run_directory);
+  bool containment_warned = false;
   for (const auto& service : suite_.services) {
     auto started = std::chrono::steady_clock::now();
     try {
@@ -120,6 +121,10 @@ SuiteRunResult SuiteRun::run(const SuiteRunHooks& hooks) {
       result.failure = fmt::format("{}: {}", service.position.to_string(), e.what());
       result.failure_exit_code = stopped() ? exit_code::kInterrupted : exit_code::kRunFailed;
       return result;
+    }
+    if (hooks.service_containment_warning && !services.containment_warning().empty() && !containment_warned) {
+      hooks.service_containment_warning(services.containment_warning());
+      containment_warned = true;
     }
     if (hooks.service_group_started) {
       for (pid_t group : services.process_groups()) hooks.service_group_started(group);

@@ -44,6 +44,8 @@ struct SuiteRunOptions {
 // What a run reports while it goes. Every hook may be empty.
 struct SuiteRunHooks {
   std::function<void(const suite::ServiceSpec&, double seconds, const std::string& log_path)> service_ready;
+  // Once, when services cannot be contained in cgroups: why, and what may escape the stop.
+  std::function<void(const std::string& warning)> service_containment_warning;
   // Process groups of services: started (kill them should perfgate be forced out) and stopping.
   std::function<void(pid_t)> service_group_started;
   std::function<void(pid_t)> service_group_stopping;

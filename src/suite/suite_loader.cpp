@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/redaction.hpp"
 #include "core/units.hpp"
 #include "core/suggestion.hpp"
 #include "suite/yaml.hpp"
@@ -22,11 +23,12 @@
 namespace perfgate::suite {
 namespace {
 
-const std::vector<std::string> kTopLevelKeys = {"name", "store", "services", "benchmarks", "regression", "resources"};
-const std::vector<std::string> kServiceKeys = {"name", "command", "ready", "ready_timeout", "monitor", "env"};
-const std::vector<std::string> kBenchmarkKeys = {"name", "http", "cmd", "ingest", "thresholds"};
+const std::vector<std::string> kTopLevelKeys = {"name",       "store",     "services", "benchmarks",
+                                                "regression", "resources", "redact"};
+const std::vector<std::string> kServiceKeys = {"name", "command", "ready", "ready_timeout", "monitor", "env", "env_clear"};
+const std::vector<std::string> kBenchmarkKeys = {"name", "http", "cmd", "ingest", "thresholds", "env", "env_clear"};
 const std::vector<std::string> kHttpKeys = {"url",  "method",   "headers",  "body",   "connections", "threads",
-                                            "rate", "duration", "requests", "warmup", "timeout"};
+                                            "rate", "duration", "requests", "warmup", "timeout",     "redact"};
 const std::vector<std::string> kCmdKeys = {"command", "runs",    "warmup", "min_runs",      "max_runs",
                                            "prepare", "cleanup", "shell",  "ignore_failure"};
 const std::vector<std::string> kIngestKeys = {"format", "command", "file"};
@@ -53,7 +55,11 @@ class SuiteReader {
            "(until then, write SERVICE.cpu|rss|threads|fds thresholds under a benchmark's 'thresholds:')");
     }
     suite.name = required_string(root, "name", suite.position, "the suite");
-    if (auto store = find_entry(root, "store")) suite.store = string_value(*store);
+    if (auto store = find_entry(root, "store")) {
+      suite.store = string_value(*store);
+      suite.store_as_written = store->value.Scalar();
+    }
+    if (auto redact = find_entry(root, "redact")) suite.redact = name_list(*redact, "header or query parameter names");
     if (auto services = find_entry(root, "services")) read_services(*services, suite);
     auto benchmarks = find_entry(root, "benchmarks");
     if (!benchmarks) fail(suite.position, "missing required key 'benchmarks' in the suite");
@@ -138,6 +144,16 @@ class SuiteReader {
     return expand(entry.value.Scalar(), entry.value_position);
   }
 
+  // The scalar as written, `${VAR}` and all: what messages quote and outputs show.
+  std::string written(const Entry& entry) const {
+    string_value(entry);  // a scalar, and its variables are set
+    return entry.value.Scalar();
+  }
+
+  std::optional<std::string> written(const std::optional<Entry>& entry) const {
+    return entry ? std::optional<std::string>(written(*entry)) : std::nullopt;
+  }
+
   std::string expand(const std::string& raw, const SourcePosition& at) const {
     try {
       return interpolate(raw, env_);
@@ -158,7 +174,8 @@ class SuiteReader {
   template <typename T>
   T converted(const Entry& entry, std::optional<T> value, const std::string& expected) const {
     if (!value) {
-      fail(entry.value_position, fmt::format("'{}': expected {}, got '{}'", entry.key, expected, string_value(entry)));
+      // Quoted as written: a value filled in from the environment may be a secret.
+      fail(entry.value_position, fmt::format("'{}': expected {}, got '{}'", entry.key, expected, written(entry)));
     }
     return *value;
   }
@@ -198,7 +215,8 @@ class SuiteReader {
   std::string url_value(const Entry& entry) const {
     std::string url = string_value(entry);
     if (!url.starts_with("http://") || url.size() == 7) {
-      fail(entry.value_position, fmt::format("'{}': expected an http:// URL, got '{}'", entry.key, url));
+      fail(entry.value_position, fmt::format("'{}': expected an http:// URL, got '{}'", entry.key,
+                                             Redaction().url(written(entry))));
     }
     return url;
   }
@@ -217,19 +235,68 @@ class SuiteReader {
     }
   }
 
-  std::vector<std::pair<std::string, std::string>> string_pairs(const Entry& entry, const std::string& what) const {
-    expect_map(entry, what);
-    std::vector<std::pair<std::string, std::string>> pairs;
-    std::set<std::string> seen;
+  std::vector<std::string> name_list(const Entry& entry, const std::string& what) const {
+    expect_list(entry, what);
+    std::vector<std::string> names;
+    for (const auto& node : entry.value) {
+      SourcePosition at = position_of(node, entry.value_position);
+      if (!node.IsScalar() || node.Scalar().empty()) fail(at, fmt::format("'{}': expected a list of {}", entry.key, what));
+      names.push_back(expand(node.Scalar(), at));
+    }
+    return names;
+  }
+
+  // Names are labels; a service's becomes a file name in the run folder.
+  void check_label(const Entry& name, const std::string& what) const {
+    std::string value = string_value(name);
+    if (is_label(value)) return;
+    fail(name.value_position,
+         fmt::format("{} name '{}': expected letters, digits, '-', '_' or '.', not starting with '.' (a name is a "
+                     "label, not a path)",
+                     what, written(name)));
+  }
+
+  // `env:` variables: names as the shell has them, values filled in.
+  std::map<std::string, std::string> environment_variables(const Entry& entry) const {
+    expect_map(entry, "environment variables");
+    std::map<std::string, std::string> variables;
+    for (auto it = entry.value.begin(); it != entry.value.end(); ++it) {
+      SourcePosition key_position = position_of(it->first, entry.value_position);
+      std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
+      bool valid = !key.empty() && !std::isdigit(static_cast<unsigned char>(key[0])) &&
+                   std::all_of(key.begin(), key.end(), [](char c) {
+                     return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+                   });
+      if (!valid) fail(key_position, "'env': expected variable names of letters, digits and '_' (like API_TOKEN)");
+      Entry item{key, it->second, key_position, position_of(it->second, key_position)};
+      if (!variables.emplace(key, string_value(item)).second) fail(key_position, fmt::format("duplicate key '{}' in env", key));
+    }
+    return variables;
+  }
+
+  // `headers:`, each checked as -H is (no line breaks, names trimmed), in both forms.
+  void read_headers(const Entry& entry, HttpBenchmarkOptions& http) const {
+    expect_map(entry, "headers");
+    std::vector<std::string> seen;
     for (auto it = entry.value.begin(); it != entry.value.end(); ++it) {
       SourcePosition key_position = position_of(it->first, entry.value_position);
       Entry item{it->first.IsScalar() ? it->first.Scalar() : "", it->second, key_position,
                  position_of(it->second, key_position)};
-      if (!it->first.IsScalar() || item.key.empty()) fail(key_position, fmt::format("expected a name in {}", what));
-      if (!seen.insert(item.key).second) fail(key_position, fmt::format("duplicate key '{}' in {}", item.key, what));
-      pairs.emplace_back(item.key, string_value(item));
+      if (!it->first.IsScalar()) fail(key_position, "expected a header name in headers");
+      std::string problem;
+      auto header = check_header(item.key, string_value(item), &problem);
+      if (!header) fail(item.value_position, fmt::format("header: {}", problem));
+      bool duplicate = std::any_of(seen.begin(), seen.end(), [&](const std::string& other) {
+        return other.size() == header->name.size() &&
+               std::equal(other.begin(), other.end(), header->name.begin(), [](char a, char b) {
+                 return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+               });
+      });
+      if (duplicate) fail(key_position, fmt::format("duplicate header '{}'", header->name));
+      seen.push_back(header->name);
+      http.headers.emplace_back(header->name, header->value);
+      http.headers_as_written.emplace_back(header->name, written(item));
     }
-    return pairs;
   }
 
   void read_services(const Entry& entry, Suite& suite) const {
@@ -243,18 +310,21 @@ class SuiteReader {
              fmt::format("expected a service (a mapping with 'name' and 'command'), got {}", described_kind(node)));
       check_keys(node, kServiceKeys, "service key");
       service.name = required_string(node, "name", service.position, "the service");
+      check_label(*find_entry(node, "name"), "service");
       SourcePosition name_position = find_entry(node, "name")->value_position;
       if (auto [it, inserted] = names.emplace(service.name, name_position); !inserted) {
         fail(name_position,
              fmt::format("duplicate service name '{}' (first defined at line {})", service.name, it->second.line));
       }
       service.command = required_string(node, "command", service.position, fmt::format("service '{}'", service.name));
-      if (auto ready = find_entry(node, "ready")) service.ready_url = url_value(*ready);
+      if (auto ready = find_entry(node, "ready")) {
+        service.ready_url = url_value(*ready);
+        service.ready_url_shown = Redaction(suite.redact).url(written(*ready));
+      }
       if (auto timeout = find_entry(node, "ready_timeout")) service.ready_timeout = duration_value(*timeout, false);
       if (auto monitor = find_entry(node, "monitor")) service.monitor = bool_value(*monitor);
-      if (auto env = find_entry(node, "env")) {
-        for (auto& [key, value] : string_pairs(*env, "environment variables")) service.env[key] = value;
-      }
+      if (auto env = find_entry(node, "env")) service.env = environment_variables(*env);
+      if (auto clear = find_entry(node, "env_clear")) service.env_clear = bool_value(*clear);
       suite.services.push_back(std::move(service));
     }
   }
@@ -271,12 +341,16 @@ class SuiteReader {
                                              described_kind(node)));
       check_keys(node, kBenchmarkKeys, "benchmark key");
       benchmark.name = required_string(node, "name", benchmark.position, "the benchmark");
+      check_label(*find_entry(node, "name"), "benchmark");
       SourcePosition name_position = find_entry(node, "name")->value_position;
       if (auto [it, inserted] = names.emplace(benchmark.name, name_position); !inserted) {
         fail(name_position,
              fmt::format("duplicate benchmark name '{}' (first defined at line {})", benchmark.name, it->second.line));
       }
       read_benchmark_kind(node, benchmark);
+      read_benchmark_environment(node, benchmark);
+      // The suite's `redact:` applies to every benchmark; theirs come on top.
+      benchmark.http.redact.insert(benchmark.http.redact.begin(), suite.redact.begin(), suite.redact.end());
       if (auto thresholds = find_entry(node, "thresholds")) read_thresholds(*thresholds, suite, benchmark);
       suite.benchmarks.push_back(std::move(benchmark));
     }
@@ -307,6 +381,19 @@ class SuiteReader {
     }
   }
 
+  // `env:` and `env_clear:` reach a process perfgate starts for the benchmark: cmd only.
+  void read_benchmark_environment(const YAML::Node& node, BenchmarkSpec& benchmark) const {
+    auto env = find_entry(node, "env");
+    auto clear = find_entry(node, "env_clear");
+    if ((env || clear) && benchmark.kind != BenchmarkKind::kCmd) {
+      fail((env ? env : clear)->key_position,
+           fmt::format("'{}': only cmd benchmarks (and services) start a process that has an environment",
+                       (env ? env : clear)->key));
+    }
+    if (env) benchmark.env = environment_variables(*env);
+    if (clear) benchmark.env_clear = bool_value(*clear);
+  }
+
   // Paths in a suite start at the suite's folder, so the suite runs the same from any directory.
   std::string relative_to_suite(const std::string& path) const {
     auto slash = path_.rfind('/');
@@ -334,10 +421,12 @@ class SuiteReader {
     if (command) {
       ingest.command = string_value(*command);
       if (ingest.command->empty()) fail(command->value_position, "'command': expected a non-empty command");
+      ingest.source_as_written = written(*command);
     } else {
       std::string path = string_value(*file);
       if (path.empty()) fail(file->value_position, "'file': expected a path");
       ingest.file = relative_to_suite(path);
+      ingest.source_as_written = relative_to_suite(written(*file));
     }
   }
 
@@ -350,6 +439,7 @@ class SuiteReader {
       fail(entry.value_position,
            fmt::format("missing required key 'url' in the http options of benchmark '{}'", benchmark.name));
     http.url = url_value(*url);
+    http.url_as_written = written(*url);
     if (auto method = find_entry(entry.value, "method")) {
       http.method = string_value(*method);
       bool token = !http.method.empty() && std::all_of(http.method.begin(), http.method.end(), [](char c) {
@@ -357,13 +447,15 @@ class SuiteReader {
       });
       if (!token)
         fail(method->value_position,
-             fmt::format("'method': expected an HTTP method like GET or POST, got '{}'", http.method));
+             fmt::format("'method': expected an HTTP method like GET or POST, got '{}'", written(*method)));
     }
-    if (auto headers = find_entry(entry.value, "headers")) http.headers = string_pairs(*headers, "headers");
+    if (auto headers = find_entry(entry.value, "headers")) read_headers(*headers, http);
+    if (auto redact = find_entry(entry.value, "redact")) http.redact = name_list(*redact, "header or query parameter names");
     if (auto body = find_entry(entry.value, "body")) {
       std::string text = string_value(*body);
       if (text.starts_with("@")) {
         http.body_file = relative_to_suite(text.substr(1));
+        http.body_file_as_written = relative_to_suite(written(*body).substr(1));
       } else {
         http.body = text;
       }
@@ -392,6 +484,7 @@ class SuiteReader {
            fmt::format("missing required key 'command' in the cmd options of benchmark '{}'", benchmark.name));
     cmd.command = string_value(*command);
     if (cmd.command.empty()) fail(command->value_position, "'command': expected a non-empty command");
+    cmd.command_as_written = written(*command);
     if (auto runs = find_entry(entry.value, "runs")) cmd.runs = int_value(*runs, 1);
     if (auto warmup = find_entry(entry.value, "warmup")) cmd.warmup_runs = int_value(*warmup, 0);
     if (auto min_runs = find_entry(entry.value, "min_runs")) cmd.min_runs = int_value(*min_runs, 1);
@@ -404,6 +497,8 @@ class SuiteReader {
     }
     if (auto prepare = find_entry(entry.value, "prepare")) cmd.prepare = string_value(*prepare);
     if (auto cleanup = find_entry(entry.value, "cleanup")) cmd.cleanup = string_value(*cleanup);
+    cmd.prepare_as_written = written(find_entry(entry.value, "prepare"));
+    cmd.cleanup_as_written = written(find_entry(entry.value, "cleanup"));
     if (auto shell = find_entry(entry.value, "shell")) {
       std::string text = string_value(*shell);
       if (text.empty()) fail(shell->value_position, "'shell': expected a shell like sh or bash, or none");
@@ -421,10 +516,24 @@ class SuiteReader {
       SourcePosition at = position_of(node, entry.value_position);
       if (!node.IsScalar())
         fail(at, fmt::format("expected a threshold like 'p95 < 50ms', got {}", described_kind(node)));
-      Threshold threshold = parse_threshold(expand(node.Scalar(), at), family, at);
+      Threshold threshold = threshold_as_written(node.Scalar(), family, at);
       if (threshold.is_service_metric()) check_service_known(threshold, suite);
       benchmark.thresholds.push_back(std::move(threshold));
     }
+  }
+
+  // Parsed with its variables filled in, shown and quoted as written.
+  Threshold threshold_as_written(const std::string& text, MetricFamily family, const SourcePosition& at) const {
+    std::string filled_in = expand(text, at);
+    if (filled_in == text) return parse_threshold(text, family, at);
+    Threshold threshold;
+    try {
+      threshold = parse_threshold(filled_in, family, at);
+    } catch (const UsageError&) {
+      fail(at, fmt::format("threshold '{}' with its variables filled in is not a threshold like 'p95 < 50ms'", text));
+    }
+    threshold.text = text;
+    return threshold;
   }
 
   void check_service_known(const Threshold& threshold, const Suite& suite) const {
@@ -467,6 +576,12 @@ class SuiteReader {
 };
 
 }  // namespace
+
+bool is_label(std::string_view name) {
+  return !name.empty() && name[0] != '.' && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+}
 
 Suite load_suite_from_text(const std::string& path, const std::string& text, const Environment& env) {
   YAML::Node root;
