@@ -102,6 +102,8 @@ run::SuiteRunHooks terminal_hooks(FILE* out, bool color, bool quiet) {
   };
   hooks.service_group_started = [](pid_t group) { kill_on_forced_exit(group); };
   hooks.service_group_stopping = [](pid_t group) { forget_on_forced_exit(group); };
+  hooks.service_cgroup_started = [](const std::string& cgroup) { kill_cgroup_on_forced_exit(cgroup); };
+  hooks.service_cgroup_stopping = [](const std::string& cgroup) { forget_cgroup_on_forced_exit(cgroup); };
   hooks.benchmark_starting = [out, quiet, progress](const run::PreparedBenchmark& p, const std::string& heading) {
     std::fprintf(out, "\n%s %s  %s\n", heading.c_str(), p.spec->name.c_str(), run::description(p).c_str());
     std::fflush(out);

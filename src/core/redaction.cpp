@@ -23,7 +23,7 @@ bool equal_ignoring_case(std::string_view a, std::string_view b) {
 bool is_token_char(char c) {
   const auto u = static_cast<unsigned char>(c);
   return (u >= '0' && u <= '9') || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') ||
-         std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
+         (c != '\0' && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr);  // strchr finds the terminator
 }
 
 // "%5Fkey" and "_key" name the same parameter.

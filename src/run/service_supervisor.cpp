@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -124,6 +125,22 @@ std::vector<pid_t> cgroup_processes(const std::string& cgroup) {
   return pids;
 }
 
+// The empty cgroups a SIGKILLed perfgate left behind (it could not stop anything): `perfgate-PID`
+// folders whose PID is gone. rmdir removes only cgroups without processes, so nothing else goes.
+void remove_stale_cgroups(const std::string& parent) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(parent, error)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with("perfgate-") || !entry.is_directory(error)) continue;
+    const long pid = std::strtol(name.c_str() + 9, nullptr, 10);
+    if (pid <= 0 || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+    for (const auto& child : std::filesystem::directory_iterator(entry.path(), error)) {
+      if (child.is_directory(error)) ::rmdir(child.path().c_str());
+    }
+    ::rmdir(entry.path().c_str());
+  }
+}
+
 bool write_file(const std::string& path, std::string_view text) {
   FileDescriptor fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
   return fd.valid() && ::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
@@ -219,8 +236,8 @@ std::optional<int> http_get_status(const std::string& url, Nanos timeout, std::s
   http::ResolvedAddress address;
   try {
     address = http::resolve(*parsed);
-  } catch (const RunError& resolve_error) {
-    return fail(resolve_error.what());
+  } catch (const RunError&) {
+    return fail("cannot resolve its host");  // not named: it may have been filled in from the environment
   }
 
   FileDescriptor fd(::socket(address.storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
@@ -297,6 +314,7 @@ std::string ServiceSupervisor::make_cgroup(const std::string& name) {
     std::string why;
     const std::optional<std::string> own = own_cgroup(&why);
     if (!own) return give_up(why);
+    remove_stale_cgroups(*own);
     const std::string root = fmt::format("{}/perfgate-{}", *own, ::getpid());
     if (::mkdir(root.c_str(), 0755) != 0 && errno != EEXIST) {
       return give_up(fmt::format("cannot create the cgroup {}: {}", root, errno_text(errno)));

@@ -56,7 +56,13 @@ PreparedHttp prepare_http(const suite::BenchmarkSpec& spec) {
   auto url = http::parse_url(o.url, &error);
   if (!url) fail(spec, fmt::format("url '{}': {}", redaction.url(url_written), error));
   p.load.url = *url;
-  p.load.address = http::resolve(*url);
+  try {
+    p.load.address = http::resolve(*url);
+  } catch (const RunError&) {
+    // The resolver's message names the host, which may have been filled in from the environment.
+    throw RunError(fmt::format("{}: benchmark '{}': cannot resolve the host of {}", spec.position.to_string(),
+                               spec.name, redaction.url(url_written)));
+  }
   p.load.connections = o.connections;
   int cpus = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   p.load.threads = std::min(o.threads.value_or(cpus), o.connections);

@@ -129,6 +129,9 @@ SuiteRunResult SuiteRun::run(const SuiteRunHooks& hooks) {
     if (hooks.service_group_started) {
       for (pid_t group : services.process_groups()) hooks.service_group_started(group);
     }
+    if (hooks.service_cgroup_started && !services.cgroup_of(service.name).empty()) {
+      hooks.service_cgroup_started(services.cgroup_of(service.name));
+    }
     if (hooks.service_ready) hooks.service_ready(service, seconds_since(started), services.log_path(service.name));
   }
 
@@ -170,6 +173,11 @@ SuiteRunResult SuiteRun::run(const SuiteRunHooks& hooks) {
 
   if (hooks.service_group_stopping) {
     for (pid_t group : services.process_groups()) hooks.service_group_stopping(group);
+  }
+  if (hooks.service_cgroup_stopping) {
+    for (const auto& service : suite_.services) {
+      if (!services.cgroup_of(service.name).empty()) hooks.service_cgroup_stopping(services.cgroup_of(service.name));
+    }
   }
   services.stop_all();
   result.elapsed_s = seconds_since(wall_start);

@@ -49,6 +49,9 @@ struct SuiteRunHooks {
   // Process groups of services: started (kill them should perfgate be forced out) and stopping.
   std::function<void(pid_t)> service_group_started;
   std::function<void(pid_t)> service_group_stopping;
+  // Their cgroups (when perfgate could create them), likewise: a forced exit kills all they hold.
+  std::function<void(const std::string& cgroup)> service_cgroup_started;
+  std::function<void(const std::string& cgroup)> service_cgroup_stopping;
   // A benchmark starts ("[2/5]" or "[confirm 1/1]"); returns the hooks for its progress.
   std::function<BenchmarkHooks(const PreparedBenchmark&, const std::string& heading)> benchmark_starting;
   std::function<void(const PreparedBenchmark&, const BenchmarkOutcome&)> benchmark_finished;

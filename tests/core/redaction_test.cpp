@@ -55,7 +55,7 @@ TEST(HeaderCheck, TrimsAndRejectsLineBreaksWithoutQuotingTheValue) {
   EXPECT_EQ(ok->value, "b c");
 
   struct Case {
-    const char* name;
+    std::string name;
     std::string value;
     const char* problem;
   };
@@ -64,6 +64,7 @@ TEST(HeaderCheck, TrimsAndRejectsLineBreaksWithoutQuotingTheValue) {
       {"X-Trace", "t1\nSECRET", "line break"},                         // LF alone
       {"X-Trace", std::string("a\0SECRET", 8), "NUL"},                 // NUL
       {"X-Trace\r\nAuthorization", "SECRET", "line break"},            // in the name
+      {std::string("X-Trace\0A", 9), "SECRET", "NUL"},                  // NUL in the name
       {"Bad Name", "SECRET", "no spaces"},                             // not a token
       {" ", "SECRET", "empty"},                                        // no name
   };

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "run/service_supervisor.hpp"
 #include "support/process.hpp"
 
 namespace {
@@ -210,6 +211,45 @@ INSTANTIATE_TEST_SUITE_P(Signals, RunSignal, ::testing::Values(SIGTERM, SIGHUP, 
                          [](const ::testing::TestParamInfo<int>& signal) {
                            return std::string(signal.param == SIGTERM ? "Term" : signal.param == SIGHUP ? "Hup" : "Quit");
                          });
+
+// With cgroups, even a service process that left its process group (setsid) dies with the
+// services when a second signal forces perfgate out at once.
+TEST_F(Security, ASecondSignalKillsWhatLeftTheProcessGroup) {
+  {
+    perfgate::run::ServiceSupervisor probe(dir_ + "/probe");
+    perfgate::suite::ServiceSpec sleeper;
+    sleeper.name = "probe";
+    sleeper.command = "exec sleep 300";
+    probe.start(sleeper);
+    if (probe.cgroup_of("probe").empty()) GTEST_SKIP() << "no cgroups here: " << probe.containment_warning();
+  }
+  const int port = free_port();
+  write("suite.yaml",
+        "name: forced\n"
+        "services:\n"
+        "  - name: target\n"
+        "    command: setsid sh -c 'echo $$$$ > escaped.pid; exec sleep 300' & exec " + perfgate_binary() +
+            " serve --port " + std::to_string(port) + " --quiet\n"
+        "    ready: http://127.0.0.1:" + std::to_string(port) + "/health\n"
+        "benchmarks:\n"
+        "  - name: long\n"
+        "    http: {url: \"http://127.0.0.1:" + std::to_string(port) + "/health\", connections: 1, threads: 1, "
+        "duration: 60s}\n");
+  BackgroundProcess run(argv({"run", "suite.yaml", "--store", "h.db", "-q"}));
+  ASSERT_TRUE(perfgate::testing::wait_for_port(port));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  const pid_t escaped = static_cast<pid_t>(std::stol(read_file(path("escaped.pid"))));
+  run.signal(SIGINT);
+  run.signal(SIGINT);
+  EXPECT_EQ(run.wait(std::chrono::seconds(5)), 130) << run.err();
+  bool dead = false;
+  for (int i = 0; i < 150 && !dead; ++i) {
+    dead = perfgate::testing::process_dead(escaped);
+    if (!dead) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(dead) << "the setsid() process outlived a forced exit";
+  if (!dead) kill(escaped, SIGKILL);
+}
 
 TEST_F(Security, HttpWritesWhatWasMeasuredOnHangup) {
   struct sigaction current {};
