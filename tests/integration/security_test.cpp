@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -249,6 +250,24 @@ TEST_F(Security, ASecondSignalKillsWhatLeftTheProcessGroup) {
   }
   EXPECT_TRUE(dead) << "the setsid() process outlived a forced exit";
   if (!dead) kill(escaped, SIGKILL);
+}
+
+// Where perfgate may not create a cgroup (here: run as nobody), services still run, in process
+// groups, and the user is told what that means.
+TEST_F(Security, WithoutCgroupsServicesRunInProcessGroupsWithAWarning) {
+  if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK) != 0) {
+    GTEST_SKIP() << "needs root and setpriv, to run perfgate as a user who may not create cgroups";
+  }
+  ASSERT_EQ(chmod(dir_.c_str(), 0777), 0);
+  write("suite.yaml",
+        "name: fallback\nservices:\n  - {name: svc, command: exec sleep 300}\n"
+        "benchmarks:\n  - {name: c, cmd: {command: \"true\", runs: 2}}\n");
+  ProcessOutput out = run_process({"sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", dir_, "/usr/bin/setpriv",
+                                   "--reuid=65534", "--regid=65534", "--clear-groups", perfgate_binary(), "run",
+                                   "suite.yaml", "--store", "h.db", "-q"});
+  EXPECT_EQ(out.exit_code, 0) << out.out << out.err;
+  EXPECT_THAT(out.err, HasSubstr("warning: services run in process groups only"));
+  EXPECT_THAT(out.err, HasSubstr("a service process that calls setsid() can outlive the run"));
 }
 
 TEST_F(Security, HttpWritesWhatWasMeasuredOnHangup) {
