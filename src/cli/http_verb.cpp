@@ -14,6 +14,7 @@
 #include "cli/verbs.hpp"
 #include "core/error.hpp"
 #include "core/output_file.hpp"
+#include "core/redaction.hpp"
 #include "core/result_document.hpp"
 #include "core/units.hpp"
 #include "http/load_engine.hpp"
@@ -55,7 +56,9 @@ int http_verb(const std::vector<std::string>& args) {
   suite::HttpBenchmarkOptions options = table_flags.read();
   check_output_path("--json", f.json_path);
   run::PreparedHttp v = run::build_http(options, [&](std::string_view key) { return table_flags.flag_for(key); });
-  std::string name = f.name.empty() ? v.request.method + " " + v.load.url.target : f.name;
+  const Redaction redaction(options.redact);
+  std::string shown_url = redaction.url(v.load.url.to_string());
+  std::string name = f.name.empty() ? v.request.method + " " + redaction.url(v.load.url.target) : f.name;
   RunInfo run_info = make_run_info();
 
   install_interrupt_handlers();
@@ -72,14 +75,14 @@ int http_verb(const std::vector<std::string>& args) {
   result.interrupted = result.interrupted || interrupted();
 
   if (result.unreachable) {
-    std::fprintf(stderr, "perfgate http: cannot connect to %s: %s\n", v.load.url.to_string().c_str(),
+    std::fprintf(stderr, "perfgate http: cannot connect to %s: %s\n", shown_url.c_str(),
                  result.connect_error.c_str());
     return exit_code::kRunFailed;
   }
   // With the document on stdout, the summary goes to stderr so the JSON stays clean.
   FILE* summary_stream = names_stdout(f.json_path) ? stderr : stdout;
   if (!f.quiet || summary_stream == stdout) {
-    std::string summary = http_summary(v.load, v.request, result);
+    std::string summary = http_summary(v.load, v.request, shown_url, result);
     std::fputs(summary.c_str(), summary_stream);
     std::fflush(summary_stream);
   }

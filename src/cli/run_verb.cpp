@@ -21,6 +21,7 @@
 #include "cli/verbs.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/redaction.hpp"
 #include "core/result_document.hpp"
 #include "report/comparison_report.hpp"
 #include "report/junit.hpp"
@@ -68,23 +69,6 @@ run::BaselineRun explicit_baseline(Store& store, const std::string& flag, const 
   return {found->document, found->label, true, {}};
 }
 
-std::string describe_benchmark(const run::PreparedBenchmark& p) {
-  if (p.http) {
-    const auto& l = p.http->load;
-    std::string bound = l.duration ? format_duration(*l.duration) : fmt::format("{} requests", l.requests);
-    std::string model = l.rate_per_s ? fmt::format("open model {:g}/s", *l.rate_per_s)
-                                     : fmt::format("{} connections", l.connections);
-    return fmt::format("http {} {}  ({}, {})", p.http->request.method, l.url.to_string(), model, bound);
-  }
-  if (p.cmd && p.cmd->commands.size() > 1) {
-    return fmt::format("cmd {}  ({} commands)", p.spec->cmd.commands.front(), p.cmd->commands.size());
-  }
-  if (p.cmd) return fmt::format("cmd {}", p.cmd->commands.front().text);
-  const auto& ingest = p.spec->ingest;
-  return ingest.command ? fmt::format("ingest {} from the output of: {}", ingest.format, *ingest.command)
-                        : fmt::format("ingest {} from {}", ingest.format, ingest.file.value_or(""));
-}
-
 std::string checks_lines(const nlohmann::json& checks, bool color) {
   std::string out;
   for (const auto& c : checks) {
@@ -113,10 +97,15 @@ run::SuiteRunHooks terminal_hooks(FILE* out, bool color, bool quiet) {
                  service.monitor ? "; monitor: resource monitoring is not in this build yet, not sampled" : "");
     std::fflush(out);
   };
+  hooks.service_containment_warning = [](const std::string& warning) {
+    std::fprintf(stderr, "perfgate run: warning: %s\n", warning.c_str());
+  };
   hooks.service_group_started = [](pid_t group) { kill_on_forced_exit(group); };
   hooks.service_group_stopping = [](pid_t group) { forget_on_forced_exit(group); };
+  hooks.service_cgroup_started = [](const std::string& cgroup) { kill_cgroup_on_forced_exit(cgroup); };
+  hooks.service_cgroup_stopping = [](const std::string& cgroup) { forget_cgroup_on_forced_exit(cgroup); };
   hooks.benchmark_starting = [out, quiet, progress](const run::PreparedBenchmark& p, const std::string& heading) {
-    std::fprintf(out, "\n%s %s  %s\n", heading.c_str(), p.spec->name.c_str(), describe_benchmark(p).c_str());
+    std::fprintf(out, "\n%s %s  %s\n", heading.c_str(), p.spec->name.c_str(), run::description(p).c_str());
     std::fflush(out);
     progress->emplace(quiet);
     run::BenchmarkHooks benchmark_hooks;
@@ -186,10 +175,13 @@ int run_verb(const std::vector<std::string>& args) {
                                    {"--html", f.html_path},
                                    {"--junit", f.junit_path}});
   options.store_url = !f.store.empty() ? f.store : suite.store.value_or(kDefaultStore);
+  // As the user wrote it (a suite's `${VAR}` not filled in), credentials in a URL as ***.
+  const std::string shown_store =
+      Redaction().url(!f.store.empty() ? f.store : suite.store ? suite.store_as_written : kDefaultStore);
   auto store = open_store(options.store_url);
   options.no_baseline = f.baseline == "none";
   if (!f.baseline.empty() && !options.no_baseline) {
-    options.baseline = explicit_baseline(*store, f.baseline, options.store_url);
+    options.baseline = explicit_baseline(*store, f.baseline, shown_store);
   }
   options.baseline_branch = f.baseline_branch;
   options.stop = &interrupt_flag();
@@ -198,7 +190,7 @@ int run_verb(const std::vector<std::string>& args) {
   bool color = isatty(fileno(out)) == 1 && std::getenv("NO_COLOR") == nullptr;
   std::size_t count = suite_run.benchmark_count();
   std::fprintf(out, "perfgate run: suite '%s', %zu benchmark%s, run %s (store %s)\n", suite.name.c_str(), count,
-               count == 1 ? "" : "s", suite_run.run_id().c_str(), options.store_url.c_str());
+               count == 1 ? "" : "s", suite_run.run_id().c_str(), shown_store.c_str());
   std::fflush(out);
   install_interrupt_handlers();
   run::SuiteRunResult result = suite_run.run(terminal_hooks(out, color, f.quiet));

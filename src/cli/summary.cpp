@@ -20,10 +20,10 @@ std::string latency_row(const char* label, const Histogram& h) {
 
 }  // namespace
 
-std::string http_summary(const http::LoadOptions& options, const http::RequestSpec& spec,
+std::string http_summary(const http::LoadOptions& options, const http::RequestSpec& spec, const std::string& shown_url,
                          const http::LoadResult& r) {
   std::string out;
-  out += fmt::format("perfgate http {} {}\n", spec.method, options.url.to_string());
+  out += fmt::format("perfgate http {} {}\n", spec.method, shown_url);
   std::string model = r.open_model ? fmt::format("open model at {:.0f} req/s", r.rate_per_s) : "closed model";
   std::string bound = options.duration ? format_duration(*options.duration) : std::string("until done");
   if (options.requests != 0) bound += fmt::format(", {} requests", format_count(options.requests));

@@ -8,7 +8,8 @@
 
 namespace perfgate::cli {
 
-std::string http_summary(const http::LoadOptions& options, const http::RequestSpec& spec,
+// `shown_url`: the URL with its secrets redacted (core/redaction.hpp).
+std::string http_summary(const http::LoadOptions& options, const http::RequestSpec& spec, const std::string& shown_url,
                          const http::LoadResult& result);
 
 }  // namespace perfgate::cli

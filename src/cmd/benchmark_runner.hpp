@@ -24,6 +24,7 @@ struct BenchmarkCommand {
   std::string name;  // shown and stored: -n NAME, else the command text
   std::string text;  // after {PARAM} substitution
   std::map<std::string, std::string> parameters;
+  std::string shown = {};  // as a suite wrote it, `${VAR}` unfilled (stored and printed); empty: text
 };
 
 struct RunnerOptions {

@@ -20,7 +20,7 @@ nlohmann::json cmd_benchmark_json(const CommandResult& r, const RunnerOptions& o
   b["invalid_reason"] = r.wall_s.empty() ? nlohmann::json("no run completed") : nlohmann::json(nullptr);
   b["interrupted"] = r.interrupted;
   nlohmann::json config;
-  config["command"] = r.command.text;
+  config["command"] = r.command.shown.empty() ? r.command.text : r.command.shown;
   config["parameters"] = r.command.parameters;
   config["shell"] = options.shell ? nlohmann::json(*options.shell) : nlohmann::json(nullptr);
   config["warmup"] = options.warmup_runs;

@@ -110,8 +110,14 @@ ProcessMeasurement parse_helper_report(const std::string& line) {
 // between runs.
 class ProcessExecutor final : public Executor {
  public:
-  explicit ProcessExecutor(std::optional<std::string> exec_helper)
-      : exec_helper_(std::move(exec_helper)), dev_null_(::open("/dev/null", O_RDWR | O_CLOEXEC)) {
+  ProcessExecutor(std::optional<std::string> exec_helper, std::optional<std::vector<std::string>> environment)
+      : exec_helper_(std::move(exec_helper)),
+        dev_null_(::open("/dev/null", O_RDWR | O_CLOEXEC)),
+        environment_(std::move(environment)) {
+    if (environment_) {
+      for (std::string& entry : *environment_) environment_pointers_.push_back(entry.data());
+      environment_pointers_.push_back(nullptr);
+    }
     dev_null_error_ = dev_null_.valid() ? 0 : errno;
     // The parent may block signals or handle SIGINT/SIGTERM (handlers reset on exec anyway,
     // but an ignored signal would stay ignored): the child starts as if from a plain shell.
@@ -206,10 +212,11 @@ class ProcessExecutor final : public Executor {
     const std::int64_t start_ns = monotonic_now_ns();
     pid_t pid = 0;
     // glibc's posix_spawn reports exec failures (ENOENT, EACCES, ENOEXEC...) as its result.
+    char** const envp = environment_ ? environment_pointers_.data() : environ;
     const int spawn_error =
         program_path != nullptr
-            ? posix_spawn(&pid, program_path->c_str(), actions.get(), &attributes_, arguments_.data(), environ)
-            : posix_spawnp(&pid, arguments_[0], actions.get(), &attributes_, arguments_.data(), environ);
+            ? posix_spawn(&pid, program_path->c_str(), actions.get(), &attributes_, arguments_.data(), envp)
+            : posix_spawnp(&pid, arguments_[0], actions.get(), &attributes_, arguments_.data(), envp);
     if (spawn_error != 0) return not_started(errno_text(spawn_error));
 
     if (pipe_read_end.valid()) {
@@ -283,7 +290,9 @@ class ProcessExecutor final : public Executor {
     posix_spawn_file_actions_adddup2(actions.get(), theirs.get(), kHelperSocketFd);
     char serve[] = "--serve";
     char* helper_argv[] = {const_cast<char*>(exec_helper_->c_str()), serve, nullptr};
-    if (posix_spawn(&helper_pid_, exec_helper_->c_str(), actions.get(), &attributes_, helper_argv, environ) != 0) {
+    // The helper passes its own environment on to every command it starts.
+    char** const envp = environment_ ? environment_pointers_.data() : environ;
+    if (posix_spawn(&helper_pid_, exec_helper_->c_str(), actions.get(), &attributes_, helper_argv, envp) != 0) {
       helper_socket_.reset();
       return false;
     }
@@ -360,6 +369,8 @@ class ProcessExecutor final : public Executor {
   std::vector<char> request_;  // reused across runs
   FileDescriptor dev_null_;
   int dev_null_error_ = 0;
+  std::optional<std::vector<std::string>> environment_;
+  std::vector<char*> environment_pointers_;
   posix_spawnattr_t attributes_{};
   std::vector<char*> arguments_;  // reused across runs: no allocation once it has grown
   std::unordered_map<std::string, std::string> resolved_programs_;
@@ -386,10 +397,13 @@ std::optional<std::string> find_exec_helper() {
   return std::nullopt;
 }
 
-std::unique_ptr<Executor> make_process_executor() { return make_process_executor(find_exec_helper()); }
+std::unique_ptr<Executor> make_process_executor(std::optional<std::vector<std::string>> environment) {
+  return make_process_executor_through(find_exec_helper(), std::move(environment));
+}
 
-std::unique_ptr<Executor> make_process_executor(std::optional<std::string> exec_helper) {
-  return std::make_unique<ProcessExecutor>(std::move(exec_helper));
+std::unique_ptr<Executor> make_process_executor_through(std::optional<std::string> exec_helper,
+                                                        std::optional<std::vector<std::string>> environment) {
+  return std::make_unique<ProcessExecutor>(std::move(exec_helper), std::move(environment));
 }
 
 }  // namespace perfgate::cmd

@@ -56,8 +56,10 @@ class Executor {
 std::optional<std::string> find_exec_helper();
 
 // posix_spawn + wait4 through perfgate-exec when find_exec_helper() finds it, directly otherwise.
-std::unique_ptr<Executor> make_process_executor();
+// `environment`: the commands' KEY=VALUE entries; nullopt: perfgate's own.
+std::unique_ptr<Executor> make_process_executor(std::optional<std::vector<std::string>> environment = std::nullopt);
 // Through `exec_helper`, or directly (the peak RSS then includes perfgate's) when nullopt.
-std::unique_ptr<Executor> make_process_executor(std::optional<std::string> exec_helper);
+std::unique_ptr<Executor> make_process_executor_through(std::optional<std::string> exec_helper,
+                                                        std::optional<std::vector<std::string>> environment = std::nullopt);
 
 }  // namespace perfgate::cmd

@@ -2,7 +2,6 @@
 #include "core/result_document.hpp"
 
 #include <random>
-#include <strings.h>
 
 #include <fmt/format.h>
 
@@ -56,17 +55,6 @@ nlohmann::json result_document(const RunInfo& run, const std::vector<nlohmann::j
   doc["benchmarks"] = benchmarks;
   doc["checks"] = checks;
   return doc;
-}
-
-bool is_secret_header(std::string_view name, const std::vector<std::string>& extra_redacted) {
-  auto equals = [&](std::string_view other) {
-    return name.size() == other.size() && strncasecmp(name.data(), other.data(), name.size()) == 0;
-  };
-  if (equals("Authorization") || equals("Cookie") || equals("Proxy-Authorization")) return true;
-  for (const auto& extra : extra_redacted) {
-    if (equals(extra)) return true;
-  }
-  return false;
 }
 
 void write_file_atomically(const std::string& path, const std::string& content) { write_output_file(path, content); }

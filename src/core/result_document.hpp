@@ -42,9 +42,6 @@ nlohmann::json environment_json(const MachineEnvironment& env);
 nlohmann::json result_document(const RunInfo& run, const std::vector<nlohmann::json>& benchmarks,
                                const nlohmann::json& checks = nlohmann::json::array());
 
-// Header names whose values never reach a document, store or report.
-bool is_secret_header(std::string_view name, const std::vector<std::string>& extra_redacted = {});
-
 // write_output_file (core/output_file.hpp): "-" is stdout, a regular or new file is replaced
 // atomically keeping its mode, a link's target is written, a device or FIFO is written in place.
 // Throws RunError when it cannot.

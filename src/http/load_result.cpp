@@ -23,17 +23,15 @@ nlohmann::json latency_json(const Histogram& h) {
 
 }  // namespace
 
-nlohmann::json http_config_json(const LoadOptions& options, const RequestSpec& spec,
-                                const std::vector<std::string>& redacted_headers) {
+nlohmann::json http_config_json(const LoadOptions& options, const std::string& shown_url, const RequestSpec& shown,
+                                const Redaction& redaction) {
   nlohmann::json headers = nlohmann::json::object();
-  for (const auto& [name, value] : spec.headers) {
-    headers[name] = is_secret_header(name, redacted_headers) ? "***" : value;
-  }
+  for (const auto& [name, value] : redaction.headers(shown.headers)) headers[name] = value;
   nlohmann::json config;
-  config["url"] = options.url.to_string();
-  config["method"] = spec.method;
+  config["url"] = redaction.url(shown_url);
+  config["method"] = shown.method;
   config["headers"] = headers;
-  config["body_bytes"] = spec.body.size();
+  config["body_bytes"] = shown.body.size();
   config["connections"] = options.connections;
   config["threads"] = options.threads;
   config["rate"] = options.rate_per_s ? nlohmann::json(*options.rate_per_s) : nlohmann::json(nullptr);

@@ -7,15 +7,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/redaction.hpp"
 #include "core/result_document.hpp"
 #include "http/load_engine.hpp"
 #include "http/request_template.hpp"
 
 namespace perfgate::http {
 
-// The `config` object: what was asked for. Secret headers are written as "***".
-nlohmann::json http_config_json(const LoadOptions& options, const RequestSpec& spec,
-                                const std::vector<std::string>& redacted_headers);
+// The `config` object: what was asked for, as it may be shown. `shown_url` and `shown`'s headers
+// are what to show (a suite's text as written, never the filled-in values); `redaction` turns
+// secret headers and query parameters into "***".
+nlohmann::json http_config_json(const LoadOptions& options, const std::string& shown_url, const RequestSpec& shown,
+                                const Redaction& redaction);
 
 std::vector<Metric> http_metrics(const LoadResult& result);
 

@@ -28,16 +28,4 @@ std::string build_request(const Url& url, const RequestSpec& spec) {
   return request;
 }
 
-std::pair<std::string, std::string> split_header(const std::string& text) {
-  auto colon = text.find(':');
-  if (colon == std::string::npos || colon == 0) return {};
-  std::string name = text.substr(0, colon);
-  if (name.find_first_of(" \t\r\n") != std::string::npos) return {};
-  std::size_t start = colon + 1;
-  while (start < text.size() && (text[start] == ' ' || text[start] == '\t')) ++start;
-  std::string value = text.substr(start);
-  if (value.find_first_of("\r\n") != std::string::npos) return {};
-  return {name, value};
-}
-
 }  // namespace perfgate::http

@@ -12,15 +12,13 @@ namespace perfgate::http {
 
 struct RequestSpec {
   std::string method = "GET";
-  std::vector<std::pair<std::string, std::string>> headers;  // in the order given
+  // In the order given, each checked by check_header (core/redaction.hpp): no line breaks.
+  std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
 };
 
 // "GET /path HTTP/1.1\r\nHost: ...\r\n...\r\n\r\nbody". Adds Host, User-Agent and
 // Content-Length unless the user gave them.
 std::string build_request(const Url& url, const RequestSpec& spec);
-
-// Parses "Name: value" as given to -H; nullopt-like empty name when malformed.
-std::pair<std::string, std::string> split_header(const std::string& text);
 
 }  // namespace perfgate::http

@@ -10,6 +10,7 @@
 
 #include "cmd/command_line.hpp"
 #include "core/error.hpp"
+#include "core/redaction.hpp"
 #include "http/load_engine.hpp"
 #include "http/load_result.hpp"
 #include "http/url.hpp"
@@ -17,9 +18,9 @@
 namespace perfgate::run {
 namespace {
 
-std::string read_body_file(const std::string& path, const suite::OptionNamer& name) {
+std::string read_body_file(const std::string& path, const std::string& shown, const suite::OptionNamer& name) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError(fmt::format("{}: cannot read file '{}'", name("body"), path));
+  if (!in) throw UsageError(fmt::format("{}: cannot read file '{}'", name("body"), shown));
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
@@ -50,9 +51,12 @@ std::string parameters_text(const std::map<std::string, std::string>& values, co
 
 PreparedHttp build_http(const suite::HttpBenchmarkOptions& o, const suite::OptionNamer& name) {
   PreparedHttp p;
+  const Redaction redaction(o.redact);
+  // What is shown: the suite's text (its `${VAR}` unfilled) with the redacted names as ***.
+  const std::string& url_written = o.url_as_written.empty() ? o.url : o.url_as_written;
   std::string error;
   auto url = http::parse_url(o.url, &error);
-  if (!url) throw UsageError(fmt::format("{} '{}': {}", name("url"), o.url, error));
+  if (!url) throw UsageError(fmt::format("{} '{}': {}", name("url"), redaction.url(url_written), error));
   p.load.url = *url;
   p.load.connections = o.connections;
   int cpus = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -72,11 +76,23 @@ PreparedHttp build_http(const suite::HttpBenchmarkOptions& o, const suite::Optio
   }
   p.request.method = o.method;
   p.request.headers = o.headers;
-  p.request.body = o.body_file ? read_body_file(*o.body_file, name) : o.body;
+  if (o.body_file) {
+    p.request.body = read_body_file(*o.body_file, o.body_file_as_written.empty() ? *o.body_file : o.body_file_as_written,
+                                    name);
+  } else {
+    p.request.body = o.body;
+  }
   p.load.head_request = o.method == "HEAD";
   p.load.request = http::build_request(*url, p.request);
-  p.load.address = http::resolve(*url);
-  p.config = http::http_config_json(p.load, p.request, o.redact);
+  try {
+    p.load.address = http::resolve(*url);
+  } catch (const RunError&) {
+    // The resolver's message names the host, which may have been filled in from the environment.
+    throw RunError(fmt::format("cannot resolve the host of {}", redaction.url(url_written)));
+  }
+  http::RequestSpec shown = p.request;
+  if (!o.headers_as_written.empty()) shown.headers = o.headers_as_written;
+  p.config = http::http_config_json(p.load, url_written, shown, redaction);
   return p;
 }
 
@@ -123,6 +139,7 @@ cmd::RunnerOptions build_runner(const suite::CmdBenchmarkOptions& o, const suite
     }
     cmd::BenchmarkCommand c;
     c.text = *o.reference;
+    if (o.reference_as_written && *o.reference_as_written != *o.reference) c.shown = *o.reference_as_written;
     c.name = suite_benchmark == nullptr ? *o.reference : *suite_benchmark + "/reference";
     r.commands.push_back(std::move(c));
     one = false;
@@ -131,6 +148,9 @@ cmd::RunnerOptions build_runner(const suite::CmdBenchmarkOptions& o, const suite
     for (const auto& values : combinations) {
       cmd::BenchmarkCommand c;
       c.text = cmd::substitute_parameters(o.commands[i], values);
+      if (i < o.commands_as_written.size() && o.commands_as_written[i] != o.commands[i]) {
+        c.shown = cmd::substitute_parameters(o.commands_as_written[i], values);
+      }
       c.parameters = values;
       std::string own = !o.command_names.empty() ? cmd::substitute_parameters(o.command_names[i], values)
                         : !values.empty() && o.commands.size() == 1 ? parameters_text(values, parameters)
@@ -144,7 +164,8 @@ cmd::RunnerOptions build_runner(const suite::CmdBenchmarkOptions& o, const suite
         std::string error;
         auto argv = cmd::split_command_line(c.text, &error);
         if (!argv || argv->empty()) {
-          throw UsageError(fmt::format("{} '{}': {}", name("command"), c.text, argv ? "empty" : error));
+          throw UsageError(fmt::format("{} '{}': {}", name("command"), c.shown.empty() ? c.text : c.shown,
+                                       argv ? "empty" : error));
         }
       }
       r.commands.push_back(std::move(c));

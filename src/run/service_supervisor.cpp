@@ -21,8 +21,11 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <system_error>
 #include <thread>
 
@@ -77,16 +80,71 @@ std::string format_timeout(Nanos timeout) {
 // Any process left in the group? EPERM: one that we may not signal, so yes.
 bool group_alive(pid_t pgid) { return ::kill(-pgid, 0) == 0 || errno == EPERM; }
 
-// KEY=VALUE strings: perfgate's environment with the service's variables added or replaced.
-std::vector<std::string> service_environment(const std::map<std::string, std::string>& added) {
-  std::vector<std::string> entries;
-  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
-    std::string text = *entry;
-    const std::string key = text.substr(0, text.find('='));
-    if (added.count(key) == 0) entries.push_back(std::move(text));
+// The readiness URL as messages may quote it: as written, secrets redacted.
+const std::string& shown_ready_url(const suite::ServiceSpec& spec) {
+  return spec.ready_url_shown.empty() ? *spec.ready_url : spec.ready_url_shown;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The cgroup v2 folder perfgate runs in: the cgroup2 mount (from mountinfo) plus the path of the
+// "0::" line of /proc/self/cgroup. nullopt on a machine without cgroup v2.
+std::optional<std::string> own_cgroup(std::string* why) {
+  std::string mount;
+  std::istringstream mounts(read_text("/proc/self/mountinfo"));
+  for (std::string line; std::getline(mounts, line);) {
+    // ID PARENT MAJ:MIN ROOT MOUNT_POINT OPTIONS... - FSTYPE SOURCE SUPER_OPTIONS
+    const auto dash = line.find(" - ");
+    if (dash == std::string::npos || line.compare(dash + 3, 8, "cgroup2 ") != 0) continue;
+    std::istringstream fields(line.substr(0, dash));
+    std::string id, parent, device, root;
+    fields >> id >> parent >> device >> root >> mount;
+    break;
   }
-  for (const auto& [key, value] : added) entries.push_back(key + "=" + value);
-  return entries;
+  if (mount.empty()) {
+    *why = "this machine has no cgroup v2 file system mounted";
+    return std::nullopt;
+  }
+  std::istringstream cgroups(read_text("/proc/self/cgroup"));
+  for (std::string line; std::getline(cgroups, line);) {
+    if (line.starts_with("0::")) return mount + (line.size() > 4 ? line.substr(3) : "");
+  }
+  *why = "/proc/self/cgroup names no cgroup v2 path";
+  return std::nullopt;
+}
+
+// Every process of a cgroup now (zombies are not listed).
+std::vector<pid_t> cgroup_processes(const std::string& cgroup) {
+  std::vector<pid_t> pids;
+  std::istringstream procs(read_text(cgroup + "/cgroup.procs"));
+  for (long pid = 0; procs >> pid;) pids.push_back(static_cast<pid_t>(pid));
+  return pids;
+}
+
+// The empty cgroups a SIGKILLed perfgate left behind (it could not stop anything): `perfgate-PID`
+// folders whose PID is gone. rmdir removes only cgroups without processes, so nothing else goes.
+void remove_stale_cgroups(const std::string& parent) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(parent, error)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with("perfgate-") || !entry.is_directory(error)) continue;
+    const long pid = std::strtol(name.c_str() + 9, nullptr, 10);
+    if (pid <= 0 || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+    for (const auto& child : std::filesystem::directory_iterator(entry.path(), error)) {
+      if (child.is_directory(error)) ::rmdir(child.path().c_str());
+    }
+    ::rmdir(entry.path().c_str());
+  }
+}
+
+bool write_file(const std::string& path, std::string_view text) {
+  FileDescriptor fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  return fd.valid() && ::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
 }
 
 // The first non-blank line of a possibly incomplete response head, parsed as a status line.
@@ -115,6 +173,17 @@ bool wait_for(int fd, short events, Clock::time_point deadline) {
 }
 
 }  // namespace
+
+std::vector<std::string> child_environment(bool clear, const std::map<std::string, std::string>& added) {
+  std::vector<std::string> entries;
+  for (char** entry = environ; !clear && entry != nullptr && *entry != nullptr; ++entry) {
+    std::string text = *entry;
+    const std::string key = text.substr(0, text.find('='));
+    if (added.count(key) == 0) entries.push_back(std::move(text));
+  }
+  for (const auto& [key, value] : added) entries.push_back(key + "=" + value);
+  return entries;
+}
 
 std::string log_tail(const std::string& path, std::size_t lines, std::uint64_t from_offset) {
   if (lines == 0) return "";
@@ -188,8 +257,8 @@ std::optional<int> http_get_status(const std::string& url, Nanos timeout, std::s
   http::ResolvedAddress address;
   try {
     address = http::resolve(*parsed);
-  } catch (const RunError& resolve_error) {
-    return fail(resolve_error.what());
+  } catch (const RunError&) {
+    return fail("cannot resolve its host");  // not named: it may have been filled in from the environment
   }
 
   FileDescriptor fd;
@@ -287,7 +356,43 @@ std::optional<std::string> ready_command_error(const std::string& command, Nanos
 ServiceSupervisor::ServiceSupervisor(std::string log_directory, Nanos stop_grace)
     : log_directory_(std::move(log_directory)), stop_grace_(stop_grace) {}
 
-ServiceSupervisor::~ServiceSupervisor() { stop_all(); }
+ServiceSupervisor::~ServiceSupervisor() {
+  stop_all();
+  if (!cgroup_root_.empty()) ::rmdir(cgroup_root_.c_str());
+}
+
+std::string ServiceSupervisor::cgroup_of(const std::string& name) const {
+  for (const Service& service : services_) {
+    if (service.name == name) return service.cgroup;
+  }
+  return "";
+}
+
+std::string ServiceSupervisor::make_cgroup(const std::string& name) {
+  auto give_up = [&](const std::string& why) {
+    containment_warning_ = fmt::format(
+        "services run in process groups only ({}); a service process that calls setsid() can outlive the run",
+        why);
+    return std::string();
+  };
+  if (!containment_warning_.empty()) return "";
+  if (cgroup_root_.empty()) {
+    std::string why;
+    const std::optional<std::string> own = own_cgroup(&why);
+    if (!own) return give_up(why);
+    remove_stale_cgroups(*own);
+    const std::string root = fmt::format("{}/perfgate-{}", *own, ::getpid());
+    if (::mkdir(root.c_str(), 0755) != 0 && errno != EEXIST) {
+      return give_up(fmt::format("cannot create the cgroup {}: {}", root, errno_text(errno)));
+    }
+    cgroup_root_ = root;
+  }
+  const std::string folder = cgroup_root_ + "/" + name;
+  if (::mkdir(folder.c_str(), 0755) != 0 && errno != EEXIST) {
+    return give_up(fmt::format("cannot create the cgroup {}: {}", folder, errno_text(errno)));
+  }
+  return folder;
+}
 
 std::string ServiceSupervisor::log_path(const std::string& name) const {
   return (std::filesystem::path(log_directory_) / (name + ".log")).string();
@@ -300,6 +405,12 @@ std::vector<pid_t> ServiceSupervisor::process_groups() const {
 }
 
 void ServiceSupervisor::start(const suite::ServiceSpec& spec, const std::atomic<bool>* stop) {
+  // The name becomes a file name and a cgroup name: a label only, never a path.
+  if (!suite::is_label(spec.name)) {
+    throw ServiceFailed(spec.name, fmt::format("service name '{}' is not a label (letters, digits, '-', '_', '.', "
+                                               "not starting with '.')",
+                                               spec.name));
+  }
   for (const Service& running : services_) {
     if (running.name == spec.name)
       throw ServiceFailed(spec.name, fmt::format("service '{}' is already running", spec.name));
@@ -308,7 +419,7 @@ void ServiceSupervisor::start(const suite::ServiceSpec& spec, const std::atomic<
     std::string url_error;
     if (!http::parse_url(*spec.ready_url, &url_error)) {
       throw ServiceFailed(
-          spec.name, fmt::format("service '{}': invalid ready URL '{}': {}", spec.name, *spec.ready_url, url_error));
+          spec.name, fmt::format("service '{}': invalid ready URL '{}': {}", spec.name, shown_ready_url(spec), url_error));
     }
   }
   std::error_code directory_error;
@@ -321,13 +432,21 @@ void ServiceSupervisor::start(const suite::ServiceSpec& spec, const std::atomic<
   Service service;
   service.name = spec.name;
   service.log_path = log_path(spec.name);
-  service.pid = spawn(spec, service.log_path, &service.log_offset);
+  service.cgroup = make_cgroup(spec.name);
+  try {
+    service.pid = spawn(spec, service);
+  } catch (...) {
+    if (!service.cgroup.empty()) ::rmdir(service.cgroup.c_str());
+    throw;
+  }
   services_.push_back(std::move(service));
   // From here on stop_all() (the destructor at the latest) stops it, whatever throws.
   wait_until_ready(services_.back(), spec, stop);
 }
 
-pid_t ServiceSupervisor::spawn(const suite::ServiceSpec& spec, const std::string& log_file, std::uint64_t* log_offset) {
+pid_t ServiceSupervisor::spawn(const suite::ServiceSpec& spec, Service& service) {
+  const std::string& log_file = service.log_path;
+  std::uint64_t* log_offset = &service.log_offset;
   auto cannot = [&](const std::string& what, int error_number) -> ServiceFailed {
     return ServiceFailed(spec.name,
                          fmt::format("cannot start service '{}': {}: {}", spec.name, what, errno_text(error_number)));
@@ -349,11 +468,17 @@ pid_t ServiceSupervisor::spawn(const suite::ServiceSpec& spec, const std::string
   if (!move_above_stdio(log) || !move_above_stdio(dev_null) || !move_above_stdio(exec_error_write)) {
     throw cannot("cannot move a descriptor", errno);
   }
+  // The child writes "0" (itself) here before exec, so that all it starts is in the cgroup.
+  FileDescriptor cgroup_procs;
+  if (!service.cgroup.empty()) {
+    cgroup_procs.reset(::open((service.cgroup + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
+    if (!move_above_stdio(cgroup_procs)) throw cannot("cannot open " + service.cgroup + "/cgroup.procs", errno);
+  }
 
   const char* shell = "/bin/sh";
   std::vector<char*> argv{const_cast<char*>("sh"), const_cast<char*>("-c"), const_cast<char*>(spec.command.c_str()),
                           nullptr};
-  std::vector<std::string> environment = service_environment(spec.env);
+  std::vector<std::string> environment = child_environment(spec.env_clear, spec.env);
   std::vector<char*> envp;
   for (std::string& entry : environment) envp.push_back(entry.data());
   envp.push_back(nullptr);
@@ -382,6 +507,11 @@ pid_t ServiceSupervisor::spawn(const suite::ServiceSpec& spec, const std::string
       ::sigaction(signal_number, &default_action, nullptr);  // fails harmlessly for KILL, STOP...
     }
     ::setpgid(0, 0);
+    if (cgroup_procs.valid() && ::write(cgroup_procs.get(), "0", 1) != 1) {
+      const int cgroup_errno = -errno;  // negative: joining the cgroup failed, not exec
+      [[maybe_unused]] const ssize_t written = ::write(exec_error_write.get(), &cgroup_errno, sizeof cgroup_errno);
+      ::_exit(127);
+    }
     // perfgate SIGKILLed (no chance to stop anything) takes the shell down with it. If it died
     // before prctl, the child was already reparented: getppid() tells.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -411,6 +541,7 @@ pid_t ServiceSupervisor::spawn(const suite::ServiceSpec& spec, const std::string
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
+    if (exec_errno < 0) throw cannot("cannot join the cgroup " + service.cgroup, -exec_errno);
     throw cannot(shell, exec_errno);
   }
   return pid;
@@ -440,7 +571,8 @@ void ServiceSupervisor::wait_until_ready(Service& service, const suite::ServiceS
     return;
   }
 
-  // One attempt of the service's ready check: nullopt when ready, else what it answered.
+  // One attempt of the service's ready check: nullopt when ready, else what it answered. Messages
+  // name the URL as the suite wrote it (a filled-in secret is never shown).
   auto attempt = [&](Nanos left) -> std::optional<std::string> {
     const Nanos limit = std::clamp<Nanos>(left, milliseconds(20), kAttemptTimeout);
     if (spec.ready_tcp) {
@@ -448,10 +580,11 @@ void ServiceSupervisor::wait_until_ready(Service& service, const suite::ServiceS
       return error ? std::optional("tcp://" + *spec.ready_tcp + ": " + *error) : std::nullopt;
     }
     if (spec.ready_command) return ready_command_error(*spec.ready_command, std::max<Nanos>(left, milliseconds(20)));
+    const std::string& shown_url = shown_ready_url(spec);
     std::string error;
     const std::optional<int> status = http_get_status(*spec.ready_url, limit, &error);
     if (status && *status >= 200 && *status < 300) return std::nullopt;
-    return status ? fmt::format("{} answered HTTP {}", *spec.ready_url, *status) : *spec.ready_url + ": " + error;
+    return status ? fmt::format("{} answered HTTP {}", shown_url, *status) : shown_url + ": " + error;
   };
   std::string last_answer = "no answer";
   for (;;) {
@@ -558,10 +691,17 @@ void ServiceSupervisor::stop(std::span<Service* const> services) noexcept {
         service.wait_status = status;
       }
     }
+    // Processes of the cgroup in other groups that came to us as orphans (subreaper).
+    for (pid_t pid : service.seen) {
+      int status = 0;
+      while (::waitpid(pid, &status, WNOHANG) < 0 && errno == EINTR) {
+      }
+    }
   };
   auto done = [&](Service& service) {
     reap(service);
-    return service.leader_reaped && !group_alive(service.pid);
+    return service.leader_reaped && !group_alive(service.pid) &&
+           (service.cgroup.empty() || cgroup_processes(service.cgroup).empty());
   };
   auto all_done = [&] {
     bool result = true;
@@ -576,6 +716,17 @@ void ServiceSupervisor::stop(std::span<Service* const> services) noexcept {
       if (done(service)) continue;
       ::kill(-service.pid, signal_number);
       if (!service.leader_reaped && ::getpgid(service.pid) != service.pid) ::kill(service.pid, signal_number);
+      if (!service.cgroup.empty()) {
+        // cgroup.kill (Linux 5.14) kills every process of the cgroup at once, forks in flight too.
+        if (signal_number == SIGKILL && write_file(service.cgroup + "/cgroup.kill", "1")) continue;
+        for (pid_t pid : cgroup_processes(service.cgroup)) {
+          if (std::find(service.seen.begin(), service.seen.end(), pid) == service.seen.end()) {
+            service.seen.push_back(pid);
+          }
+          ::kill(pid, signal_number);
+          if (signal_number == SIGTERM) ::kill(pid, SIGCONT);
+        }
+      }
       // A stopped process would keep the TERM pending.
       if (signal_number == SIGTERM) ::kill(-service.pid, SIGCONT);
     }
@@ -588,12 +739,18 @@ void ServiceSupervisor::stop(std::span<Service* const> services) noexcept {
     }
   };
 
-  if (all_done()) return;
+  auto remove_cgroups = [&] {
+    for (Service* service : services) {
+      if (!service->cgroup.empty() && ::rmdir(service->cgroup.c_str()) == 0) service->cgroup.clear();
+    }
+  };
+  if (all_done()) return remove_cgroups();
   signal_all(SIGTERM);
-  if (wait_until(Clock::now() + stop_grace_)) return;
+  if (wait_until(Clock::now() + stop_grace_)) return remove_cgroups();
   signal_all(SIGKILL);
   // A process in uninterruptible sleep can outlast even KILL; it is not waited for forever.
   wait_until(Clock::now() + kKillWait);
+  remove_cgroups();
 }
 
 }  // namespace perfgate::run

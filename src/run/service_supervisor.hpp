@@ -1,6 +1,9 @@
-// The `services:` of a suite: each started by `sh -c` in its own process group with stdout and
-// stderr in a log file, waited for until it is ready, and stopped (TERM to the group, KILL after a
-// grace) on every path out of the run, so that no process of a service outlives perfgate.
+// The `services:` of a suite: each started by `sh -c` in its own process group — and, where perfgate
+// may create one, its own cgroup v2 — with stdout and stderr in a log file, waited for until it is
+// ready, and stopped (TERM to the group and the cgroup, KILL after a grace) on every path out of
+// the run, so that no process of a service outlives perfgate. A process group is left by any
+// process that calls setsid(); a cgroup cannot be left without privileges, so with one, nothing of
+// the service escapes the stop.
 //
 //   run::ServiceSupervisor services(".perfgate/logs");     // logs: .perfgate/logs/NAME.log
 //   for (const auto& service : suite.services) services.start(service, &cli::interrupt_flag());
@@ -22,6 +25,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -54,11 +58,13 @@ class ServiceSupervisor {
   ServiceSupervisor(const ServiceSupervisor&) = delete;
   ServiceSupervisor& operator=(const ServiceSupervisor&) = delete;
 
-  // Starts `/bin/sh -c COMMAND` as the leader of a new process group, stdin from /dev/null,
-  // stdout and stderr appended to the log, the service's env added to perfgate's. With a ready
-  // check, repeats it (every ~50 ms) until it succeeds, up to ready_timeout: ready_url until a
-  // GET answers 2xx, ready_tcp until a connection is accepted, ready_command until it exits 0;
-  // without one, checks that the process is still running ~100 ms later. Throws ServiceFailed (after stopping
+  // Starts `/bin/sh -c COMMAND` as the leader of a new process group (in a new cgroup when
+  // possible), stdin from /dev/null, stdout and stderr appended to the log, the service's env
+  // added to perfgate's environment (or to none, with env_clear). The name must be a label
+  // (suite::is_label), since it names the log file. With a ready check, repeats it (every
+  // ~50 ms) until it succeeds, up to ready_timeout: ready_url until a GET answers 2xx,
+  // ready_tcp until a connection is accepted, ready_command until it exits 0; without one,
+  // checks that the process is still running ~100 ms later. Throws ServiceFailed (after stopping
   // what it started) when the process exits first, when it is not ready in time, or when *stop
   // becomes true meanwhile.
   void start(const suite::ServiceSpec& service, const std::atomic<bool>* stop = nullptr);
@@ -73,6 +79,11 @@ class ServiceSupervisor {
   std::optional<std::string> exited_service();
 
   std::string log_path(const std::string& name) const;
+  // Empty when services are contained in cgroups; else why not, and what that means (a warning
+  // for the user), once a service has been started.
+  const std::string& containment_warning() const { return containment_warning_; }
+  // The cgroup v2 folder of a started service ("" when it runs in a process group only).
+  std::string cgroup_of(const std::string& name) const;
   // The process group ids (= the shells' pids) of the started, not yet stopped services.
   std::vector<pid_t> process_groups() const;
 
@@ -83,10 +94,14 @@ class ServiceSupervisor {
     std::string log_path;
     std::uint64_t log_offset = 0;  // where this start's output begins in the (appended) log
     bool leader_reaped = false;
-    int wait_status = 0;  // when leader_reaped
+    int wait_status = 0;     // when leader_reaped
+    std::string cgroup;      // its cgroup v2 folder, "" when none could be created
+    std::vector<pid_t> seen; // processes seen in the cgroup, reaped at the stop if they are ours
   };
 
-  pid_t spawn(const suite::ServiceSpec& spec, const std::string& log_file, std::uint64_t* log_offset);
+  pid_t spawn(const suite::ServiceSpec& spec, Service& service);
+  // A new cgroup for the service under perfgate's own: its folder, or "" (and the warning set).
+  std::string make_cgroup(const std::string& name);
   void wait_until_ready(Service& service, const suite::ServiceSpec& spec, const std::atomic<bool>* stop);
   // Reaps the group leader if it has exited (without waiting); true when it has.
   static bool reap_if_exited(Service& service);
@@ -96,8 +111,14 @@ class ServiceSupervisor {
 
   std::string log_directory_;
   Nanos stop_grace_;
+  std::string cgroup_root_;  // perfgate-PID under perfgate's own cgroup, once created
+  std::string containment_warning_;
   std::vector<Service> services_;  // in start order
 };
+
+// KEY=VALUE entries for a process perfgate starts: perfgate's environment (none with `clear`)
+// with `added` added or replaced.
+std::vector<std::string> child_environment(bool clear, const std::map<std::string, std::string>& added);
 
 // The last `lines` lines of a file (as written, newlines included), reading from byte
 // `from_offset` on; "" when the file cannot be read.

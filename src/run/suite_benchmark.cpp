@@ -14,7 +14,9 @@
 #include "core/error.hpp"
 #include "core/units.hpp"
 #include "http/load_result.hpp"
+#include "core/redaction.hpp"
 #include "run/engine_options.hpp"
+#include "run/service_supervisor.hpp"
 #include "run/suite_ingest.hpp"
 
 namespace perfgate::run {
@@ -29,6 +31,31 @@ std::string option_name(const suite::BenchmarkSpec& spec, std::string_view key) 
   auto at = spec.option_positions.find(std::string(key));
   if (at == spec.option_positions.end()) return fmt::format("'{}'", key);
   return fmt::format("'{}' (line {})", key, at->second.line);
+}
+
+// The suite's text as written, for what is shown; the value itself when the spec was built in
+// code, not loaded (nothing was filled in then).
+const std::string& as_written(const std::string& written, const std::string& value) {
+  return written.empty() ? value : written;
+}
+
+// Messages of the engines quote what they ran; they must quote what the suite says instead.
+std::string quoting_as_written(std::string message, const cmd::RunnerOptions& options,
+                               const suite::CmdBenchmarkOptions& o) {
+  auto replace = [&](const std::optional<std::string>& value, const std::optional<std::string>& written) {
+    if (!value || !written || value->empty() || *value == *written) return;
+    for (auto at = message.find(*value); at != std::string::npos; at = message.find(*value, at + written->size())) {
+      message.replace(at, value->size(), *written);
+    }
+  };
+  for (const auto& command : options.commands) {
+    if (!command.shown.empty()) replace(command.text, command.shown);
+  }
+  replace(o.setup, o.setup_as_written);
+  replace(o.prepare, o.prepare_as_written);
+  replace(o.conclude, o.conclude_as_written);
+  replace(o.cleanup, o.cleanup_as_written);
+  return message;
 }
 
 double metric_value(const nlohmann::json& benchmark, const std::string& name) {
@@ -62,7 +89,7 @@ BenchmarkOutcome run_http(const suite::BenchmarkSpec& spec, const PreparedHttp& 
   http::LoadResult result = load.wait();
   outcome.interrupted = result.interrupted || (hooks.stop != nullptr && hooks.stop->load());
   if (result.unreachable) {
-    outcome.failure = fmt::format("cannot connect to {}: {}", prepared.load.url.to_string(), result.connect_error);
+    outcome.failure = fmt::format("cannot connect to {}: {}", prepared.config.value("url", ""), result.connect_error);
     outcome.failure_exit_code = 3;
     return outcome;
   }
@@ -71,9 +98,12 @@ BenchmarkOutcome run_http(const suite::BenchmarkSpec& spec, const PreparedHttp& 
   return outcome;
 }
 
-BenchmarkOutcome run_cmd(const cmd::RunnerOptions& options, const BenchmarkHooks& hooks) {
+BenchmarkOutcome run_cmd(const suite::BenchmarkSpec& spec, const cmd::RunnerOptions& options,
+                         const BenchmarkHooks& hooks) {
   BenchmarkOutcome outcome;
-  auto executor = cmd::make_process_executor();
+  std::optional<std::vector<std::string>> environment;
+  if (spec.env_clear || !spec.env.empty()) environment = child_environment(spec.env_clear, spec.env);
+  auto executor = cmd::make_process_executor(std::move(environment));
   cmd::BenchmarkRunner runner(*executor, options);
   std::vector<cmd::CommandResult> results;
   try {
@@ -83,9 +113,11 @@ BenchmarkOutcome run_cmd(const cmd::RunnerOptions& options, const BenchmarkHooks
         },
         hooks.stop);
   } catch (const cmd::CommandFailed& e) {
-    outcome.failure = e.what();
+    outcome.failure = quoting_as_written(e.what(), options, spec.cmd);
     outcome.failure_exit_code = 1;
     return outcome;
+  } catch (const RunError& e) {
+    throw RunError(quoting_as_written(e.what(), options, spec.cmd));
   }
   if (results.empty() || results.front().wall_s.empty()) {
     outcome.interrupted = true;
@@ -96,7 +128,17 @@ BenchmarkOutcome run_cmd(const cmd::RunnerOptions& options, const BenchmarkHooks
   for (const cmd::CommandResult& r : results) {
     if (r.wall_s.empty()) continue;
     outcome.interrupted = outcome.interrupted || r.interrupted;
-    outcome.benchmarks.push_back(cmd::cmd_benchmark_json(r, options, runner.shell_spawn_wall_s()));
+    nlohmann::json benchmark = cmd::cmd_benchmark_json(r, options, runner.shell_spawn_wall_s());
+    // The document holds the suite's text as written, never the values filled in.
+    if (benchmark.contains("config")) {
+      const suite::CmdBenchmarkOptions& o = spec.cmd;
+      nlohmann::json& config = benchmark["config"];
+      if (o.setup) config["setup"] = o.setup_as_written.value_or(*o.setup);
+      if (o.prepare) config["prepare"] = o.prepare_as_written.value_or(*o.prepare);
+      if (o.conclude) config["conclude"] = o.conclude_as_written.value_or(*o.conclude);
+      if (o.cleanup) config["cleanup"] = o.cleanup_as_written.value_or(*o.cleanup);
+    }
+    outcome.benchmarks.push_back(std::move(benchmark));
     double scale = r.wall.mean >= 1 ? 1 : 1e3;
     const char* unit = r.wall.mean >= 1 ? "s" : "ms";
     if (results.size() > 1) outcome.summary += fmt::format("  {}\n", r.command.name);
@@ -132,8 +174,28 @@ PreparedBenchmark prepare_benchmark(const suite::BenchmarkSpec& spec) {
 
 BenchmarkOutcome run_benchmark(const PreparedBenchmark& prepared, const BenchmarkHooks& hooks) {
   if (prepared.http) return run_http(*prepared.spec, *prepared.http, hooks);
-  if (prepared.cmd) return run_cmd(*prepared.cmd, hooks);
+  if (prepared.cmd) return run_cmd(*prepared.spec, *prepared.cmd, hooks);
   return run_ingest(*prepared.spec, hooks);
+}
+
+std::string description(const PreparedBenchmark& p) {
+  if (p.http) {
+    const auto& l = p.http->load;
+    std::string bound = l.duration ? format_duration(*l.duration) : fmt::format("{} requests", l.requests);
+    std::string model = l.rate_per_s ? fmt::format("open model {:g}/s", *l.rate_per_s)
+                                     : fmt::format("{} connections", l.connections);
+    return fmt::format("http {} {}  ({}, {})", p.http->request.method, p.http->config.value("url", ""), model, bound);
+  }
+  if (p.cmd) {
+    const cmd::BenchmarkCommand& first = p.cmd->commands.front();
+    const std::string& shown = as_written(first.shown, first.text);
+    if (p.cmd->commands.size() > 1) return fmt::format("cmd {}  ({} commands)", shown, p.cmd->commands.size());
+    return fmt::format("cmd {}", shown);
+  }
+  const auto& ingest = p.spec->ingest;
+  const std::string& source = as_written(ingest.source_as_written, ingest.command ? *ingest.command : ingest.file.value_or(""));
+  return ingest.command ? fmt::format("ingest {} from the output of: {}", ingest.format, source)
+                        : fmt::format("ingest {} from {}", ingest.format, source);
 }
 
 bool produced_by(const suite::BenchmarkSpec& spec, const std::string& benchmark_name) {

@@ -57,6 +57,10 @@ struct BenchmarkOutcome {
 // Runs it. Throws RunError when a command cannot even be started.
 BenchmarkOutcome run_benchmark(const PreparedBenchmark& prepared, const BenchmarkHooks& hooks);
 
+// The line that introduces it on the terminal: "http GET URL  (10 connections, 10s)", "cmd make -s",
+// with the suite's text as written and secrets redacted.
+std::string description(const PreparedBenchmark& prepared);
+
 // Whether a benchmark object's name (or a comparison row's) comes from this suite benchmark.
 bool produced_by(const suite::BenchmarkSpec& spec, const std::string& benchmark_name);
 

@@ -75,33 +75,35 @@ void check_ingest_format(const suite::BenchmarkSpec& spec) {
 BenchmarkOutcome run_ingest(const suite::BenchmarkSpec& spec, const BenchmarkHooks& hooks) {
   BenchmarkOutcome outcome;
   const suite::IngestBenchmarkOptions& o = spec.ingest;
+  // Messages quote the suite's text as written, never a value filled in from the environment.
+  const std::string shown = !o.source_as_written.empty() ? o.source_as_written : o.command ? *o.command : *o.file;
   std::vector<nlohmann::json> parsed;
   try {
     if (o.command) {
       auto output = run_capturing(*o.command);
-      if (!output) throw RunError(fmt::format("cannot start the command '{}'", *o.command));
+      if (!output) throw RunError(fmt::format("cannot start the command '{}'", shown));
       if (hooks.stop != nullptr && hooks.stop->load()) {
         outcome.interrupted = true;
         return outcome;
       }
       if (output->status != 0) {
-        outcome.failure = fmt::format("the command '{}' {}", *o.command, describe_status(output->status));
+        outcome.failure = fmt::format("the command '{}' {}", shown, describe_status(output->status));
         outcome.failure_exit_code = 3;
         return outcome;
       }
-      parsed = ingest::parse(o.format, output->out, fmt::format("the output of '{}'", *o.command));
+      parsed = ingest::parse(o.format, output->out, fmt::format("the output of '{}'", shown));
     } else if (o.format == "criterion" && is_directory(*o.file)) {
       parsed = ingest::parse_criterion_directory(*o.file);
     } else {
       std::ifstream in(*o.file, std::ios::binary);
       if (!in) {
-        outcome.failure = fmt::format("cannot read '{}'", *o.file);
+        outcome.failure = fmt::format("cannot read '{}'", shown);
         outcome.failure_exit_code = 3;
         return outcome;
       }
       std::stringstream text;
       text << in.rdbuf();
-      parsed = ingest::parse(o.format, text.str(), *o.file);
+      parsed = ingest::parse(o.format, text.str(), shown);
     }
   } catch (const UsageError& e) {
     // Output the format cannot read: the harness, not the suite, is at fault.

@@ -136,6 +136,7 @@ SuiteRunResult SuiteRun::run(const SuiteRunHooks& hooks) {
   }
 
   ServiceSupervisor services(result.run_directory);
+  bool containment_warned = false;
   for (const auto* needed : services_) {
     const suite::ServiceSpec& service = *needed;
     auto started = std::chrono::steady_clock::now();
@@ -148,8 +149,15 @@ SuiteRunResult SuiteRun::run(const SuiteRunHooks& hooks) {
       result.failure_exit_code = stopped() ? exit_code::kInterrupted : exit_code::kRunFailed;
       return result;
     }
+    if (hooks.service_containment_warning && !services.containment_warning().empty() && !containment_warned) {
+      hooks.service_containment_warning(services.containment_warning());
+      containment_warned = true;
+    }
     if (hooks.service_group_started) {
       for (pid_t group : services.process_groups()) hooks.service_group_started(group);
+    }
+    if (hooks.service_cgroup_started && !services.cgroup_of(service.name).empty()) {
+      hooks.service_cgroup_started(services.cgroup_of(service.name));
     }
     if (hooks.service_ready) hooks.service_ready(service, seconds_since(started), services.log_path(service.name));
   }
@@ -196,6 +204,11 @@ SuiteRunResult SuiteRun::run(const SuiteRunHooks& hooks) {
 
   if (hooks.service_group_stopping) {
     for (pid_t group : services.process_groups()) hooks.service_group_stopping(group);
+  }
+  if (hooks.service_cgroup_stopping) {
+    for (const auto& service : suite_.services) {
+      if (!services.cgroup_of(service.name).empty()) hooks.service_cgroup_stopping(services.cgroup_of(service.name));
+    }
   }
   services.stop_all();
   result.elapsed_s = seconds_since(wall_start);

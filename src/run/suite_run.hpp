@@ -44,9 +44,14 @@ struct SuiteRunOptions {
 // What a run reports while it goes. Every hook may be empty.
 struct SuiteRunHooks {
   std::function<void(const suite::ServiceSpec&, double seconds, const std::string& log_path)> service_ready;
+  // Once, when services cannot be contained in cgroups: why, and what may escape the stop.
+  std::function<void(const std::string& warning)> service_containment_warning;
   // Process groups of services: started (kill them should perfgate be forced out) and stopping.
   std::function<void(pid_t)> service_group_started;
   std::function<void(pid_t)> service_group_stopping;
+  // Their cgroups (when perfgate could create them), likewise: a forced exit kills all they hold.
+  std::function<void(const std::string& cgroup)> service_cgroup_started;
+  std::function<void(const std::string& cgroup)> service_cgroup_stopping;
   // A benchmark starts ("[2/5]" or "[confirm 1/1]"); returns the hooks for its progress.
   std::function<BenchmarkHooks(const PreparedBenchmark&, const std::string& heading)> benchmark_starting;
   std::function<void(const PreparedBenchmark&, const BenchmarkOutcome&)> benchmark_finished;

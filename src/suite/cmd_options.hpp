@@ -28,6 +28,7 @@ struct ParameterListSpec {
 
 struct CmdBenchmarkOptions {
   std::vector<std::string> commands;       // a suite benchmark usually has one
+  std::vector<std::string> commands_as_written;  // the suite's text (empty on the command line)
   std::vector<std::string> command_names;  // -n: one per command, may use {PARAM}
   int warmup_runs = 0;
   std::optional<int> runs;      // exact number of timed runs (-r)
@@ -39,6 +40,9 @@ struct CmdBenchmarkOptions {
   std::optional<std::string> conclude;   // after every timed run
   std::optional<std::string> cleanup;    // after all runs
   std::optional<std::string> reference;  // benchmarked first; the others are compared with it
+  // As the suite wrote them, `${VAR}` and all (nullopt on the command line).
+  std::optional<std::string> setup_as_written, prepare_as_written, conclude_as_written, cleanup_as_written,
+      reference_as_written;
   std::vector<ParameterScanSpec> parameter_scans;
   std::optional<std::string> parameter_step;  // of the scans (default 1)
   std::vector<ParameterListSpec> parameter_lists;

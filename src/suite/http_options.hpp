@@ -17,9 +17,12 @@ namespace perfgate::suite {
 
 struct HttpBenchmarkOptions {
   std::string url;
+  std::string url_as_written;  // the suite's text (empty on the command line: nothing is filled in)
   std::string method = "GET";
   std::vector<std::pair<std::string, std::string>> headers;  // in the order written
+  std::vector<std::pair<std::string, std::string>> headers_as_written;
   std::string body;                                          // the text, when given inline
+  std::string body_file_as_written;
   std::optional<std::string> body_file;                      // `@FILE`: in a suite, relative to its folder
   int connections = 10;
   std::optional<int> threads;        // nullopt: one per CPU, at most one per connection

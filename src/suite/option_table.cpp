@@ -1,12 +1,16 @@
 // The value parsers of the option tables; see option_table.hpp.
 #include "suite/option_table.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include <charconv>
 #include <limits>
 
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/redaction.hpp"
 
 namespace perfgate::suite {
 
@@ -82,15 +86,18 @@ std::string OptionValue::path(const std::string& written) const {
 std::vector<std::pair<std::string, std::string>> OptionValue::header_pairs() const {
   std::vector<std::pair<std::string, std::string>> pairs;
   for (const auto& t : texts_) {
-    auto colon = t.find(':');
-    std::string name = colon == std::string::npos ? "" : t.substr(0, colon);
-    std::size_t start = colon == std::string::npos ? t.size() : t.find_first_not_of(" \t", colon + 1);
-    std::string value = start == std::string::npos ? "" : t.substr(start);
-    if (name.empty() || name.find_first_of(" \t\r\n") != std::string::npos ||
-        value.find_first_of("\r\n") != std::string::npos) {
-      throw UsageError(fmt::format("{}: expected 'Name: value', got '{}'", where_, t));
-    }
-    pairs.emplace_back(std::move(name), std::move(value));
+    std::string problem;
+    auto field = parse_header_line(t, &problem);
+    // The message never quotes the value: it may be a secret.
+    if (!field) throw UsageError(fmt::format("{}: {}", where_, problem));
+    bool duplicate = std::any_of(pairs.begin(), pairs.end(), [&](const auto& other) {
+      return other.first.size() == field->name.size() &&
+             std::equal(other.first.begin(), other.first.end(), field->name.begin(), [](char a, char b) {
+               return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+             });
+    });
+    if (duplicate) throw UsageError(fmt::format("{}: duplicate header '{}'", where_, field->name));
+    pairs.emplace_back(std::move(field->name), std::move(field->value));
   }
   return pairs;
 }

@@ -5,10 +5,15 @@
 // `http:` and `cmd:` hold the options of `perfgate http` and `perfgate cmd`, read through the same
 // option tables (http_options.hpp, cmd_options.hpp); the suite model does not depend on the
 // engines: run/engine_options.hpp builds the engines' options from them.
+//
+// Strings that may hold `${VAR}` keep two forms: the field itself with the variables filled in
+// (what is sent, run or read) and `…_as_written` (what is shown, stored and quoted in messages),
+// so that secrets from the environment never reach an output.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <string_view>
 #include <map>
 #include <optional>
 #include <string>
@@ -23,6 +28,10 @@
 
 namespace perfgate::suite {
 
+// Service and benchmark names are labels, and a service's name becomes a file name (NAME.log):
+// letters, digits, '-', '_' and '.', not starting with '.'.
+bool is_label(std::string_view name);
+
 // A process started before the benchmarks and stopped after them.
 struct ServiceSpec {
   std::string name;
@@ -31,9 +40,11 @@ struct ServiceSpec {
   std::optional<std::string> ready_url;      // `ready: http://…`: GET until 2xx
   std::optional<std::string> ready_tcp;      // `ready: tcp://HOST:PORT`: "HOST:PORT", until it accepts
   std::optional<std::string> ready_command;  // `ready: {command: …}`: sh -c until it exits 0
+  std::string ready_url_shown;               // as written, with the suite's `redact:` applied
   Nanos ready_timeout{std::chrono::seconds(30)};
   bool monitor = false;                    // sample CPU, RSS, threads, fds of its process tree
-  std::map<std::string, std::string> env;  // added to the inherited environment
+  bool env_clear = false;                  // start from an empty environment, not perfgate's
+  std::map<std::string, std::string> env;  // added to the inherited (or empty) environment
   SourcePosition position;                 // of the `- name:` item
 };
 
@@ -42,6 +53,7 @@ struct IngestBenchmarkOptions {
   std::string format;                  // "google-benchmark", "hyperfine", ... (checked when the run prepares it)
   std::optional<std::string> command;  // run by `sh -c`; its stdout is the input
   std::optional<std::string> file;     // relative to the suite's folder, as `body: "@file"` is
+  std::string source_as_written;       // the command or the file
   SourcePosition format_position;
 };
 
@@ -57,6 +69,8 @@ struct BenchmarkSpec {
   // `needs: [api]`: the services it talks to; with --only only those of the selected benchmarks
   // start. nullopt: it needs them all.
   std::optional<std::vector<std::string>> needs;
+  bool env_clear = false;                  // cmd: start from an empty environment, not perfgate's
+  std::map<std::string, std::string> env;  // cmd: added to the inherited (or empty) environment
   SourcePosition position;  // of the `- name:` item
   std::map<std::string, SourcePosition> option_positions;  // of each key under http: or cmd:, for messages
 };
@@ -84,6 +98,8 @@ struct Suite {
   std::string path;  // the suite file, as given
   std::string name;
   std::optional<std::string> store;  // nullopt: the default .perfgate/history.db
+  std::string store_as_written;
+  std::vector<std::string> redact;  // `redact:`: header and query parameter names shown as ***
   std::vector<ServiceSpec> services;
   std::vector<BenchmarkSpec> benchmarks;
   RegressionPolicy regression;

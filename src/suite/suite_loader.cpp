@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/redaction.hpp"
 #include "core/units.hpp"
 #include "core/suggestion.hpp"
 #include "suite/option_table.hpp"
@@ -24,9 +25,10 @@
 namespace perfgate::suite {
 namespace {
 
-const std::vector<std::string> kTopLevelKeys = {"name", "store", "services", "benchmarks", "regression", "resources"};
-const std::vector<std::string> kServiceKeys = {"name", "command", "ready", "ready_timeout", "monitor", "env"};
-const std::vector<std::string> kBenchmarkKeys = {"name", "http", "cmd", "ingest", "thresholds", "needs"};
+const std::vector<std::string> kTopLevelKeys = {"name",       "store",     "services", "benchmarks",
+                                                "regression", "resources", "redact"};
+const std::vector<std::string> kServiceKeys = {"name", "command", "ready", "ready_timeout", "monitor", "env", "env_clear"};
+const std::vector<std::string> kBenchmarkKeys = {"name", "http", "cmd", "ingest", "thresholds", "needs", "env", "env_clear"};
 const std::vector<std::string> kIngestKeys = {"format", "command", "file"};
 const std::vector<std::string> kRegressionKeys = {"max_change", "per_metric", "baseline_branch", "metrics",
                                                   "min_history"};
@@ -51,7 +53,11 @@ class SuiteReader {
            "'resources:' is not supported yet: resource monitoring is not in this build");
     }
     suite.name = required_string(root, "name", suite.position, "the suite");
-    if (auto store = find_entry(root, "store")) suite.store = string_value(*store);
+    if (auto store = find_entry(root, "store")) {
+      suite.store = string_value(*store);
+      suite.store_as_written = store->value.Scalar();
+    }
+    if (auto redact = find_entry(root, "redact")) suite.redact = name_list(*redact, "header or query parameter names");
     if (auto services = find_entry(root, "services")) read_services(*services, suite);
     auto benchmarks = find_entry(root, "benchmarks");
     if (!benchmarks) fail(suite.position, "missing required key 'benchmarks' in the suite");
@@ -136,6 +142,16 @@ class SuiteReader {
     return expand(entry.value.Scalar(), entry.value_position);
   }
 
+  // The scalar as written, `${VAR}` and all: what messages quote and outputs show.
+  std::string written(const Entry& entry) const {
+    string_value(entry);  // a scalar, and its variables are set
+    return entry.value.Scalar();
+  }
+
+  std::optional<std::string> written(const std::optional<Entry>& entry) const {
+    return entry ? std::optional<std::string>(written(*entry)) : std::nullopt;
+  }
+
   std::string expand(const std::string& raw, const SourcePosition& at) const {
     try {
       return interpolate(raw, env_);
@@ -156,7 +172,8 @@ class SuiteReader {
   template <typename T>
   T converted(const Entry& entry, std::optional<T> value, const std::string& expected) const {
     if (!value) {
-      fail(entry.value_position, fmt::format("'{}': expected {}, got '{}'", entry.key, expected, string_value(entry)));
+      // Quoted as written: a value filled in from the environment may be a secret.
+      fail(entry.value_position, fmt::format("'{}': expected {}, got '{}'", entry.key, expected, written(entry)));
     }
     return *value;
   }
@@ -193,6 +210,7 @@ class SuiteReader {
     return converted(entry, parsed, "a percentage like 10%");
   }
 
+
   void expect_map(const Entry& entry, const std::string& what) const {
     if (!entry.value.IsMap()) {
       fail(entry.value_position,
@@ -206,6 +224,46 @@ class SuiteReader {
            fmt::format("'{}': expected a list of {}, got {}", entry.key, what, described_kind(entry.value)));
     }
   }
+
+  std::vector<std::string> name_list(const Entry& entry, const std::string& what) const {
+    expect_list(entry, what);
+    std::vector<std::string> names;
+    for (const auto& node : entry.value) {
+      SourcePosition at = position_of(node, entry.value_position);
+      if (!node.IsScalar() || node.Scalar().empty()) fail(at, fmt::format("'{}': expected a list of {}", entry.key, what));
+      names.push_back(expand(node.Scalar(), at));
+    }
+    return names;
+  }
+
+  // Names are labels; a service's becomes a file name in the run folder.
+  void check_label(const Entry& name, const std::string& what) const {
+    std::string value = string_value(name);
+    if (is_label(value)) return;
+    fail(name.value_position,
+         fmt::format("{} name '{}': expected letters, digits, '-', '_' or '.', not starting with '.' (a name is a "
+                     "label, not a path)",
+                     what, written(name)));
+  }
+
+  // `env:` variables: names as the shell has them, values filled in.
+  std::map<std::string, std::string> environment_variables(const Entry& entry) const {
+    expect_map(entry, "environment variables");
+    std::map<std::string, std::string> variables;
+    for (auto it = entry.value.begin(); it != entry.value.end(); ++it) {
+      SourcePosition key_position = position_of(it->first, entry.value_position);
+      std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
+      bool valid = !key.empty() && !std::isdigit(static_cast<unsigned char>(key[0])) &&
+                   std::all_of(key.begin(), key.end(), [](char c) {
+                     return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+                   });
+      if (!valid) fail(key_position, "'env': expected variable names of letters, digits and '_' (like API_TOKEN)");
+      Entry item{key, it->second, key_position, position_of(it->second, key_position)};
+      if (!variables.emplace(key, string_value(item)).second) fail(key_position, fmt::format("duplicate key '{}' in env", key));
+    }
+    return variables;
+  }
+
 
   std::vector<std::pair<std::string, std::string>> string_pairs(const Entry& entry, const std::string& what) const {
     expect_map(entry, what);
@@ -233,18 +291,21 @@ class SuiteReader {
              fmt::format("expected a service (a mapping with 'name' and 'command'), got {}", described_kind(node)));
       check_keys(node, kServiceKeys, "service key");
       service.name = required_string(node, "name", service.position, "the service");
+      check_label(*find_entry(node, "name"), "service");
       SourcePosition name_position = find_entry(node, "name")->value_position;
       if (auto [it, inserted] = names.emplace(service.name, name_position); !inserted) {
         fail(name_position,
              fmt::format("duplicate service name '{}' (first defined at line {})", service.name, it->second.line));
       }
       service.command = required_string(node, "command", service.position, fmt::format("service '{}'", service.name));
-      if (auto ready = find_entry(node, "ready")) read_ready(*ready, service);
+      if (auto ready = find_entry(node, "ready")) {
+        read_ready(*ready, service);
+        if (service.ready_url) service.ready_url_shown = Redaction(suite.redact).url(written(*ready));
+      }
       if (auto timeout = find_entry(node, "ready_timeout")) service.ready_timeout = duration_value(*timeout, false);
       if (auto monitor = find_entry(node, "monitor")) service.monitor = bool_value(*monitor);
-      if (auto env = find_entry(node, "env")) {
-        for (auto& [key, value] : string_pairs(*env, "environment variables")) service.env[key] = value;
-      }
+      if (auto env = find_entry(node, "env")) service.env = environment_variables(*env);
+      if (auto clear = find_entry(node, "env_clear")) service.env_clear = bool_value(*clear);
       suite.services.push_back(std::move(service));
     }
   }
@@ -275,12 +336,12 @@ class SuiteReader {
         auto [end, ec] = std::from_chars(address.data() + colon + 1, address.data() + address.size(), port);
         valid = ec == std::errc() && end == address.data() + address.size() && port >= 1 && port <= 65535;
       }
-      if (!valid) fail(entry.value_position, fmt::format("'ready': expected tcp://HOST:PORT, got '{}'", text));
+      if (!valid) fail(entry.value_position, fmt::format("'ready': expected tcp://HOST:PORT, got '{}'", written(entry)));
       service.ready_tcp = address;
       return;
     }
     fail(entry.value_position, fmt::format("'ready': expected {}, got {}", kForms,
-                                           entry.value.IsScalar() ? "'" + text + "'" : described_kind(entry.value)));
+                                           entry.value.IsScalar() ? "'" + written(entry) + "'" : described_kind(entry.value)));
   }
 
   void read_benchmarks(const Entry& entry, Suite& suite) const {
@@ -295,12 +356,16 @@ class SuiteReader {
                                              described_kind(node)));
       check_keys(node, kBenchmarkKeys, "benchmark key");
       benchmark.name = required_string(node, "name", benchmark.position, "the benchmark");
+      check_label(*find_entry(node, "name"), "benchmark");
       SourcePosition name_position = find_entry(node, "name")->value_position;
       if (auto [it, inserted] = names.emplace(benchmark.name, name_position); !inserted) {
         fail(name_position,
              fmt::format("duplicate benchmark name '{}' (first defined at line {})", benchmark.name, it->second.line));
       }
       read_benchmark_kind(node, benchmark);
+      read_benchmark_environment(node, benchmark);
+      // The suite's `redact:` applies to every benchmark; theirs come on top.
+      benchmark.http.redact.insert(benchmark.http.redact.begin(), suite.redact.begin(), suite.redact.end());
       if (auto thresholds = find_entry(node, "thresholds")) read_thresholds(*thresholds, suite, benchmark);
       if (auto needs = find_entry(node, "needs")) read_needs(*needs, suite, benchmark);
       suite.benchmarks.push_back(std::move(benchmark));
@@ -323,13 +388,28 @@ class SuiteReader {
     if (kinds[0].key == "http") {
       benchmark.kind = BenchmarkKind::kHttp;
       read_options(kinds[0], http_option_table(), "http", benchmark, benchmark.http);
+      read_http_as_written(kinds[0], benchmark.http);
     } else if (kinds[0].key == "cmd") {
       benchmark.kind = BenchmarkKind::kCmd;
       read_options(kinds[0], cmd_option_table(), "cmd", benchmark, benchmark.cmd);
+      read_cmd_as_written(kinds[0], benchmark.cmd);
     } else {
       benchmark.kind = BenchmarkKind::kIngest;
       read_ingest(kinds[0], benchmark);
     }
+  }
+
+  // `env:` and `env_clear:` reach a process perfgate starts for the benchmark: cmd only.
+  void read_benchmark_environment(const YAML::Node& node, BenchmarkSpec& benchmark) const {
+    auto env = find_entry(node, "env");
+    auto clear = find_entry(node, "env_clear");
+    if ((env || clear) && benchmark.kind != BenchmarkKind::kCmd) {
+      fail((env ? env : clear)->key_position,
+           fmt::format("'{}': only cmd benchmarks (and services) start a process that has an environment",
+                       (env ? env : clear)->key));
+    }
+    if (env) benchmark.env = environment_variables(*env);
+    if (clear) benchmark.env_clear = bool_value(*clear);
   }
 
   // Paths in a suite start at the suite's folder, so the suite runs the same from any directory.
@@ -357,10 +437,12 @@ class SuiteReader {
     if (command) {
       ingest.command = string_value(*command);
       if (ingest.command->empty()) fail(command->value_position, "'command': expected a non-empty command");
+      ingest.source_as_written = written(*command);
     } else {
       std::string path = string_value(*file);
       if (path.empty()) fail(file->value_position, "'file': expected a path");
       ingest.file = relative_to_suite(path);
+      ingest.source_as_written = relative_to_suite(written(*file));
     }
   }
 
@@ -394,6 +476,42 @@ class SuiteReader {
 
   template <typename Options>
   void apply_row(const OptionSpec<Options>& row, const Entry& entry, Options& options) const {
+    try {
+      apply_row_filled_in(row, entry, options);
+    } catch (const UsageError& error) {
+      throw UsageError(quoting_as_written(error.what(), entry));
+    }
+  }
+
+  // A message about a value quotes the suite's text, never what was filled in from the
+  // environment (it may be a secret): each filled-in scalar of the entry is put back as written.
+  std::string quoting_as_written(std::string message, const Entry& entry) const {
+    std::vector<YAML::Node> scalars;
+    std::vector<YAML::Node> pending{entry.value};
+    while (!pending.empty()) {
+      YAML::Node node = pending.back();
+      pending.pop_back();
+      if (node.IsScalar()) {
+        scalars.push_back(node);
+      } else if (node.IsSequence()) {
+        for (const auto& item : node) pending.push_back(item);
+      } else if (node.IsMap()) {
+        for (auto it = node.begin(); it != node.end(); ++it) pending.push_back(it->second);
+      }
+    }
+    for (const auto& node : scalars) {
+      const std::string& text = node.Scalar();
+      std::string filled_in = expand(text, entry.value_position);
+      if (filled_in.empty() || filled_in == text) continue;
+      for (auto at = message.find(filled_in); at != std::string::npos; at = message.find(filled_in, at + text.size())) {
+        message.replace(at, filled_in.size(), text);
+      }
+    }
+    return message;
+  }
+
+  template <typename Options>
+  void apply_row_filled_in(const OptionSpec<Options>& row, const Entry& entry, Options& options) const {
     std::string where = fmt::format("{}: '{}'", entry.value_position.to_string(), entry.key);
     auto value = [&](std::vector<std::string> texts) { return OptionValue(where, std::move(texts), suite_dir()); };
     switch (row.shape) {
@@ -432,6 +550,44 @@ class SuiteReader {
         return;
       }
     }
+  }
+
+  // What the suite wrote, `${VAR}` and all, beside the values filled in: what outputs show.
+  void read_http_as_written(const Entry& entry, HttpBenchmarkOptions& http) const {
+    if (auto url = find_entry(entry.value, "url")) http.url_as_written = written(*url);
+    if (auto headers = find_entry(entry.value, "headers")) {
+      std::vector<std::string> lines;
+      if (headers->value.IsMap()) {
+        for (auto it = headers->value.begin(); it != headers->value.end(); ++it) {
+          lines.push_back(it->first.Scalar() + ": " + (it->second.IsScalar() ? it->second.Scalar() : ""));
+        }
+      } else if (headers->value.IsSequence()) {
+        for (const auto& item : headers->value) lines.push_back(item.IsScalar() ? item.Scalar() : "");
+      }
+      for (const auto& line : lines) {
+        std::string problem;
+        if (auto field = parse_header_line(line, &problem)) http.headers_as_written.emplace_back(field->name, field->value);
+      }
+    }
+    if (auto body = find_entry(entry.value, "body")) {
+      std::string text = written(*body);
+      if (text.starts_with("@")) http.body_file_as_written = relative_to_suite(text.substr(1));
+    }
+  }
+
+  void read_cmd_as_written(const Entry& entry, CmdBenchmarkOptions& cmd) const {
+    if (auto command = find_entry(entry.value, "command")) {
+      if (command->value.IsSequence()) {
+        for (const auto& item : command->value) cmd.commands_as_written.push_back(item.IsScalar() ? item.Scalar() : "");
+      } else {
+        cmd.commands_as_written.push_back(written(*command));
+      }
+    }
+    cmd.setup_as_written = written(find_entry(entry.value, "setup"));
+    cmd.prepare_as_written = written(find_entry(entry.value, "prepare"));
+    cmd.conclude_as_written = written(find_entry(entry.value, "conclude"));
+    cmd.cleanup_as_written = written(find_entry(entry.value, "cleanup"));
+    cmd.reference_as_written = written(find_entry(entry.value, "reference"));
   }
 
   // Whether an empty value was written as the word null (not as `~` or nothing at all).
@@ -487,7 +643,7 @@ class SuiteReader {
       SourcePosition at = position_of(node, entry.value_position);
       if (!node.IsScalar())
         fail(at, fmt::format("expected a threshold like 'p95 < 50ms', got {}", described_kind(node)));
-      Threshold threshold = parse_threshold(expand(node.Scalar(), at), family, at);
+      Threshold threshold = threshold_as_written(node.Scalar(), family, at);
       if (threshold.is_service_metric()) check_service_known(threshold, suite);
       benchmark.thresholds.push_back(std::move(threshold));
     }
@@ -509,6 +665,20 @@ class SuiteReader {
       }
       benchmark.needs->push_back(name);
     }
+  }
+
+  // Parsed with its variables filled in, shown and quoted as written.
+  Threshold threshold_as_written(const std::string& text, MetricFamily family, const SourcePosition& at) const {
+    std::string filled_in = expand(text, at);
+    if (filled_in == text) return parse_threshold(text, family, at);
+    Threshold threshold;
+    try {
+      threshold = parse_threshold(filled_in, family, at);
+    } catch (const UsageError&) {
+      fail(at, fmt::format("threshold '{}' with its variables filled in is not a threshold like 'p95 < 50ms'", text));
+    }
+    threshold.text = text;
+    return threshold;
   }
 
   void check_service_known(const Threshold& threshold, const Suite& suite) const {
@@ -564,6 +734,12 @@ class SuiteReader {
 };
 
 }  // namespace
+
+bool is_label(std::string_view name) {
+  return !name.empty() && name[0] != '.' && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+}
 
 Suite load_suite_from_text(const std::string& path, const std::string& text, const Environment& env) {
   YAML::Node root;

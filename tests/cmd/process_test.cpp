@@ -138,7 +138,7 @@ TEST(ProcessExecutor, PeakRssIsTheCommandsOwnWhateverPerfgatesSize) {
   EXPECT_LT(own.max_rss_bytes, 2 << 20) << "`true` alone, as /usr/bin/time reports it";
 
   // Spawned directly, the same `true` reports this process's size, and says so.
-  const ProcessMeasurement inherited = make_process_executor(std::nullopt)->run(ProcessSpec{{"true"}, {}, {}});
+  const ProcessMeasurement inherited = make_process_executor_through(std::nullopt)->run(ProcessSpec{{"true"}, {}, {}});
   ASSERT_TRUE(inherited.succeeded());
   EXPECT_FALSE(inherited.rss_is_own);
   EXPECT_GE(inherited.max_rss_bytes, static_cast<std::int64_t>(kBig));

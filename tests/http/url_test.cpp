@@ -53,11 +53,5 @@ TEST(BuildRequest, AddsHostUserAgentAndContentLength) {
   EXPECT_NE(request.find("Content-Length: 2\r\n\r\n{}"), std::string::npos);
 }
 
-TEST(SplitHeader, NameAndValue) {
-  EXPECT_EQ(split_header("X-A:  b c"), (std::pair<std::string, std::string>{"X-A", "b c"}));
-  EXPECT_TRUE(split_header("nocolon").first.empty());
-  EXPECT_TRUE(split_header(": v").first.empty());
-}
-
 }  // namespace
 }  // namespace perfgate::http

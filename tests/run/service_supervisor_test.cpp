@@ -435,3 +435,65 @@ TEST(ServiceSupervisor, AKilledPerfgateTakesTheServiceDown) {
 }
 
 }  // namespace
+
+namespace {
+
+// Whether this machine lets perfgate create a cgroup v2 below its own (root, or a delegated
+// subtree): then the supervisor contains services in cgroups.
+bool cgroups_available(std::string* why) {
+  TempDir logs;
+  ServiceSupervisor probe(logs.path());
+  probe.start(service("probe", "exec sleep 300"));
+  const bool available = !probe.cgroup_of("probe").empty();
+  *why = probe.containment_warning();
+  return available;
+}
+
+}  // namespace
+
+TEST(ServiceSupervisor, AServiceThatCallsSetsidIsStoppedWithItsCgroup) {
+  std::string why;
+  if (!cgroups_available(&why)) GTEST_SKIP() << "cgroups cannot be created here, so setsid() escapes: " << why;
+  TempDir logs;
+  const std::string pid_file = logs.path() + "/escaped.pid";
+  ServiceSupervisor supervisor(logs.path(), milliseconds(500));
+  // setsid leaves the service's process group (and the shell does not wait for it).
+  supervisor.start(service("daemon", "setsid sh -c 'echo $$ > " + pid_file + "; exec sleep 300' & exec sleep 300"));
+  ASSERT_TRUE(wait_for_log(pid_file, "\n"));
+  const pid_t escaped = static_cast<pid_t>(std::stol(slurp(pid_file)));
+  const pid_t pgid = supervisor.process_groups().at(0);
+  ASSERT_NE(getpgid(escaped), pgid) << "the test's process did not leave the group";
+  const std::string cgroup = supervisor.cgroup_of("daemon");
+  EXPECT_TRUE(supervisor.containment_warning().empty());
+
+  supervisor.stop_all();
+  EXPECT_TRUE(group_empty(pgid));
+  EXPECT_TRUE(process_dead(escaped)) << "the setsid() process outlived the stop";
+  EXPECT_FALSE(std::filesystem::exists(cgroup)) << "the service's cgroup was not removed";
+}
+
+TEST(ServiceSupervisor, EnvClearStartsFromAnEmptyEnvironment) {
+  TempDir logs;
+  setenv("PERFGATE_TEST_CI_SECRET", "do-not-pass", 1);
+  ServiceSpec spec = service("env", "env; echo done; exec sleep 300");
+  spec.env = {{"ONLY", "this"}};
+  spec.env_clear = true;
+  ServiceSupervisor supervisor(logs.path());
+  supervisor.start(spec);
+  ASSERT_TRUE(wait_for_log(supervisor.log_path("env"), "done"));
+  unsetenv("PERFGATE_TEST_CI_SECRET");
+  const std::string log = slurp(supervisor.log_path("env"));
+  EXPECT_NE(log.find("ONLY=this\n"), std::string::npos) << log;
+  EXPECT_EQ(log.find("do-not-pass"), std::string::npos) << log;
+  EXPECT_EQ(log.find("HOME="), std::string::npos) << log;
+}
+
+TEST(ServiceSupervisor, ANameThatIsAPathIsRefusedBeforeAnyFileIsWritten) {
+  TempDir logs;
+  ServiceSupervisor supervisor(logs.path() + "/run");
+  for (const char* name : {"../escaped", "/tmp/victim", ".hidden"}) {
+    EXPECT_THROW(supervisor.start(service(name, "exec sleep 300")), ServiceFailed) << name;
+  }
+  EXPECT_FALSE(std::filesystem::exists(logs.path() + "/escaped.log"));
+  EXPECT_FALSE(std::filesystem::exists(logs.path() + "/run"));
+}

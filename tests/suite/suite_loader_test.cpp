@@ -214,7 +214,7 @@ TEST(SuiteLoaderErrors, UnknownKeySuggestsTheClosest) {
 TEST(SuiteLoaderErrors, UnknownKeyWithoutCloseMatchListsTheKeys) {
   EXPECT_EQ(load_error("name: s\nfrobnicate: 1\nbenchmarks: []\n"),
             "FILE:2:1: unknown top-level key 'frobnicate' (expected one of name, store, services, benchmarks, "
-            "regression, resources)");
+            "regression, resources, redact)");
 }
 
 TEST(SuiteLoaderErrors, WrongType) {
@@ -414,7 +414,7 @@ TEST(SuiteLoaderErrors, UnreadableFile) {
 TEST(SuiteLoaderInterpolation, AppliesBeforeTypeConversion) {
   EXPECT_EQ(load_error("name: s\nbenchmarks:\n  - name: a\n    http: {url: \"http://h/\", duration: \"${D}\"}\n",
                        environment_from({{"D", "soon"}})),
-            "FILE:4:40: 'duration': expected a positive duration like 500ms, 10s, 2m or 1h30m, got 'soon'");
+            "FILE:4:40: 'duration': expected a positive duration like 500ms, 10s, 2m or 1h30m, got '${D}'");  // as written
   Suite suite = load_suite(
       write_suite("name: ${SUITE:-nightly}\nbenchmarks:\n  - name: a\n"
                   "    http: {url: \"http://h:${PORT}/$$x\", connections: \"${CONNS:-8}\", duration: \"${D}\"}\n"),
@@ -423,6 +423,105 @@ TEST(SuiteLoaderInterpolation, AppliesBeforeTypeConversion) {
   EXPECT_EQ(suite.benchmarks[0].http.url, "http://h:9090/$x");
   EXPECT_EQ(suite.benchmarks[0].http.connections, 8);
   EXPECT_EQ(suite.benchmarks[0].http.duration, seconds(2));
+}
+
+
+// Names are labels: a service's becomes a file name in the run folder, so nothing path-like passes.
+TEST(SuiteLoaderNames, PathsAndHiddenNamesAreRejectedWhereWritten) {
+  const std::string services = "name: s\nservices:\n  - name: ";
+  const std::string rest = "\n    command: x\nbenchmarks:\n  - {name: a, cmd: {command: x}}\n";
+  for (const char* name : {"../../../escaped", "/tmp/x/victim", ".hidden", "a b", "a/b"}) {
+    EXPECT_EQ(load_error(services + "\"" + name + "\"" + rest),
+              std::string("FILE:3:11: service name '") + name +
+                  "': expected letters, digits, '-', '_' or '.', not starting with '.' (a name is a label, not a path)")
+        << name;
+  }
+  EXPECT_EQ(load_error(std::string(kMinimalHeader) + "  - name: GET /health\n    cmd: {command: x}\n"),
+            "FILE:3:11: benchmark name 'GET /health': expected letters, digits, '-', '_' or '.', not starting with '.' "
+            "(a name is a label, not a path)");
+  EXPECT_EQ(load_error(services + "api-v1.2_x" + rest), "no error");
+}
+
+// A suite whose values come from the environment keeps them only where they are used; every
+// form that is shown or stored is the text as written.
+TEST(SuiteLoaderSecrets, ValuesFilledInAndTextAsWrittenSideBySide) {
+  auto env = environment_from({{"PORT", "8080"}, {"APIKEY", "k-secret"}, {"XKEY", "x-secret"}, {"TOKEN", "t-secret"}});
+  Suite suite = load_suite(write_suite("name: s\n"
+                                       "redact: [api_key]\n"
+                                       "services:\n"
+                                       "  - name: api\n"
+                                       "    command: x\n"
+                                       "    ready: \"http://127.0.0.1:${PORT}/health?api_key=${APIKEY}\"\n"
+                                       "    env: {DB_PASSWORD: \"${TOKEN}\"}\n"
+                                       "    env_clear: true\n"
+                                       "benchmarks:\n"
+                                       "  - name: get\n"
+                                       "    http:\n"
+                                       "      url: \"http://127.0.0.1:${PORT}/x?api_key=${APIKEY}\"\n"
+                                       "      headers: {\"X-Api-Key \": \"${XKEY}\", X-Trace: t1}\n"
+                                       "      redact: [X-Api-Key]\n"
+                                       "    thresholds: [\"p95 < ${P95:-50}ms\"]\n"
+                                       "  - name: curl\n"
+                                       "    cmd: {command: \"curl -H 'Authorization: Bearer ${TOKEN}'\", "
+                                       "prepare: \"echo ${TOKEN}\"}\n"
+                                       "    env: {A: b}\n"),
+                           env);
+  const ServiceSpec& api = suite.services.at(0);
+  EXPECT_EQ(*api.ready_url, "http://127.0.0.1:8080/health?api_key=k-secret");
+  EXPECT_EQ(api.ready_url_shown, "http://127.0.0.1:${PORT}/health?api_key=***");
+  EXPECT_EQ(api.env.at("DB_PASSWORD"), "t-secret");
+  EXPECT_TRUE(api.env_clear);
+
+  const HttpBenchmarkOptions& http = suite.benchmarks.at(0).http;
+  EXPECT_EQ(http.url, "http://127.0.0.1:8080/x?api_key=k-secret");
+  EXPECT_EQ(http.url_as_written, "http://127.0.0.1:${PORT}/x?api_key=${APIKEY}");
+  ASSERT_EQ(http.headers.size(), 2u);
+  EXPECT_EQ(http.headers[0], (std::pair<std::string, std::string>{"X-Api-Key", "x-secret"}));  // name trimmed
+  EXPECT_EQ(http.headers_as_written[0], (std::pair<std::string, std::string>{"X-Api-Key", "${XKEY}"}));
+  EXPECT_EQ(http.redact, (std::vector<std::string>{"api_key", "X-Api-Key"}));  // the suite's, then its own
+  EXPECT_EQ(suite.benchmarks.at(0).thresholds.at(0).text, "p95 < ${P95:-50}ms");
+  EXPECT_EQ(suite.benchmarks.at(0).thresholds.at(0).value, 50);
+
+  const BenchmarkSpec& curl = suite.benchmarks.at(1);
+  EXPECT_EQ(curl.cmd.commands.at(0), "curl -H 'Authorization: Bearer t-secret'");
+  EXPECT_EQ(curl.cmd.commands_as_written.at(0), "curl -H 'Authorization: Bearer ${TOKEN}'");
+  EXPECT_EQ(curl.cmd.prepare_as_written, "echo ${TOKEN}");
+  EXPECT_EQ(curl.env.at("A"), "b");
+}
+
+TEST(SuiteLoaderSecrets, MessagesQuoteTheTextAsWrittenNeverTheValue) {
+  auto env = environment_from({{"DBPASS", "hunter2"}, {"TRACE", "t1\r\nAuthorization: Bearer hunter2"}});
+  struct Case {
+    std::string yaml;
+    std::string expected;
+  };
+  const Case cases[] = {
+      // a number from a secret
+      {"  - name: a\n    http: {url: \"http://h/\", connections: \"${DBPASS}\"}\n",
+       "FILE:4:43: 'connections': expected a positive whole number like 10, got '${DBPASS}'"},
+      // a header value that would smuggle a second header onto the wire
+      {"  - name: a\n    http:\n      url: http://h/\n      headers: {X-Trace: \"${TRACE}\"}\n",
+       "FILE:6:26: header: the header value contains a line break (CR or LF) or NUL, which would start another "
+       "header"},
+      // a threshold
+      {"  - name: a\n    cmd: {command: x}\n    thresholds: [\"p95 < ${DBPASS}\"]\n",
+       "FILE:5:18: threshold 'p95 < ${DBPASS}' with its variables filled in is not a threshold like 'p95 < 50ms'"},
+      // a URL that is not one
+      {"  - name: a\n    http: {url: \"ftp://u:${DBPASS}@h/\"}\n",
+       "FILE:4:17: 'url': expected an http:// URL, got 'ftp://***@h/'"},
+  };
+  for (const Case& c : cases) {
+    std::string message = load_error(std::string(kMinimalHeader) + c.yaml, env);
+    EXPECT_EQ(message, c.expected);
+    EXPECT_EQ(message.find("hunter2"), std::string::npos) << message;
+  }
+}
+
+TEST(SuiteLoaderSecrets, EnvironmentOnlyWhereAProcessIsStarted) {
+  EXPECT_EQ(load_error(std::string(kMinimalHeader) + "  - name: a\n    http: {url: \"http://h/\"}\n    env: {A: b}\n"),
+            "FILE:5:5: 'env': only cmd benchmarks (and services) start a process that has an environment");
+  EXPECT_EQ(load_error(std::string(kMinimalHeader) + "  - name: a\n    cmd: {command: x}\n    env: {\"A=B\": b}\n"),
+            "FILE:5:11: 'env': expected variable names of letters, digits and '_' (like API_TOKEN)");
 }
 
 }  // namespace
