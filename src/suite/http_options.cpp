@@ -4,6 +4,10 @@
 #include <algorithm>
 #include <cctype>
 
+#include <fmt/format.h>
+
+#include "core/redaction.hpp"
+
 namespace perfgate::suite {
 namespace {
 
@@ -25,8 +29,17 @@ const OptionTable<HttpBenchmarkOptions>& http_option_table() {
           {.flags = "url", .key = "url", .value_name = "URL", .help = "Target, e.g. http://127.0.0.1:8080/health",
            .apply =
                [](O& o, const V& v) {
-                 // The scheme, host and port are checked by the builder, which knows URLs.
-                 if (v.text().find("://") == std::string::npos) v.fail("a URL like http://127.0.0.1:8080/path");
+                 // The host and port are checked by the builder, which knows URLs; a URL's user:password@
+                 // is never quoted.
+                 const std::string& url = v.text();
+                 if (url.find("://") == std::string::npos) {
+                   v.fail_because(fmt::format("expected a URL like http://127.0.0.1:8080/path, got '{}'",
+                                              Redaction().url(url)));
+                 }
+                 if (!url.starts_with("http://") && !url.starts_with("https://")) {
+                   v.fail_because(fmt::format("unsupported scheme in '{}' (expected a URL like http://127.0.0.1:8080/path)",
+                                              Redaction().url(url)));
+                 }
                  o.url = v.text();
                },
            .required = true},

@@ -11,6 +11,7 @@
 
 #include "store/store.hpp"
 #include "support/process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace perfgate::testing {
 namespace {
@@ -21,15 +22,13 @@ using ::testing::HasSubstr;
 
 const std::string kFixtures = std::string(PERFGATE_SOURCE_DIR) + "/tests/fixtures/ingest/";
 
-class IngestVerb : public ::testing::Test {
+class IngestVerb : public perfgate::testing::TempDirTest {
  protected:
+  IngestVerb() : TempDirTest("perfgate-ingest-verb") {}
   void SetUp() override {
-    char tmpl[] = "/tmp/perfgate-ingest-verb-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    TempDirTest::SetUp();
     store_ = dir_ + "/history.db";
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   // Ingests FILE and returns the stored run's id (from the result document on stdout).
   std::string ingest(const std::string& format, const std::string& file, std::vector<std::string> extra = {}) {
@@ -43,7 +42,6 @@ class IngestVerb : public ::testing::Test {
     return last_document_["run"]["id"].get<std::string>();
   }
 
-  std::string dir_;
   std::string store_;
   json last_document_;
   std::string last_table_;

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "support/process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace perfgate::testing {
 namespace {
@@ -36,15 +37,13 @@ std::string read_text(const std::string& path) {
   return ss.str();
 }
 
-class Outputs : public ::testing::Test {
+class Outputs : public perfgate::testing::TempDirTest {
  protected:
+  Outputs() : TempDirTest("perfgate-outputs") {}
   void SetUp() override {
-    char tmpl[] = "/tmp/perfgate-outputs-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    TempDirTest::SetUp();
     store_ = dir_ + "/history.db";
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   std::vector<std::string> ingest(const std::string& file, std::vector<std::string> extra = {}) {
     std::vector<std::string> args{"ingest", "--format", "hyperfine", file, "--store", store_};
@@ -65,7 +64,6 @@ class Outputs : public ::testing::Test {
     return st.st_mode;
   }
 
-  std::string dir_;
   std::string store_;
 };
 

@@ -22,6 +22,7 @@
 
 #include "store/store.hpp"
 #include "support/process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 
@@ -33,20 +34,9 @@ using perfgate::testing::run_process;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class RunSuite : public ::testing::Test {
+class RunSuite : public perfgate::testing::TempDirTest {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/perfgate-run-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::string path(const std::string& name) const { return dir_ + "/" + name; }
-
-  void write(const std::string& name, const std::string& text) const {
-    std::ofstream(path(name)) << text;
-  }
+  RunSuite() : TempDirTest("perfgate-run") {}
 
   std::string read(const std::string& name) const {
     std::ifstream in(path(name));
@@ -108,7 +98,6 @@ class RunSuite : public ::testing::Test {
     EXPECT_THAT(out.err, HasSubstr(message));
   }
 
-  std::string dir_;
 };
 
 std::size_t count_verdict(const nlohmann::json& comparison, const std::string& verdict) {

@@ -19,6 +19,7 @@
 
 #include "run/service_supervisor.hpp"
 #include "support/process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 
@@ -38,17 +39,9 @@ const std::vector<std::pair<std::string, std::string>> kSecrets = {
     {"DBPASS", "dbpw-3a8e5f19"},  // a service's env:, a cmd's prepare
 };
 
-class Security : public ::testing::Test {
+class Security : public perfgate::testing::TempDirTest {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/perfgate-security-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::string path(const std::string& name) const { return dir_ + "/" + name; }
-  void write(const std::string& name, const std::string& text) const { std::ofstream(path(name)) << text; }
+  Security() : TempDirTest("perfgate-security") {}
   static std::string read_file(const std::string& file) {
     std::ifstream in(file, std::ios::binary);
     std::stringstream ss;
@@ -86,7 +79,6 @@ class Security : public ::testing::Test {
     return found;
   }
 
-  std::string dir_;
 };
 
 TEST_F(Security, SecretsWrittenEverywhereInASuiteReachNoOutput) {
@@ -153,7 +145,7 @@ TEST_F(Security, MessagesAboutBadValuesNeverQuoteASecret) {
   ProcessOutput header = perfgate({"http", "http://127.0.0.1:1/", "-H", "Authorization Bearer tok-5e7a91c3"});
   EXPECT_EQ(header.exit_code, 2) << header.err;
   EXPECT_THAT(leaks(header.out + header.err), ::testing::IsEmpty()) << header.err;
-  EXPECT_THAT(header.err, HasSubstr("--header #1: expected 'Name: value'"));
+  EXPECT_THAT(header.err, HasSubstr("--header: expected 'Name: value'"));
 }
 
 TEST_F(Security, HttpRedactsNamedQueryParametersInEveryOutput) {

@@ -73,7 +73,7 @@ TEST(OptionValue, HeaderPairs) {
   EXPECT_EQ(pairs[0], (std::pair<std::string, std::string>{"Accept", "text/plain"}));
   EXPECT_EQ(pairs[1].second, "");
   EXPECT_EQ(error_of([] { OptionValue("--header", {"NoColon"}).header_pairs(); }),
-            "--header: expected 'Name: value', got 'NoColon'");
+            "--header: expected 'Name: value' (no ':' found)");
 }
 
 TEST(OptionTables, RulesAcrossOptionsNameBoth) {

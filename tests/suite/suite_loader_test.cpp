@@ -364,7 +364,7 @@ TEST(SuiteLoaderErrors, OptionValuesAsTheirFlags) {
       {"cmd: {command: x, input: /nonexistent/in}", "FILE:4:30: 'input': cannot read '/nonexistent/in'"},
       {"cmd: {command: x, output: /nonexistent/dir/out}",
        "FILE:4:31: 'output': directory '/nonexistent/dir' does not exist"},
-      {"http: {url: \"http://h/\", headers: [NoColon]}", "FILE:4:39: 'headers': expected 'Name: value', got 'NoColon'"},
+      {"http: {url: \"http://h/\", headers: [NoColon]}", "FILE:4:39: 'headers': expected 'Name: value' (no ':' found)"},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(load_error(std::string(kMinimalHeader) + "  - name: a\n    " + c.options + "\n"), c.message) << c.options;
@@ -498,17 +498,17 @@ TEST(SuiteLoaderSecrets, MessagesQuoteTheTextAsWrittenNeverTheValue) {
   const Case cases[] = {
       // a number from a secret
       {"  - name: a\n    http: {url: \"http://h/\", connections: \"${DBPASS}\"}\n",
-       "FILE:4:43: 'connections': expected a positive whole number like 10, got '${DBPASS}'"},
+       "FILE:4:43: 'connections': expected a whole number from 1 to 100000, got '${DBPASS}'"},
       // a header value that would smuggle a second header onto the wire
       {"  - name: a\n    http:\n      url: http://h/\n      headers: {X-Trace: \"${TRACE}\"}\n",
-       "FILE:6:26: header: the header value contains a line break (CR or LF) or NUL, which would start another "
-       "header"},
+       "FILE:6:16: 'headers': the header value contains a line break (CR or LF) or NUL, which would start "
+       "another header"},
       // a threshold
       {"  - name: a\n    cmd: {command: x}\n    thresholds: [\"p95 < ${DBPASS}\"]\n",
        "FILE:5:18: threshold 'p95 < ${DBPASS}' with its variables filled in is not a threshold like 'p95 < 50ms'"},
       // a URL that is not one
       {"  - name: a\n    http: {url: \"ftp://u:${DBPASS}@h/\"}\n",
-       "FILE:4:17: 'url': expected an http:// URL, got 'ftp://***@h/'"},
+       "FILE:4:17: 'url': unsupported scheme in 'ftp://***@h/' (expected a URL like http://127.0.0.1:8080/path)"},
   };
   for (const Case& c : cases) {
     std::string message = load_error(std::string(kMinimalHeader) + c.yaml, env);
