@@ -187,7 +187,9 @@ TEST_F(RunSuite, SameSuiteTwiceIsNoRegressionAndASlowerServiceFailsTheGate) {
     ASSERT_EQ(same.exit_code, 0) << same.out << same.err;
   }
 
-  // The service 50% slower: the latencies and the throughput regress, and the run exits 1.
+  // The service 50% slower: the latencies regress and the run exits 1. (Throughput falls too
+  // when the service is the bottleneck, but in a slow build — ASan — the client's own CPU can
+  // be, and the drop then hides in the run-to-run spread; gate_power_test plants it exactly.)
   write("suite.yaml", serve_suite(port, "3ms"));
   ProcessOutput slower =
       perfgate({"run", "suite.yaml", "--store", "h.db", "--json", "slower.json", "--junit", "slower.xml", "-q"});
@@ -199,7 +201,7 @@ TEST_F(RunSuite, SameSuiteTwiceIsNoRegressionAndASlowerServiceFailsTheGate) {
   for (const auto& row : comparison["rows"]) {
     if (row["verdict"] == "regressed") regressed.push_back(row["benchmark"].get<std::string>() + "/" + row["metric"].get<std::string>());
   }
-  EXPECT_THAT(regressed, ::testing::IsSupersetOf({"health/latency_p50", "health/throughput"})) << comparison.dump(1);
+  EXPECT_THAT(regressed, ::testing::Contains("health/latency_p50")) << comparison.dump(1);
   EXPECT_THAT(read("slower.xml"), HasSubstr("type=\"regression\""));
   EXPECT_TRUE(service_group_gone());
 
