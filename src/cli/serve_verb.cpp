@@ -18,7 +18,7 @@
 #include "cli/verbs.hpp"
 #include "core/error.hpp"
 #include "core/units.hpp"
-#include "http/serve.hpp"
+#include "serve/server.hpp"
 
 namespace perfgate::cli {
 namespace {
@@ -54,8 +54,8 @@ void check_host(const std::string& host) {
   freeaddrinfo(found);
 }
 
-http::ServeOptions validate(const RawServeArgs& raw) {
-  http::ServeOptions options;
+serve::ServeOptions validate(const RawServeArgs& raw) {
+  serve::ServeOptions options;
   auto port = parse_integer(raw.port);
   if (!port || *port < 0 || *port > 65535) {
     throw UsageError(fmt::format("--port: expected a port number from 0 to 65535, got '{}'", raw.port));
@@ -100,7 +100,7 @@ http::ServeOptions validate(const RawServeArgs& raw) {
   }
   if (!raw.body_size.empty()) {
     auto bytes = parse_size_bytes(raw.body_size);
-    if (!bytes || *bytes > http::kMaxServeBodyBytes) {
+    if (!bytes || *bytes > serve::kMaxServeBodyBytes) {
       throw UsageError(fmt::format("--body-size: expected a size up to 1GB like 512B or 64KB, got '{}'", raw.body_size));
     }
     options.body_bytes = *bytes;
@@ -140,10 +140,10 @@ int serve_verb(const std::vector<std::string>& args) {
   app.add_flag("-q,--quiet", raw.quiet, "do not print the listening line");
 
   if (auto code = parse_verb_arguments(app, args)) return *code;
-  http::ServeOptions options = validate(raw);
+  serve::ServeOptions options = validate(raw);
 
   install_interrupt_handlers();
-  http::TargetServer server(options);
+  serve::TargetServer server(options);
   if (!raw.quiet) {
     const bool ipv6 = options.host.find(':') != std::string::npos;
     fmt::print(stderr, "perfgate serve: listening on http://{}{}{}:{}\n", ipv6 ? "[" : "", options.host,

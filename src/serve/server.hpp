@@ -2,10 +2,10 @@
 // tests, demos and calibration. Latency, jitter, whole-server stalls, error rates and body
 // sizes are set per server (ServeOptions) and per request (query parameters, see below).
 //
-//   perfgate::http::ServeOptions options;
+//   perfgate::serve::ServeOptions options;
 //   options.port = 0;                                    // any free port
 //   options.latency = std::chrono::milliseconds(5);
-//   perfgate::http::TargetServer server(options);        // binds now; RunError if it cannot
+//   perfgate::serve::TargetServer server(options);        // binds now; RunError if it cannot
 //   std::atomic<bool> stop{false};
 //   std::thread t([&] { server.run(stop); });            // serves until stop is true
 //   ... talk to http://127.0.0.1:<server.port()>/ ...
@@ -34,7 +34,7 @@
 #include <optional>
 #include <string>
 
-namespace perfgate::http {
+namespace perfgate::serve {
 
 struct ServeOptions {
   std::string host = "127.0.0.1";  // an address or a name to listen on
@@ -84,4 +84,4 @@ class TargetServer {
   std::uint16_t port_ = 0;
 };
 
-}  // namespace perfgate::http
+}  // namespace perfgate::serve

@@ -11,9 +11,10 @@
 #include <string_view>
 
 #include "http/request_reader.hpp"
-#include "http/serve_response.hpp"
+#include "serve/response.hpp"
 
-namespace perfgate::http::serving {
+namespace perfgate::serve::detail {
+
 
 // The bytes read from one connection that the request reader has not consumed yet.
 class InputBuffer {
@@ -110,4 +111,4 @@ struct ServeConnection {
   OutputQueue out;
 };
 
-}  // namespace perfgate::http::serving
+}  // namespace perfgate::serve::detail

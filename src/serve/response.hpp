@@ -11,9 +11,15 @@
 #include <cstdint>
 
 #include "http/request_reader.hpp"
-#include "http/serve.hpp"
+#include "serve/server.hpp"
 
-namespace perfgate::http::serving {
+namespace perfgate::serve::detail {
+
+// The request parser is the HTTP library's (src/http), shared with the callback listener.
+using http::RequestEvent;
+using http::RequestHead;
+using http::RequestReader;
+using http::RequestStep;
 
 // splitmix64: a per-thread random source for jitter and error rates, cheap and lock-free.
 class FastRandom {
@@ -110,4 +116,4 @@ class OutputQueue {
   std::array<char, kArenaBytes> arena_{};
 };
 
-}  // namespace perfgate::http::serving
+}  // namespace perfgate::serve::detail

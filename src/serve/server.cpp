@@ -6,7 +6,7 @@
 // connection keeps the responses it owes in a small FIFO with the time each is due, since
 // pipelined responses must leave in order; the thread's min-heap holds one wake-up per
 // connection and the timerfd is armed for the earliest. Nothing sleeps.
-#include "http/serve.hpp"
+#include "serve/server.hpp"
 
 #include <fcntl.h>
 #include <netdb.h>
@@ -36,19 +36,24 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "http/request_reader.hpp"
-#include "http/serve_connection.hpp"
-#include "http/serve_response.hpp"
+#include "serve/connection.hpp"
+#include "serve/response.hpp"
 
-namespace perfgate::http {
+namespace perfgate::serve {
+
 namespace {
 
-using serving::bad_request_plan;
-using serving::DueResponse;
-using serving::FastRandom;
-using serving::plan_response;
-using serving::ResponsePlan;
-using serving::ResponseShape;
-using serving::ServeConnection;
+using http::RequestEvent;
+using http::RequestReader;
+using http::RequestStep;
+
+using detail::bad_request_plan;
+using detail::DueResponse;
+using detail::FastRandom;
+using detail::plan_response;
+using detail::ResponsePlan;
+using detail::ResponseShape;
+using detail::ServeConnection;
 
 constexpr std::uint64_t kListenTag = ~std::uint64_t{0};
 constexpr std::uint64_t kTimerTag = kListenTag - 1;
@@ -565,4 +570,4 @@ void TargetServer::run(const std::atomic<bool>& stop) {
   }
 }
 
-}  // namespace perfgate::http
+}  // namespace perfgate::serve

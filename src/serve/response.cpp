@@ -1,6 +1,6 @@
 // The answers of `perfgate serve`: planning them from a request, laying out their bytes.
 // See serve_response.hpp.
-#include "http/serve_response.hpp"
+#include "serve/response.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -11,7 +11,7 @@
 
 #include "core/units.hpp"
 
-namespace perfgate::http::serving {
+namespace perfgate::serve::detail {
 namespace {
 
 constexpr std::size_t kPatternBytes = 64 * 1024;
@@ -358,4 +358,4 @@ void OutputQueue::clear() noexcept {
   arena_used_ = 0;
 }
 
-}  // namespace perfgate::http::serving
+}  // namespace perfgate::serve::detail
