@@ -112,7 +112,7 @@ std::string metrics_table(const std::vector<nlohmann::json>& benchmarks) {
 int ingest_verb(const std::vector<std::string>& args) {
   CLI::App app{
       "Import the results of another harness into a result document and the run history:\n"
-      "google-benchmark, hyperfine, criterion, go, pytest-benchmark, vitest, k6, jmh, tracker.\n"
+      "google-benchmark, hyperfine, criterion, go, pytest-benchmark, vitest, k6, jmh, wrk, vegeta, oha, tracker.\n"
       "See docs/ingest.md for how to produce each input and the metrics each gives.",
       "perfgate ingest"};
   IngestFlags f;

@@ -21,6 +21,10 @@ std::vector<IngestedBenchmark> parse_pytest_benchmark(const std::string& text, c
 std::vector<IngestedBenchmark> parse_vitest(const std::string& text, const InputReader& in);
 std::vector<IngestedBenchmark> parse_k6(const std::string& text, const InputReader& in);
 std::vector<IngestedBenchmark> parse_jmh(const std::string& text, const InputReader& in);
+// HTTP load generators' summaries, with the metric names of `perfgate http`.
+std::vector<IngestedBenchmark> parse_wrk(const std::string& text, const InputReader& in);
+std::vector<IngestedBenchmark> parse_vegeta(const std::string& text, const InputReader& in);
+std::vector<IngestedBenchmark> parse_oha(const std::string& text, const InputReader& in);
 std::vector<IngestedBenchmark> parse_tracker(const std::string& text, const InputReader& in);
 
 }  // namespace perfgate::ingest

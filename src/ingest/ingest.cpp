@@ -28,6 +28,9 @@ constexpr Format kFormats[] = {
     {"vitest", parse_vitest},
     {"k6", parse_k6},
     {"jmh", parse_jmh},
+    {"wrk", parse_wrk},
+    {"vegeta", parse_vegeta},
+    {"oha", parse_oha},
     {"tracker", parse_tracker},
 };
 

@@ -15,9 +15,10 @@ namespace {
 
 using ::testing::HasSubstr;
 
-TEST(IngestFormats, AllNineFormatsAreListed) {
+TEST(IngestFormats, AllTwelveFormatsAreListed) {
   EXPECT_EQ(format_names(), (std::vector<std::string>{"google-benchmark", "hyperfine", "criterion", "go",
-                                                      "pytest-benchmark", "vitest", "k6", "jmh", "tracker"}));
+                                                      "pytest-benchmark", "vitest", "k6", "jmh", "wrk", "vegeta",
+                                                      "oha", "tracker"}));
 }
 
 TEST(IngestFormats, AnUnknownFormatSuggestsTheClosest) {

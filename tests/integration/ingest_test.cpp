@@ -91,6 +91,23 @@ TEST_F(IngestVerb, CompareReadsHarnessFilesDirectly) {
   EXPECT_TRUE(seen);
 }
 
+// The load generators' reports are detected too, and compare on perfgate http's metric names.
+TEST_F(IngestVerb, CompareDetectsLoadGeneratorReports) {
+  for (const char* file : {"wrk/latency.txt", "vegeta/report.json", "oha/report.json"}) {
+    std::string format = std::string(file).substr(0, std::string(file).find('/'));
+    ProcessOutput out = run_perfgate({"compare", kFixtures + file, kFixtures + file, "--json", "-"});
+    EXPECT_EQ(out.exit_code, 0) << file << ": " << out.err;
+    EXPECT_THAT(out.err, HasSubstr(std::string(file) + " (" + format + ")"));
+    json report = json::parse(out.out, nullptr, false);
+    ASSERT_TRUE(report.is_object()) << out.out;
+    bool seen = false;
+    for (const auto& row : report["rows"]) seen = seen || row["metric"] == "latency_p99";
+    EXPECT_TRUE(seen) << file;
+  }
+  std::string stored = ingest("wrk", kFixtures + "wrk/latency.txt", {"--name", "api"});
+  EXPECT_FALSE(stored.empty());
+}
+
 // Run ids may be shortened to a unique prefix; a prefix of several lists them and exits 2.
 TEST_F(IngestVerb, CompareTakesUniqueRunIdPrefixes) {
   std::string baseline = ingest("hyperfine", kFixtures + "hyperfine/baseline.json");
