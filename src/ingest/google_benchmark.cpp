@@ -141,7 +141,8 @@ std::vector<IngestedBenchmark> parse_google_benchmark(const std::string& text, c
     b.config["aggregates_only"] = g.runs.empty();
     bool repeated = g.runs.size() > 1 || !g.aggregates.empty();
 
-    // real_time, cpu_time: the mean of the repetitions (or the "mean" aggregate), in ns.
+    // real_time_mean, cpu_time_mean: the mean of the repetitions (or the "mean" aggregate), in
+    // ns; _median and _stddev beside them when there were repetitions.
     auto time_metric = [&](const char* key) {
       std::vector<double> values;
       for (const auto& r : g.runs) values.push_back(number_in(in, r, key) * r.ns_per_unit);
@@ -152,11 +153,11 @@ std::vector<IngestedBenchmark> parse_google_benchmark(const std::string& text, c
       };
       std::string name = key;
       if (!values.empty()) {
-        b.add_metric(name, mean_of(values), "ns", "lower");
+        b.add_metric(name + "_mean", mean_of(values), "ns", "lower");
       } else if (auto mean = aggregate("mean")) {
-        b.add_metric(name, *mean, "ns", "lower");
+        b.add_metric(name + "_mean", *mean, "ns", "lower");
       } else if (auto median = aggregate("median")) {
-        b.add_metric(name, *median, "ns", "lower");
+        b.add_metric(name + "_mean", *median, "ns", "lower");
       }
       if (repeated) {
         if (auto median = aggregate("median")) {
@@ -174,7 +175,7 @@ std::vector<IngestedBenchmark> parse_google_benchmark(const std::string& text, c
     };
     std::vector<double> real = time_metric("real_time");
     std::vector<double> cpu = time_metric("cpu_time");
-    b.set_values(std::move(real), "ns", {"real_time", "real_time_median"});
+    b.set_values(std::move(real), "ns", {"real_time_mean", "real_time_median"});
     b.add_series("cpu_time", std::move(cpu));
 
     // Rates and user counters: every other numeric member, averaged like the times.

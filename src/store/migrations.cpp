@@ -55,9 +55,28 @@ CREATE TABLE metrics (
 // find_run_by_commit looks runs up by commit prefix.
 constexpr const char* kIndexCommits = "CREATE INDEX runs_by_commit ON runs (git_commit);";
 
+// Google Benchmark's mean was stored as `real_time` / `cpu_time` until every imported mean was
+// named `…_mean`: renamed in the metrics table and in the documents (metric objects are stored
+// with sorted keys, so `"name":"real_time",` is exactly the metric's name), so that a series
+// stays one series across the change.
+constexpr const char* kGoogleBenchmarkMeans = R"sql(
+UPDATE metrics SET metric = metric || '_mean'
+ WHERE metric IN ('real_time', 'cpu_time')
+   AND EXISTS (SELECT 1 FROM benchmarks b
+                WHERE b.run_id = metrics.run_id AND b.name = metrics.benchmark AND b.kind = 'ingested'
+                  AND b.document_json LIKE '%"format":"google-benchmark"%');
+UPDATE benchmarks
+   SET document_json = REPLACE(REPLACE(REPLACE(document_json,
+         '"name":"real_time",', '"name":"real_time_mean",'),
+         '"name":"cpu_time",', '"name":"cpu_time_mean",'),
+         '"values_metrics":["real_time",', '"values_metrics":["real_time_mean",')
+ WHERE kind = 'ingested' AND document_json LIKE '%"format":"google-benchmark"%';
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "runs, benchmarks and metrics", kCreateSchema},
     {2, "index runs by git commit", kIndexCommits},
+    {3, "Google Benchmark means named real_time_mean and cpu_time_mean", kGoogleBenchmarkMeans},
 };
 
 void create_version_table(Connection& connection) {

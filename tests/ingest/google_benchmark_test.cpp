@@ -33,11 +33,11 @@ TEST(IngestGoogleBenchmark, OneBenchmarkPerRunWithTimesInNanoseconds) {
   EXPECT_EQ(benchmarks[0]["kind"], "ingested");
   EXPECT_EQ(benchmarks[0]["format"], "google-benchmark");
   EXPECT_TRUE(benchmarks[0]["valid"].get<bool>());
-  json real = metric(benchmarks[0], "real_time");
+  json real = metric(benchmarks[0], "real_time_mean");
   EXPECT_DOUBLE_EQ(real["value"].get<double>(), 28.563779679672248);
   EXPECT_EQ(real["unit"], "ns");
   EXPECT_EQ(real["better"], "lower");
-  EXPECT_DOUBLE_EQ(metric(benchmarks[0], "cpu_time")["value"].get<double>(), 28.50623591541092);
+  EXPECT_DOUBLE_EQ(metric(benchmarks[0], "cpu_time_mean")["value"].get<double>(), 28.50623591541092);
   // Without repetitions there is no spread to report.
   for (const auto& m : benchmarks[0]["metrics"]) EXPECT_NE(m["name"], "real_time_median");
 
@@ -56,7 +56,7 @@ TEST(IngestGoogleBenchmark, RepetitionsAreTheSamplesAndAggregatesNoBenchmarks) {
   ASSERT_EQ(benchmarks.size(), 3u);  // 27 entries: 3 benchmarks x (5 repetitions + 4 aggregates)
   const json& sort = benchmarks[1];
   EXPECT_EQ(sort["name"], "BM_Sort/256");
-  EXPECT_DOUBLE_EQ(metric(sort, "real_time")["value"].get<double>(), 1223.1077069220717);  // the mean
+  EXPECT_DOUBLE_EQ(metric(sort, "real_time_mean")["value"].get<double>(), 1223.1077069220717);  // the mean
   EXPECT_DOUBLE_EQ(metric(sort, "real_time_median")["value"].get<double>(), 1192.095057435907);
   EXPECT_EQ(metric(sort, "real_time_stddev")["unit"], "ns");
   EXPECT_NEAR(metric(sort, "items_per_second")["value"].get<double>(), 215386461.91462058, 1e-3);
@@ -64,7 +64,7 @@ TEST(IngestGoogleBenchmark, RepetitionsAreTheSamplesAndAggregatesNoBenchmarks) {
   ASSERT_EQ(samples["values"].size(), 5u);
   EXPECT_DOUBLE_EQ(samples["values"][1].get<double>(), 1296.3525246731137);
   EXPECT_EQ(samples["values_unit"], "ns");
-  EXPECT_EQ(samples["values_metrics"], json({"real_time", "real_time_median"}));
+  EXPECT_EQ(samples["values_metrics"], json({"real_time_mean", "real_time_median"}));
   EXPECT_EQ(samples["cpu_time"].size(), 5u);
   EXPECT_EQ(samples["items_per_second"].size(), 5u);
 }
@@ -73,7 +73,7 @@ TEST(IngestGoogleBenchmark, AggregatesOnlyGiveTheMeanAggregate) {
   auto benchmarks = parse("google-benchmark", fixture("aggregates-only.json"), "aggregates-only.json");
   ASSERT_EQ(benchmarks.size(), 1u);
   EXPECT_EQ(benchmarks[0]["name"], "BM_StringCopy");
-  EXPECT_DOUBLE_EQ(metric(benchmarks[0], "real_time")["value"].get<double>(), 16.30252872039226);
+  EXPECT_DOUBLE_EQ(metric(benchmarks[0], "real_time_mean")["value"].get<double>(), 16.30252872039226);
   EXPECT_DOUBLE_EQ(metric(benchmarks[0], "real_time_median")["value"].get<double>(), 15.844417970554757);
   EXPECT_TRUE(benchmarks[0]["config"]["aggregates_only"].get<bool>());
   EXPECT_FALSE(benchmarks[0]["samples"].contains("values"));
@@ -82,7 +82,7 @@ TEST(IngestGoogleBenchmark, AggregatesOnlyGiveTheMeanAggregate) {
 TEST(IngestGoogleBenchmark, OtherTimeUnitsBecomeNanoseconds) {
   auto benchmarks = parse("google-benchmark", fixture("microseconds.json"), "microseconds.json");
   ASSERT_EQ(benchmarks.size(), 1u);
-  EXPECT_NEAR(metric(benchmarks[0], "real_time")["value"].get<double>(), 23092.287340437522, 1e-6);
+  EXPECT_NEAR(metric(benchmarks[0], "real_time_mean")["value"].get<double>(), 23092.287340437522, 1e-6);
   EXPECT_EQ(benchmarks[0]["config"]["time_unit"], "us");
 }
 

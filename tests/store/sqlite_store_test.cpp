@@ -263,6 +263,50 @@ TEST_F(SqliteStoreTest, OpeningAVersion1DatabaseAppliesLaterMigrations) {
   EXPECT_EQ(again.schema_version(), all.back().version);
 }
 
+// Migration 3: a Google Benchmark mean stored as `real_time` before it was named
+// `real_time_mean` joins the new series, in the metrics table and in the document; other
+// formats' metrics of the same name are left alone.
+TEST_F(SqliteStoreTest, MigrationThreeRenamesGoogleBenchmarkMeansSoHistoryStaysContinuous) {
+  auto ingested = [](const std::string& format) {
+    return nlohmann::json{
+        {"name", "BM_Sort"}, {"kind", "ingested"}, {"format", format}, {"valid", true},
+        {"invalid_reason", nullptr}, {"config", {{"other_aggregates", {{"real_time", 1}}}}},
+        {"samples", {{"values", {1.0, 2.0}}, {"values_unit", "ns"}, {"values_metrics", {"real_time", "real_time_median"}},
+                     {"cpu_time", {1.0, 2.0}}}},
+        {"metrics", {{{"name", "real_time"}, {"value", 1.5}, {"unit", "ns"}, {"better", "lower"}},
+                     {{"name", "real_time_median"}, {"value", 1.5}, {"unit", "ns"}, {"better", "lower"}},
+                     {{"name", "cpu_time"}, {"value", 1.4}, {"unit", "ns"}, {"better", "lower"}}}}};
+  };
+  std::string old_id, other_id;
+  {
+    SqliteStore old_binary(path_, sqlite::all_migrations().first(2));
+    old_id = old_binary.begin_run(record("micro", at(1)));
+    old_binary.add_benchmark(old_id, ingested("google-benchmark"));
+    old_binary.complete_run(old_id, nlohmann::json::object());
+    other_id = old_binary.begin_run(record("other", at(2)));
+    old_binary.add_benchmark(other_id, ingested("vitest"));
+    old_binary.complete_run(other_id, nlohmann::json::object());
+  }
+  SqliteStore store(path_);
+  auto series = store.metric_series("micro", "BM_Sort", "real_time_mean", 10);
+  ASSERT_EQ(series.size(), 1u);
+  EXPECT_DOUBLE_EQ(series[0].value.value_or(-1), 1.5);
+  EXPECT_TRUE(store.metric_series("micro", "BM_Sort", "real_time", 10).empty());
+  EXPECT_EQ(store.metric_series("micro", "BM_Sort", "cpu_time_mean", 10).size(), 1u);
+
+  nlohmann::json b = store.get_run(old_id)->at("benchmarks").at(0);
+  EXPECT_EQ(b["metrics"][0]["name"], "real_time_mean");
+  EXPECT_EQ(b["metrics"][1]["name"], "real_time_median");
+  EXPECT_EQ(b["metrics"][2]["name"], "cpu_time_mean");
+  EXPECT_EQ(b["samples"]["values_metrics"], nlohmann::json({"real_time_mean", "real_time_median"}));
+  EXPECT_TRUE(b["samples"].contains("cpu_time"));                // a series key, not a metric
+  EXPECT_TRUE(b["config"]["other_aggregates"].contains("real_time"));  // Google Benchmark's own key
+
+  nlohmann::json other = store.get_run(other_id)->at("benchmarks").at(0);
+  EXPECT_EQ(other["metrics"][0]["name"], "real_time");
+  EXPECT_EQ(store.metric_series("other", "BM_Sort", "real_time", 10).size(), 1u);
+}
+
 TEST_F(SqliteStoreTest, ADatabaseFromANewerPerfgateIsRefused) {
   { SqliteStore current(path_); }
   try {
