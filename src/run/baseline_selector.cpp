@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "compare/change_points.hpp"
 #include "core/result_document.hpp"
 #include "core/suggestion.hpp"
 
@@ -15,6 +16,8 @@ namespace {
 // How far back the store is searched: enough for weeks of CI runs of a suite.
 constexpr std::size_t kRunsSearched = 200;
 constexpr std::size_t kHistoryRuns = 20;
+// Runs read to find where a metric last shifted for good (the band starts after it).
+constexpr std::size_t kChangeSearchRuns = 60;
 
 std::string run_label(const StoredRun& stored) {
   std::string where =
@@ -87,6 +90,15 @@ BaselineChoice choose_default_baseline(Store& store, const std::string& store_ur
   return choice;
 }
 
+std::vector<double> since_last_change_point(std::vector<double> newest_first) {
+  std::vector<double> in_order(newest_first.rbegin(), newest_first.rend());
+  std::vector<compare::ChangePoint> points = compare::find_change_points(in_order);
+  std::size_t from = points.empty() ? 0 : points.back().index;
+  std::size_t kept = std::min(in_order.size() - from, kHistoryRuns);
+  newest_first.resize(kept);
+  return newest_first;
+}
+
 std::map<std::string, std::map<std::string, std::vector<double>>> baseline_history(Store& store,
                                                                                    const std::string& suite_name,
                                                                                    const BaselineRun& baseline) {
@@ -111,7 +123,7 @@ std::map<std::string, std::map<std::string, std::vector<double>>> baseline_histo
     if (stored.status != RunStatus::kComplete) continue;
     std::optional<nlohmann::json> doc;
     for (auto& [name, source] : sources) {
-      if (source.taken == kHistoryRuns) continue;
+      if (source.taken == kChangeSearchRuns) continue;
       if (stored.record.id != source.id) {
         if (stored.record.started_at > source.started_at) continue;  // newer than its baseline
         if (source.branch && (!stored.record.git || stored.record.git->branch != *source.branch)) continue;
@@ -128,6 +140,9 @@ std::map<std::string, std::map<std::string, std::vector<double>>> baseline_histo
         }
       }
     }
+  }
+  for (auto& [name, metrics] : history) {
+    for (auto& [metric, newest_first] : metrics) newest_first = since_last_change_point(std::move(newest_first));
   }
   return history;
 }

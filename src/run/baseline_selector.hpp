@@ -44,10 +44,16 @@ BaselineChoice choose_default_baseline(Store& store, const std::string& store_ur
                                        const std::vector<std::string>& benchmark_names);
 
 // For each benchmark of the baseline, its metric values in the run it was taken from and in the
-// complete runs of the suite before that run (on its branch) that have it, the newest 20:
-// history[benchmark][metric], the variation a regression must stand out from.
+// complete runs of the suite before that run (on its branch) that have it — the newest 20 since
+// the metric's last change point: history[benchmark][metric], the variation a regression must
+// stand out from. A series that shifted for good is judged by its new level only, so the old
+// one neither widens the band nor alarms forever.
 std::map<std::string, std::map<std::string, std::vector<double>>> baseline_history(Store& store,
                                                                                    const std::string& suite_name,
                                                                                    const BaselineRun& baseline);
+
+// A metric's values, newest first, cut at the last change point of the series (E-divisive
+// means over up to 60 runs, compare/change_points.hpp) and to the newest 20.
+std::vector<double> since_last_change_point(std::vector<double> newest_first);
 
 }  // namespace perfgate::run
