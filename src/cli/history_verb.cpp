@@ -1,7 +1,6 @@
 // `perfgate history`: what the run history holds — the newest runs (complete or not) of every
 // suite or one, or one metric of one benchmark across the complete runs of a suite, with the
 // change from each run to the next. Reads the store only; it never creates one.
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <cmath>
@@ -20,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/option_values.hpp"
+#include "cli/run_reference.hpp"
 #include "cli/verbs.hpp"
 #include "core/error.hpp"
 #include "core/result_document.hpp"
@@ -42,30 +42,6 @@ struct HistoryOptions {
   long long last = 20;
   std::string json_path;
 };
-
-// The file behind a SQLite store URL (as open_store reads it), or nullopt for other kinds of
-// store, which open_store itself judges.
-std::optional<std::string> sqlite_path_of(const std::string& url) {
-  if (url.starts_with("sqlite://")) return url.substr(9);
-  if (url.starts_with("sqlite:")) return url.substr(7);
-  if (url.find("://") != std::string::npos) return std::nullopt;
-  return url;
-}
-
-// Opening a SQLite store creates it; looking at a history that is not there must not.
-bool store_exists(const std::string& url) {
-  std::optional<std::string> path = sqlite_path_of(url);
-  if (!path) return true;
-  struct stat st {};
-  return path->empty() || stat(path->c_str(), &st) == 0;
-}
-
-std::unique_ptr<Store> open_existing_store(const std::string& url) {
-  if (!url.empty() && !store_exists(url)) {
-    throw UsageError(fmt::format("no run history at '{}' yet (perfgate run creates it; --store names another)", url));
-  }
-  return open_store(url);
-}
 
 // Width on a terminal, counting UTF-8 code points rather than bytes.
 std::size_t display_width(const std::string& text) {

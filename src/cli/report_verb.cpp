@@ -1,6 +1,7 @@
 // `perfgate report`: reports over operation logs (the JSON lines of the tracker library or a
 // team's own code): weekly, monthly, per-day trends, or an export as CSV, JSON or Markdown.
 // The reading and the statistics are src/oplog's; this file parses the options and prints.
+#include <algorithm>
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -48,12 +49,21 @@ void print_input_notes(const oplog::Report& report) {
 }  // namespace
 
 int report_verb(const std::vector<std::string>& args) {
+  // `report trends` without an operation log is the store's trends (report_trends_verb.cpp).
+  bool reads_log = std::any_of(args.begin(), args.end(), [](const std::string& a) { return a.starts_with("--input"); });
+  if (args.size() >= 2 && args[1] == "trends" && !reads_log) {
+    std::vector<std::string> rest{"report trends"};
+    rest.insert(rest.end(), args.begin() + 2, args.end());
+    return report_store_trends_verb(rest);
+  }
   CLI::App app{
       "Report on operation logs: the JSON lines the tracker library (or your own code) writes, one\n"
       "operation per line. Per operation: count, successes, avg, p95, p99, min, max (ms; nearest-rank\n"
       "percentiles over every record, failed ones included); reliability; the slowest operations;\n"
       "degradation flags (p95 > 2x avg, avg up > 20% against the previous period, error rate > 1%).\n"
-      "Malformed lines are skipped and counted. gzip and zstd files are decompressed.",
+      "Malformed lines are skipped and counted. gzip and zstd files are decompressed.\n"
+      "`perfgate report trends` without --input shows the stored runs' trends and change points\n"
+      "(perfgate report trends --help).",
       "perfgate report"};
   std::vector<std::string> inputs;
   std::size_t slowest = 10;

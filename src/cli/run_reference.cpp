@@ -93,9 +93,23 @@ std::optional<LoadedRun> find_stored_run(Store& store, const std::string& text) 
 }
 
 bool store_exists(const std::string& store_url) {
-  if (store_url.find("://") != std::string::npos) return true;  // a server: let it answer
-  std::string path = store_url.starts_with("sqlite:") ? store_url.substr(7) : store_url;
+  std::string path = store_url;
+  if (path.starts_with("sqlite://")) {
+    path = path.substr(9);
+  } else if (path.starts_with("sqlite:")) {
+    path = path.substr(7);
+  } else if (path.find("://") != std::string::npos) {
+    return true;  // a server: let it answer
+  }
   return is_regular_file(path);
+}
+
+std::unique_ptr<Store> open_existing_store(const std::string& store_url) {
+  if (!store_url.empty() && !store_exists(store_url)) {
+    throw UsageError(
+        fmt::format("no run history at '{}' yet (perfgate run creates it; --store names another)", store_url));
+  }
+  return open_store(store_url);
 }
 
 }  // namespace perfgate::cli

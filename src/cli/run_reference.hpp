@@ -2,6 +2,7 @@
 // commit has a stored run. Shared by `compare A B` and `run --baseline`.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -33,5 +34,7 @@ std::optional<LoadedRun> find_stored_run(Store& store, const std::string& text);
 
 // The store a URL names, only when it exists already (reading never creates one).
 bool store_exists(const std::string& store_url);
+// Opens it for reading: UsageError "no run history at 'URL' yet" when it does not exist.
+std::unique_ptr<Store> open_existing_store(const std::string& store_url);
 
 }  // namespace perfgate::cli
