@@ -21,6 +21,7 @@
 #include "core/error.hpp"
 #include "core/result_document.hpp"
 #include "core/units.hpp"
+#include "report/bmf.hpp"
 #include "report/cmd_export.hpp"
 #include "run/engine_options.hpp"
 #include "suite/cmd_options.hpp"
@@ -36,6 +37,7 @@ struct OutputFlags {
   std::string sort = "auto";
   std::string json_path;
   std::string hyperfine_json_path;
+  std::string bmf_path;
   std::string markdown_path;
   std::string asciidoc_path;
   std::string orgmode_path;
@@ -141,6 +143,7 @@ int cmd_verb(const std::vector<std::string>& args) {
   app.add_option("--style", f.style, "auto, basic (no progress bar), full, nocolor, color, or none (no output)");
   app.add_option("--sort", f.sort, "Order of the summary and tables: auto (summary by time), command, mean-time");
   app.add_option("--json", f.json_path, "Write the result document (perfgate.result/v1), - for stdout");
+  app.add_option("--bmf", f.bmf_path, "Write the wall times in bencher's metric format (BMF JSON)");
   app.add_option("--export-json", f.hyperfine_json_path, "Write hyperfine's JSON (results: mean, times, ...)");
   app.add_option("--export-markdown", f.markdown_path, "Write a Markdown table (hyperfine's layout)");
   app.add_option("--export-asciidoc", f.asciidoc_path, "Write an AsciiDoc table (hyperfine's layout)");
@@ -161,7 +164,8 @@ int cmd_verb(const std::vector<std::string>& args) {
                                    {"--export-markdown", f.markdown_path},
                                    {"--export-asciidoc", f.asciidoc_path},
                                    {"--export-orgmode", f.orgmode_path},
-                                   {"--export-csv", f.csv_path}});
+                                   {"--export-csv", f.csv_path},
+                                   {"--bmf", f.bmf_path}});
   RunInfo run_info = make_run_info();
 
   install_interrupt_handlers();
@@ -208,12 +212,13 @@ int cmd_verb(const std::vector<std::string>& args) {
                      [&](std::size_t a, std::size_t b) { return results[a].wall.mean < results[b].wall.mean; });
   }
 
-  if (!f.json_path.empty()) {
+  if (!f.json_path.empty() || !f.bmf_path.empty()) {
     std::vector<nlohmann::json> benchmarks;
     for (const auto& r : results) benchmarks.push_back(cmd::cmd_benchmark_json(r, options, runner.shell_spawn_wall_s()));
     nlohmann::json doc = result_document(run_info, benchmarks);
     doc["comparisons"] = cmd::comparisons_json(results, comparisons);
-    write_file_atomically(f.json_path, doc.dump(2) + "\n");
+    if (!f.json_path.empty()) write_file_atomically(f.json_path, doc.dump(2) + "\n");
+    if (!f.bmf_path.empty()) write_file_atomically(f.bmf_path, report::bmf_document(doc).dump(2) + "\n");
   }
   if (!f.hyperfine_json_path.empty()) {
     write_file_atomically(f.hyperfine_json_path, report::cmd_hyperfine_json(results).dump(2) + "\n");

@@ -19,6 +19,7 @@
 #include "core/units.hpp"
 #include "http/load_engine.hpp"
 #include "http/load_result.hpp"
+#include "report/bmf.hpp"
 #include "run/engine_options.hpp"
 #include "suite/http_options.hpp"
 
@@ -29,6 +30,7 @@ namespace {
 // benchmark's `name:` and `perfgate run`'s own outputs play their part.
 struct OutputFlags {
   std::string json_path;
+  std::string bmf_path;
   std::string name;
   bool quiet = false;
 };
@@ -45,6 +47,7 @@ int http_verb(const std::vector<std::string>& args) {
   TableFlags<suite::HttpBenchmarkOptions> table_flags(app, suite::http_option_table());
   OutputFlags f;
   app.add_option("--json", f.json_path, "Write the result document (perfgate.result/v1) to FILE, or - for stdout");
+  app.add_option("--bmf", f.bmf_path, "Write latency and throughput in bencher's metric format (BMF JSON)");
   app.add_option("--name", f.name, "Benchmark name in the result document (default: METHOD path)");
   app.add_flag("-q,--quiet", f.quiet, "No progress line");
   app.footer("Exit codes: 0 ok, 2 bad options, 3 target unreachable or no request completed, 130 interrupted "
@@ -54,7 +57,7 @@ int http_verb(const std::vector<std::string>& args) {
   if (auto code = parse_verb_arguments(app, args)) return *code;
 
   suite::HttpBenchmarkOptions options = table_flags.read();
-  check_output_path("--json", f.json_path);
+  FILE* summary_stream = check_output_paths({{"--json", f.json_path}, {"--bmf", f.bmf_path}});
   run::PreparedHttp v = run::build_http(options, [&](std::string_view key) { return table_flags.flag_for(key); });
   const Redaction redaction(options.redact);
   std::string shown_url = redaction.url(v.load.url.to_string());
@@ -79,16 +82,16 @@ int http_verb(const std::vector<std::string>& args) {
                  result.connect_error.c_str());
     return exit_code::kRunFailed;
   }
-  // With the document on stdout, the summary goes to stderr so the JSON stays clean.
-  FILE* summary_stream = names_stdout(f.json_path) ? stderr : stdout;
+  // With a document on stdout, the summary goes to stderr so the JSON stays clean.
   if (!f.quiet || summary_stream == stdout) {
     std::string summary = http_summary(v.load, v.request, shown_url, result);
     std::fputs(summary.c_str(), summary_stream);
     std::fflush(summary_stream);
   }
-  if (!f.json_path.empty()) {
+  if (!f.json_path.empty() || !f.bmf_path.empty()) {
     nlohmann::json doc = result_document(run_info, {http::http_benchmark_json(name, v.config, result)});
-    write_file_atomically(f.json_path, doc.dump(2) + "\n");
+    if (!f.json_path.empty()) write_file_atomically(f.json_path, doc.dump(2) + "\n");
+    if (!f.bmf_path.empty()) write_file_atomically(f.bmf_path, report::bmf_document(doc).dump(2) + "\n");
   }
   if (result.interrupted) return exit_code::kInterrupted;
   if (result.nothing_completed) {

@@ -23,6 +23,7 @@
 #include "core/error.hpp"
 #include "core/redaction.hpp"
 #include "core/result_document.hpp"
+#include "report/bmf.hpp"
 #include "report/comparison_report.hpp"
 #include "report/junit.hpp"
 #include "report/run_html.hpp"
@@ -45,6 +46,7 @@ struct RunFlags {
   std::string store;
   std::string json_path;
   std::string markdown_path;
+  std::string bmf_path;
   std::string html_path;
   std::string junit_path;
   std::string max_change;
@@ -153,6 +155,7 @@ int run_verb(const std::vector<std::string>& args) {
   app.add_option("--max-change", f.max_change, "Allowed change before a significant one is a regression (default: "
                                                "the suite's regression.max_change, else 10%)");
   app.add_option("--json", f.json_path, "Write the result document (with the comparison) to FILE, - for stdout");
+  app.add_option("--bmf", f.bmf_path, "Write latency and throughput per benchmark in bencher's metric format (BMF JSON)");
   app.add_option("--markdown", f.markdown_path, "Write checks and comparison as Markdown (a pull-request comment)");
   app.add_option("--html", f.html_path, "Write the run as one self-contained HTML page (checks, comparison, charts)");
   app.add_option("--junit", f.junit_path, "Write JUnit XML: each check and each regression check a test case");
@@ -173,7 +176,8 @@ int run_verb(const std::vector<std::string>& args) {
   FILE* out = check_output_paths({{"--json", f.json_path},
                                    {"--markdown", f.markdown_path},
                                    {"--html", f.html_path},
-                                   {"--junit", f.junit_path}});
+                                   {"--junit", f.junit_path},
+                                   {"--bmf", f.bmf_path}});
   options.store_url = !f.store.empty() ? f.store : suite.store.value_or(kDefaultStore);
   // As the user wrote it (a suite's `${VAR}` not filled in), credentials in a URL as ***.
   const std::string shown_store =
@@ -235,6 +239,7 @@ int run_verb(const std::vector<std::string>& args) {
   if (!f.json_path.empty()) write_file_atomically(f.json_path, result.document.dump(2) + "\n");
   if (!f.markdown_path.empty()) write_file_atomically(f.markdown_path, report::run_markdown(summary));
   if (!f.html_path.empty()) write_file_atomically(f.html_path, report::run_html(summary, result.document));
+  if (!f.bmf_path.empty()) write_file_atomically(f.bmf_path, report::bmf_document(result.document).dump(2) + "\n");
   if (!f.junit_path.empty()) {
     write_file_atomically(f.junit_path,
                           report::junit_xml(suite.name, result.checks, summary.comparison, result.elapsed_s,

@@ -9,6 +9,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "support/process.hpp"
@@ -83,6 +84,27 @@ TEST_F(HttpAgainstServe, DurationRunHasTimelineAndMetrics) {
 }
 
 // Runs in which no response is ok are invalid and exit 3 (after writing the document).
+// --bmf writes bencher's metric format beside the document: the same figures, in ns and rps.
+TEST_F(HttpAgainstServe, BmfHasTheDocumentsLatencyAndThroughput) {
+  char dir[] = "/tmp/perfgate-bmf-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  std::string bmf_path = std::string(dir) + "/bmf.json";
+  json b = run_http_json({server_->url("/health"), "-n", "2000", "-c", "4", "-t", "1", "--name", "health", "--bmf", bmf_path});
+  std::ifstream in(bmf_path);
+  json bmf = json::parse(in, nullptr, false);
+  ASSERT_TRUE(bmf.is_object());
+  auto metric = [&](const char* name) {
+    for (const auto& m : b["metrics"]) {
+      if (m["name"] == name) return m["value"].get<double>();
+    }
+    return -1.0;
+  };
+  EXPECT_DOUBLE_EQ(bmf["health"]["latency"]["value"].get<double>(), metric("latency_p50") * 1e6);
+  EXPECT_DOUBLE_EQ(bmf["health"]["latency"]["upper_value"].get<double>(), metric("latency_p99") * 1e6);
+  EXPECT_DOUBLE_EQ(bmf["health"]["throughput"]["value"].get<double>(), metric("throughput"));
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(HttpAgainstServe, ErrorStatusesAreErrorsButNotTransportErrors) {
   json b = run_http_json({server_->url("/x?status=503"), "-n", "300", "-c", "3", "-t", "1"}, 3);
   EXPECT_EQ(count(b, "requests", "total"), 300u);

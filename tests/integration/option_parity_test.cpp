@@ -93,6 +93,7 @@ TEST(OptionParity, EveryHttpFlagHasASuiteKeyAndEveryKeyAFlag) {
                               {
                                   "-h", "--help",   // CLI11's own
                                   "--json",         // a suite: perfgate run --json
+                                  "--bmf",          // a suite: perfgate run --bmf
                                   "--name",         // a suite: the benchmark's name:
                                   "-q", "--quiet",  // a suite: perfgate run's terminal
                               });
@@ -103,6 +104,7 @@ TEST(OptionParity, EveryCmdFlagHasASuiteKeyAndEveryKeyAFlag) {
                               {
                                   "-h", "--help",                          // CLI11's own
                                   "--json", "--export-json",               // a suite: perfgate run --json
+                                  "--bmf",                                 // a suite: perfgate run --bmf
                                   "--export-markdown", "--export-csv",     // a suite: perfgate run --markdown
                                   "--export-asciidoc", "--export-orgmode", // hyperfine's other tables
                                   "-u", "--time-unit", "--style", "--sort", // how the terminal shows them
