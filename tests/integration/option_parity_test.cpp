@@ -2,7 +2,6 @@
 // one table each (suite/option_table.hpp); these tests read the real --help and check that every
 // flag has a suite key and every suite key a flag, so a flag added beside the table fails here.
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -11,53 +10,23 @@
 
 #include "suite/cmd_options.hpp"
 #include "suite/http_options.hpp"
+#include "support/help_flags.hpp"
 #include "support/process.hpp"
 
 namespace perfgate::testing {
 namespace {
 
-// "-c,--connections" -> {"-c", "--connections"}
-void add_names(const std::string& names, std::set<std::string>& into) {
-  for (std::size_t start = 0; start < names.size();) {
-    std::size_t comma = names.find(',', start);
-    into.insert(names.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-    start = comma == std::string::npos ? names.size() : comma + 1;
-  }
-}
-
-// Every "-x" and "--long" at the start of an option line of `perfgate VERB --help`, and the
-// positional names.
-std::set<std::string> help_flags(const std::string& verb) {
-  ProcessOutput help = run_perfgate({verb, "--help"});
-  EXPECT_EQ(help.exit_code, 0) << help.err;
-  std::set<std::string> flags;
-  std::istringstream lines(help.out);
-  bool positionals = false;
-  const std::regex flag(R"(^\s+((?:--?[A-Za-z][\w-]*,?)+))");
-  for (std::string line; std::getline(lines, line);) {
-    if (line.starts_with("Positionals:")) positionals = true;
-    if (line.starts_with("Options:")) positionals = false;
-    std::smatch match;
-    if (positionals && line.starts_with("  ") && !line.starts_with("   ")) {
-      flags.insert(line.substr(2, line.find(' ', 2) - 2));
-    } else if (std::regex_search(line, match, flag)) {
-      add_names(match[1], flags);
-    }
-  }
-  return flags;
-}
-
 template <typename Options>
 std::set<std::string> table_flags(const suite::OptionTable<Options>& table) {
   std::set<std::string> flags;
-  for (const auto& row : table.options) add_names(row.flags, flags);
+  for (const auto& row : table.options) add_flag_names(row.flags, flags);
   return flags;
 }
 
 template <typename Options>
 void expect_table_and_help_agree(const std::string& verb, const suite::OptionTable<Options>& table,
                                  const std::set<std::string>& not_benchmark_options) {
-  std::set<std::string> help = help_flags(verb);
+  std::set<std::string> help = help_flags({verb});
   std::set<std::string> rows = table_flags(table);
   for (const auto& flag : help) {
     if (not_benchmark_options.count(flag) != 0) continue;
