@@ -1,6 +1,7 @@
 // Reads the machine and git environment; see environment.hpp.
 #include "core/environment.hpp"
 
+#include <cstdlib>
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/utsname.h>
@@ -127,6 +128,17 @@ MachineEnvironment read_machine_environment() {
   return env;
 }
 
+// CI checkouts are usually a detached HEAD; the CI says which branch it builds. The source
+// branch of a pull/merge request first, so a PR's runs are never taken for the target's.
+std::optional<std::string> ci_branch() {
+  for (const char* name : {"GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",
+                           "CI_COMMIT_REF_NAME", "BUILDKITE_BRANCH", "CIRCLE_BRANCH"}) {
+    const char* value = std::getenv(name);
+    if (value != nullptr && *value != '\0') return std::string(value);
+  }
+  return std::nullopt;
+}
+
 std::optional<GitState> read_git_state() {
   // rev-parse reads refs only; status also reads the index and the files, where a repository's
   // own programs would run.
@@ -135,6 +147,7 @@ std::optional<GitState> read_git_state() {
   GitState state;
   state.commit = *commit;
   state.branch = git_output({"rev-parse", "--abbrev-ref", "HEAD"}).value_or("");
+  if (state.branch.empty() || state.branch == "HEAD") state.branch = ci_branch().value_or(state.branch);
   std::vector<std::string> status_args = without_repository_programs();
   status_args.insert(status_args.end(), {"status", "--porcelain", "--untracked-files=no", "--ignore-submodules=all"});
   auto status = git_output(status_args);

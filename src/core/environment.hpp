@@ -24,7 +24,12 @@ struct GitState {
 };
 
 MachineEnvironment read_machine_environment();
-// nullopt outside a git work tree or without git.
+// nullopt outside a git work tree or without git. On a detached HEAD the branch is the one the
+// CI names (ci_branch), else "HEAD".
 std::optional<GitState> read_git_state();
+// The branch a CI job builds, from its environment: GITHUB_HEAD_REF (a pull request's source),
+// GITHUB_REF_NAME, CI_MERGE_REQUEST_SOURCE_BRANCH_NAME, CI_COMMIT_REF_NAME, BUILDKITE_BRANCH,
+// CIRCLE_BRANCH — the first that is set.
+std::optional<std::string> ci_branch();
 
 }  // namespace perfgate

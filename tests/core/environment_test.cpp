@@ -72,5 +72,26 @@ TEST_F(GitStateOfAnUntrustedRepository, RunsNoneOfItsPrograms) {
   EXPECT_FALSE(ran("hook"));
 }
 
+// A CI checkout is a detached HEAD: the branch comes from the CI's environment.
+TEST_F(GitStateOfAnUntrustedRepository, ADetachedHeadTakesTheBranchTheCiNames) {
+  git("git checkout -q --detach");
+  const char* saved = std::getenv("GITHUB_HEAD_REF");
+  std::string before = saved != nullptr ? saved : "";
+  unsetenv("GITHUB_HEAD_REF");
+  unsetenv("GITHUB_REF_NAME");
+  unsetenv("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME");
+  unsetenv("CI_COMMIT_REF_NAME");
+  unsetenv("BUILDKITE_BRANCH");
+  unsetenv("CIRCLE_BRANCH");
+  EXPECT_EQ(read_git_state()->branch, "HEAD");
+  setenv("GITHUB_HEAD_REF", "feature/x", 1);
+  EXPECT_EQ(read_git_state()->branch, "feature/x");
+  if (saved != nullptr) {
+    setenv("GITHUB_HEAD_REF", before.c_str(), 1);
+  } else {
+    unsetenv("GITHUB_HEAD_REF");
+  }
+}
+
 }  // namespace
 }  // namespace perfgate
