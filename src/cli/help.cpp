@@ -29,7 +29,7 @@ constexpr VerbLine kVerbLines[] = {
     {"ingest", "import results of other harnesses", true},
     {"monitor", "sample CPU, memory, threads and fds of a process tree", false},
     {"profile", "CPU flame graph of a process under load", false},
-    {"docs", "write docs/benchmarks.md from the suite and the baseline", false},
+    {"docs", "write docs/benchmarks.md from the suite and its stored baseline run", true},
 };
 
 }  // namespace
@@ -43,12 +43,13 @@ std::string overview_help() {
   for (const auto& v : kVerbLines) {
     if (v.available) text += "  " + std::string(v.name) + std::string(10 - std::string_view(v.name).size(), ' ') + v.summary + "\n";
   }
-  text += "\nPlanned (not in this build yet):";
+  std::string planned;
   for (const auto& v : kVerbLines) {
-    if (!v.available) text += std::string(" ") + v.name;
+    if (!v.available) planned += std::string(" ") + v.name;
   }
+  if (!planned.empty()) text += "\nPlanned (not in this build yet):" + planned + "\n";
   text +=
-      "\n\nExit codes: 0 success, 1 a threshold or regression gate failed, 2 usage or configuration error,\n"
+      "\nExit codes: 0 success, 1 a threshold or regression gate failed, 2 usage or configuration error,\n"
       "3 the run could not be done (e.g. target unreachable), 130 interrupted (after writing what was measured).\n";
   return text;
 }
@@ -56,6 +57,7 @@ std::string overview_help() {
 int verb_help(const std::string& verb) {
   if (verb == "cmd") return cmd_verb({"cmd", "--help"});
   if (verb == "compare") return compare_verb({"compare", "--help"});
+  if (verb == "docs") return docs_verb({"docs", "--help"});
   if (verb == "history") return history_verb({"history", "--help"});
   if (verb == "http") return http_verb({"http", "--help"});
   if (verb == "ingest") return ingest_verb({"ingest", "--help"});

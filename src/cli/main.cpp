@@ -19,6 +19,7 @@ struct Verb {
 constexpr Verb kVerbs[] = {
     {"cmd", perfgate::cli::cmd_verb},
     {"compare", perfgate::cli::compare_verb},
+    {"docs", perfgate::cli::docs_verb},
     {"history", perfgate::cli::history_verb},
     {"http", perfgate::cli::http_verb},
     {"ingest", perfgate::cli::ingest_verb},

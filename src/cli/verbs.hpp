@@ -10,6 +10,7 @@ namespace perfgate::cli {
 
 int cmd_verb(const std::vector<std::string>& args);
 int compare_verb(const std::vector<std::string>& args);
+int docs_verb(const std::vector<std::string>& args);
 int history_verb(const std::vector<std::string>& args);
 int http_verb(const std::vector<std::string>& args);
 int ingest_verb(const std::vector<std::string>& args);
