@@ -22,6 +22,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "http/load_engine.hpp"
+#include "http/request_template.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -384,6 +386,57 @@ TEST_F(RequestTemplates, SuiteBodyAndTargetsKeys) {
   EXPECT_EQ(out.exit_code, 2);
   EXPECT_THAT(out.err, HasSubstr("bad.yaml:4:"));
   EXPECT_THAT(out.err, HasSubstr("'body': bad range in \"${rand:5}\" at byte 2"));
+}
+
+// The seam the callback listener uses: every request is reported with its seq and scheduled
+// time before it is written, on the load threads.
+class RecordingObserver : public http::RequestObserver {
+ public:
+  void on_sent(const http::SentRequest& request) noexcept override {
+    std::lock_guard lock(mutex_);
+    sent.push_back(request);
+  }
+  std::mutex mutex_;
+  std::vector<http::SentRequest> sent;
+};
+
+TEST_F(RequestTemplates, AnObserverSeesEverySeqWithItsScheduledTime) {
+  std::string error;
+  auto url = http::parse_url(server_.url("/r?id=${request_id}"), &error);
+  ASSERT_TRUE(url) << error;
+  http::LoadOptions options;
+  options.url = *url;
+  options.address = http::resolve(*url);
+  options.request_set.push_back(http::prepare_request(*url, http::RequestSpec{}));
+  options.run_nonce = 0x0badcafe;
+  options.connections = 4;
+  options.threads = 2;
+  options.requests = 400;
+  options.rate_per_s = 4000;
+  RecordingObserver observer;
+  options.observer = &observer;
+  http::LoadRun run(options);
+  run.start();
+  http::LoadResult result = run.wait();
+  EXPECT_EQ(result.total, 400u);
+  ASSERT_EQ(observer.sent.size(), 400u);
+  std::map<std::uint64_t, http::SentRequest> by_seq;
+  for (const auto& s : observer.sent) {
+    by_seq[s.seq] = s;
+    EXPECT_TRUE(s.measured);
+    EXPECT_LE(s.scheduled_ns, s.sent_ns);  // open model: the schedule, then the send
+  }
+  ASSERT_EQ(by_seq.size(), 400u);
+  EXPECT_EQ(by_seq.rbegin()->first, 399u);
+  auto requests = server_.requests();
+  ASSERT_EQ(requests.size(), 400u);
+  std::set<std::uint64_t> ids;
+  for (const auto& r : requests) {
+    auto seq = parse_request_id(r.target.substr(std::string("/r?id=").size()), 0x0badcafe);
+    ASSERT_TRUE(seq) << r.target;
+    ids.insert(*seq);
+  }
+  EXPECT_EQ(ids.size(), 400u);
 }
 
 }  // namespace
