@@ -21,7 +21,7 @@ void finish_http(O& o, const OptionNamer& name) {
   // Like wrk and hey: 10 s unless a request count bounds the run.
   if (!o.duration && o.requests == 0) o.duration = std::chrono::seconds(10);
   if (o.url.empty() && !o.targets_file) {
-    throw UsageError(fmt::format("missing the target: give {} or {} FILE", name("url"), name("targets")));
+    throw UsageError(fmt::format("no target url: give {} or {} FILE", name("url"), name("targets")));
   }
   if (!o.url.empty() && o.targets_file) {
     throw UsageError(fmt::format("{}: the URLs come from the file; give no other URL", name("targets")));

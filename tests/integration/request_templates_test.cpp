@@ -354,7 +354,7 @@ TEST_F(RequestTemplates, BadTargetLinesExit2WithFileAndLine) {
   EXPECT_EQ(out.exit_code, 2);
   out = http({"-n", "1"});
   EXPECT_EQ(out.exit_code, 2);
-  EXPECT_THAT(out.err, HasSubstr("missing the target: give URL or --targets FILE"));
+  EXPECT_THAT(out.err, HasSubstr("no target url: give URL or --targets FILE"));
   EXPECT_TRUE(server_.requests().empty());
 }
 
