@@ -361,19 +361,25 @@ TEST_F(RequestTemplates, BadTargetLinesExit2WithFileAndLine) {
 TEST_F(RequestTemplates, SuiteBodyAndTargetsKeys) {
   std::string base = "http://127.0.0.1:" + std::to_string(server_.port());
   write("t.jsonl", "{\"url\": \"" + base + "/t/${seq}\"}\n");
+  write("f.json", "f${seq}");
   write("suite.yaml", "name: s\nbenchmarks:\n"
                       "  - name: templated\n"
                       "    http: {url: \"" + base + "/p\", method: POST, body: '{\"seq\": ${seq}}', requests: 20, connections: 2}\n"
                       "  - name: from-targets\n"
-                      "    http: {targets: t.jsonl, requests: 10, connections: 1}\n");
+                      "    http: {targets: t.jsonl, requests: 10, connections: 1}\n"
+                      "  - name: from-body-file\n"
+                      "    http: {url: \"" + base + "/f\", method: POST, body_file: f.json, requests: 5, connections: 1}\n");
   ProcessOutput out = run_perfgate({"run", path("suite.yaml"), "--store", path("history.db"), "--quiet"});
   ASSERT_EQ(out.exit_code, 0) << out.err << out.out;
   std::set<std::uint64_t> seqs;
   std::set<std::string> targets;
+  std::set<std::string> file_bodies;
   for (const auto& r : server_.requests()) {
     if (r.target == "/p") seqs.insert(json_seq(r.body));
     if (r.target.starts_with("/t/")) targets.insert(r.target);
+    if (r.target == "/f") file_bodies.insert(r.body);
   }
+  EXPECT_EQ(file_bodies, (std::set<std::string>{"f0", "f1", "f2", "f3", "f4"}));
   EXPECT_EQ(seqs.size(), 20u);
   EXPECT_EQ(*seqs.rbegin(), 19u);
   EXPECT_EQ(targets.size(), 10u);
