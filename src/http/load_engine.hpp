@@ -16,15 +16,40 @@
 
 #include "core/histogram.hpp"
 #include "core/units.hpp"
+#include "http/request_template.hpp"
 #include "http/url.hpp"
 
 namespace perfgate::http {
+
+// One request about to be written: where a callback listener records (seq -> scheduled time).
+struct SentRequest {
+  std::uint64_t seq = 0;            // ${seq}: unique and gap-free across the run's threads
+  std::int64_t scheduled_ns = 0;    // monotonic: the scheduled send (open model) or the send (closed)
+  std::int64_t sent_ns = 0;         // monotonic: now, just before the write
+  bool measured = false;            // false during the warm-up
+  int worker = 0;                   // the thread's index
+};
+
+// Told of every request just before it is written, on the load threads (at once from several:
+// implementations are thread-safe and quick; the callback listener is one).
+class RequestObserver {
+ public:
+  virtual ~RequestObserver() = default;
+  virtual void on_sent(const SentRequest& request) noexcept = 0;
+};
 
 struct LoadOptions {
   Url url;
   ResolvedAddress address;
   std::string request;           // the serialized request (see request_template.hpp)
   bool head_request = false;     // responses to HEAD have no body
+  // When not empty, sent instead of `request`, round-robin across the run (request i of the
+  // run, counted by ${seq}'s counter, is request_set[i % size]): templated requests, --targets.
+  // All share url's host and port, since connections are reused.
+  std::vector<PreparedRequest> request_set;
+  std::uint32_t run_nonce = 0;   // ${request_id}'s prefix (random per run)
+  std::string callback_url;      // ${callback_url}: the callback listener's URL, empty without one
+  RequestObserver* observer = nullptr;  // not owned; set: a seq is taken for every request
   int connections = 10;
   int threads = 1;
   std::optional<Nanos> duration;         // nullopt: until `requests` are done
@@ -144,6 +169,7 @@ class LoadRun {
   std::unique_ptr<StartLine> start_line_;
   std::atomic<bool> stop_{false};
   std::atomic<int> running_{0};
+  std::atomic<std::uint64_t> sequence_{0};  // ${seq}: the next request's number
   std::int64_t start_ns_ = 0;
   Histogram progress_latency_;
   std::vector<std::size_t> progress_seconds_seen_;
