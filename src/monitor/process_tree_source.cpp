@@ -1,13 +1,16 @@
-// The process-tree source: the root and all its descendants, found again at every sample.
+// The process-tree source: the root and all its descendants, followed as they come and go.
 //
 // Finding descendants: /proc/PID/task/TID/children is not in every kernel (CONFIG_PROC_CHILDREN),
 // so the tree is rebuilt from the ppid of every process. To keep that cheap at 10 Hz, /proc is
-// listed each time (one getdents), but the stat of a process outside the tree is read only once,
+// listed at most every kListEvery, and the stat of a process outside the tree is read only once,
 // when its pid first appears: a process cannot move into the tree later (only a subreaper
 // adopts orphans, and the root is not one). Members' files stay open and are re-read with pread.
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <deque>
@@ -37,8 +40,29 @@ struct MemberFiles {
   FileDescriptor stat;
   FileDescriptor status;
   FileDescriptor smaps_rollup;
+  FileDescriptor fd_dir;  // /proc/PID/fd, whose fstat size is its number of entries
   bool smaps_unreadable = false;
+  // The expensive figures (see kFullReadEvery), as last read.
+  bool full_read = false;
+  std::uint64_t pss_bytes = 0;
+  std::uint64_t rss_bytes_at_pss = 0;  // RSS when pss_bytes was read
+  std::uint64_t voluntary_switches = 0;
+  std::uint64_t involuntary_switches = 0;
 };
+
+// smaps_rollup (PSS) walks the page tables and status is long: together about 20 us per
+// process, ten times what stat costs. They are read afresh at most once a second (and at once
+// for a new process); in between, a process's memory is its last PSS plus the change of its
+// RSS since then, so private growth (a leak) shows at every sample, and only the sharing of
+// pages with other processes is up to a second old. At the default 1 s interval every sample
+// reads everything.
+constexpr std::chrono::milliseconds kFullReadEvery{1000};
+
+// Listing /proc costs a dentry lookup per process on the machine (hundreds), more than reading
+// the tree itself, so at intervals below this it is done every few samples: a new descendant is
+// found within kListEvery. One that starts and exits sooner is not lost: its CPU reaches its
+// parent's reaped time (cutime), which is read at every sample.
+constexpr std::chrono::milliseconds kListEvery{250};
 
 class ProcessTreeSource final : public ResourceSource {
  public:
@@ -56,6 +80,11 @@ class ProcessTreeSource final : public ResourceSource {
   }
 
   std::optional<ResourceSample> sample() override {
+    const auto started = std::chrono::steady_clock::now();
+    full_read_due_ = started - last_full_read_ >= kFullReadEvery - std::chrono::milliseconds(5);
+    if (full_read_due_) {
+      last_full_read_ = started;
+    }
     ResourceSample sample;
     std::vector<ProcessTimes> tree;
     if (!collect(tree, &sample)) {
@@ -115,7 +144,15 @@ class ProcessTreeSource final : public ResourceSource {
     }
 
     std::unordered_set<pid_t> listed;
-    if (DIR* proc = ::opendir("/proc")) {
+    const auto now = std::chrono::steady_clock::now();
+    const bool list_proc = now - last_listing_ >= kListEvery - std::chrono::milliseconds(5);
+    if (!list_proc) {
+      // Between listings only the known members are read again (see kListEvery).
+      for (const auto& [pid, known] : known_) {
+        listed.insert(pid);
+      }
+    } else if (DIR* proc = ::opendir("/proc")) {
+      last_listing_ = now;
       while (const dirent* entry = ::readdir(proc)) {
         char* end = nullptr;
         const long pid = std::strtol(entry->d_name, &end, 10);
@@ -207,38 +244,57 @@ class ProcessTreeSource final : public ResourceSource {
 
   void add_figures(pid_t pid, const ProcStat& stat, ResourceSample& sample) {
     MemberFiles& files = files_[pid];
-    const std::string prefix = "/proc/" + std::to_string(pid);
     ++sample.processes;
     sample.threads += stat.threads;
+    const std::uint64_t rss_bytes = stat.rss_pages * page_bytes_;
+    if (full_read_due_ || !files.full_read) {
+      read_expensive_figures(pid, stat, files, rss_bytes);
+    }
+    // PSS as last read plus the RSS change since (never below zero).
+    const std::uint64_t grown = rss_bytes > files.rss_bytes_at_pss ? rss_bytes - files.rss_bytes_at_pss : 0;
+    const std::uint64_t shrunk = files.rss_bytes_at_pss > rss_bytes ? files.rss_bytes_at_pss - rss_bytes : 0;
+    sample.rss_bytes += files.pss_bytes + grown - std::min(shrunk, files.pss_bytes);
+    sample.voluntary_switches += files.voluntary_switches;
+    sample.involuntary_switches += files.involuntary_switches;
+    if (!files.fd_dir.valid()) {
+      files.fd_dir.reset(::open(("/proc/" + std::to_string(pid) + "/fd").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    }
+    struct stat info {};
+    if (files.fd_dir.valid() && ::fstat(files.fd_dir.get(), &info) == 0 && info.st_size > 0) {
+      sample.fds += static_cast<std::uint64_t>(info.st_size);  // Linux 6.2+: no path walk, no listing
+    } else if (auto fds = count_fds(pid)) {
+      sample.fds += *fds;
+    }
+  }
 
-    std::uint64_t memory_bytes = stat.rss_pages * page_bytes_;
+  void read_expensive_figures(pid_t pid, const ProcStat& stat, MemberFiles& files, std::uint64_t rss_bytes) {
+    const std::string prefix = "/proc/" + std::to_string(pid);
+    files.full_read = true;
+    files.pss_bytes = rss_bytes;
+    files.rss_bytes_at_pss = rss_bytes;
     if (!files.smaps_unreadable) {
       if (!files.smaps_rollup.valid()) {
         files.smaps_rollup.reset(open_read(prefix + "/smaps_rollup"));
       }
       if (files.smaps_rollup.valid() && pread_whole(files.smaps_rollup.get(), buffer_)) {
         if (auto pss_kb = find_field(buffer_, "Pss")) {
-          memory_bytes = *pss_kb * 1024;
+          files.pss_bytes = *pss_kb * 1024;
         }
       } else {
-        files.smaps_unreadable = true;  // another user's process, or a kernel thread
+        files.smaps_unreadable = true;  // another user's process, or a kernel thread: RSS
       }
     }
-    sample.rss_bytes += memory_bytes;
-
-    if (auto fds = count_fds(pid)) {
-      sample.fds += *fds;
-    }
-    add_switches(pid, stat, files, sample);
+    read_switches(prefix, stat, files);
   }
 
   // /proc/PID/status counts the switches of its main thread only, so a process with several
   // threads is summed over /proc/PID/task/*/status.
-  void add_switches(pid_t pid, const ProcStat& stat, MemberFiles& files, ResourceSample& sample) {
-    const std::string prefix = "/proc/" + std::to_string(pid);
-    auto add_text = [&sample](std::string_view text) {
-      sample.voluntary_switches += find_field(text, "voluntary_ctxt_switches").value_or(0);
-      sample.involuntary_switches += find_field(text, "nonvoluntary_ctxt_switches").value_or(0);
+  void read_switches(const std::string& prefix, const ProcStat& stat, MemberFiles& files) {
+    std::uint64_t voluntary = 0;
+    std::uint64_t involuntary = 0;
+    auto add_text = [&](std::string_view text) {
+      voluntary += find_field(text, "voluntary_ctxt_switches").value_or(0);
+      involuntary += find_field(text, "nonvoluntary_ctxt_switches").value_or(0);
     };
     if (stat.threads <= 1) {
       if (!files.status.valid()) {
@@ -247,22 +303,21 @@ class ProcessTreeSource final : public ResourceSource {
       if (files.status.valid() && pread_whole(files.status.get(), buffer_)) {
         add_text(buffer_);
       }
-      return;
-    }
-    DIR* tasks = ::opendir((prefix + "/task").c_str());
-    if (tasks == nullptr) {
-      return;
-    }
-    while (const dirent* entry = ::readdir(tasks)) {
-      if (entry->d_name[0] == '.') {
-        continue;
+    } else if (DIR* tasks = ::opendir((prefix + "/task").c_str())) {
+      while (const dirent* entry = ::readdir(tasks)) {
+        if (entry->d_name[0] == '.') {
+          continue;
+        }
+        FileDescriptor status(open_read(prefix + "/task/" + entry->d_name + "/status"));
+        if (status.valid() && pread_whole(status.get(), buffer_)) {
+          add_text(buffer_);
+        }
       }
-      FileDescriptor status(open_read(prefix + "/task/" + entry->d_name + "/status"));
-      if (status.valid() && pread_whole(status.get(), buffer_)) {
-        add_text(buffer_);
-      }
+      ::closedir(tasks);
     }
-    ::closedir(tasks);
+    // Threads that exited take their counts with them; the tree's figure never goes back.
+    files.voluntary_switches = std::max(files.voluntary_switches, voluntary);
+    files.involuntary_switches = std::max(files.involuntary_switches, involuntary);
   }
 
   pid_t root_;
@@ -271,6 +326,9 @@ class ProcessTreeSource final : public ResourceSource {
   double ticks_per_s_ = 100;
   std::uint64_t page_bytes_ = 4096;
   std::chrono::steady_clock::time_point last_time_;
+  std::chrono::steady_clock::time_point last_full_read_;
+  std::chrono::steady_clock::time_point last_listing_;
+  bool full_read_due_ = true;
   std::unordered_map<pid_t, KnownProcess> known_;
   std::unordered_map<pid_t, MemberFiles> files_;
   TreeCpuAccount cpu_;
