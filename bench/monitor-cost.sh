@@ -28,7 +28,8 @@ echo "tree: pid $tree_pid, $(pgrep -g "$tree_pid" | wc -l) processes; /proc hold
 for i in $(seq "$runs"); do
   /usr/bin/time -f "%U %S %e" -o "$work/time" "$perfgate" monitor --quiet --interval "$interval" \
     --duration "${duration}s" --pid "$tree_pid" --json "$work/m.json" >"$work/out" || true
-  read -r user sys wall <"$work/time"
+  # (a leak verdict's exit 1 adds a line before the figures: the figures are the last line)
+  read -r user sys wall < <(tail -n 1 "$work/time")
   samples=$(python3 -c "import json; print(json.load(open('$work/m.json'))['benchmarks'][0]['samples'])")
   seen=$(sed -n 's/.*processes at the end: \([0-9]*\).*/\1/p' "$work/out")
   python3 -c "

@@ -51,7 +51,7 @@ class MonitorTest : public ::testing::Test {
 };
 
 // Every program at once: 12 s of samples every 100 ms (the tree every 250 ms, so that most of
-// its children start and exit between two samples).
+// its children start and exit between two samples), the first 3 s left out of the leak check.
 TEST_F(MonitorTest, EachProgramGetsItsLeakVerdict) {
   struct Case {
     const char* mode;
@@ -75,8 +75,20 @@ TEST_F(MonitorTest, EachProgramGetsItsLeakVerdict) {
   std::map<std::string, std::unique_ptr<BackgroundProcess>> runs;
   for (const Case& c : cases) {
     const std::string mode = c.mode;
+    // The warm-up is given (instead of the default 1.2 s) because on a loaded machine a program
+    // may take longer to be scheduled through its first allocations.
+    // The memory threshold fits a 9 s window (docs/monitoring.md, "Windows and thresholds"):
+    // 100MB/h is 250 KiB there, far above the few KiB a process's share of shared pages moves
+    // when other programs start and exit, far below the planted 4 MB/s.
     std::vector<std::string> argv{perfgate_binary(), "monitor", "--quiet", "--interval",
-                                  mode == "tree" ? "250ms" : "100ms", "--json", dir_ + "/" + mode + ".json"};
+                                  mode == "tree" ? "250ms" : "100ms", "--warmup", "3s", "--leak-threshold",
+                                  "100MB/h", "--json", dir_ + "/" + mode + ".json"};
+    if (mode == "tree") {
+      // One or two processes at a sample, as children come and go: threads and fds flicker
+      // between two values, and a 95% interval calls such noise a trend one time in forty.
+      // The tree is here for its CPU; its counts are allowed to wander.
+      argv.insert(argv.end(), {"--leak-threshold", "threads=3600/h", "--leak-threshold", "fds=36000/h"});
+    }
     if (mode == "serve" || mode == "serve-leak") {
       BackgroundProcess& server = mode == "serve" ? sound_server.process() : leaking_server.process();
       argv.insert(argv.end(), {"--duration", "12s", "--pid", std::to_string(server.pid())});
@@ -107,7 +119,7 @@ TEST_F(MonitorTest, EachProgramGetsItsLeakVerdict) {
   const double slope = leak["leak"]["rss"]["slope_bytes_per_h"].get<double>();
   EXPECT_GT(slope, 1.0 * kMB * 3600);  // planted 4 MB/s; a busy machine may sleep longer between steps
   EXPECT_LT(slope, 4.5 * kMB * 3600);
-  EXPECT_GT(leak["leak"]["rss"]["ci95"][0].get<double>(), 1 * kMB);
+  EXPECT_GT(leak["leak"]["rss"]["ci95"][0].get<double>(), 100 * kMB);
   json sawtooth = read_json(dir_ + "/sawtooth.json")["benchmarks"][0];
   double lowest = 1e300, highest = 0;
   for (const json& point : sawtooth["resource_timeline"]) {

@@ -21,7 +21,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <vector>
 
 namespace {
 
@@ -82,12 +81,13 @@ int run(const char* mode, double seconds) {
     }
   } else if (std::strcmp(mode, "sawtooth") == 0) {
     while (running()) {
-      std::vector<void*> blocks;
-      for (int i = 0; i < 24 && running(); ++i) {
-        blocks.push_back(touched(kMB));
+      void* blocks[24];
+      int count = 0;
+      for (; count < 24 && running(); ++count) {
+        blocks[count] = touched(kMB);
         sleep_ms(2000 / 24);
       }
-      for (void* b : blocks) munmap(b, kMB);
+      for (int i = 0; i < count; ++i) munmap(blocks[i], kMB);
     }
   } else if (std::strcmp(mode, "plateau") == 0) {
     for (int i = 0; i < 10; ++i) {
