@@ -99,33 +99,29 @@ class ProcessTreeSource final : public ResourceSource {
   }
 
  private:
+  // The stat of `fd` into `out`; false when the process is gone or the text is not a stat line.
+  static bool read_stat(int fd, std::string& buffer, ProcStat& out) {
+    if (fd < 0 || !pread_whole(fd, buffer)) {
+      return false;
+    }
+    auto parsed = parse_proc_stat(buffer);
+    if (parsed) {
+      out = *parsed;
+    }
+    return parsed.has_value();
+  }
+
   static bool read_stat_by_path(pid_t pid, ProcStat& out) {
     FileDescriptor fd(open_read("/proc/" + std::to_string(pid) + "/stat"));
     std::string text;
-    if (!fd.valid() || !pread_whole(fd.get(), text)) {
-      return false;
-    }
-    auto parsed = parse_proc_stat(text);
-    if (!parsed) {
-      return false;
-    }
-    out = *parsed;
-    return true;
+    return read_stat(fd.get(), text, out);
   }
 
   bool read_member_stat(pid_t pid, MemberFiles& files, ProcStat& out) {
     if (!files.stat.valid()) {
       files.stat.reset(open_read("/proc/" + std::to_string(pid) + "/stat"));
     }
-    if (!files.stat.valid() || !pread_whole(files.stat.get(), buffer_)) {
-      return false;
-    }
-    auto parsed = parse_proc_stat(buffer_);
-    if (!parsed) {
-      return false;
-    }
-    out = *parsed;
-    return true;
+    return read_stat(files.stat.get(), buffer_, out);
   }
 
   // Lists /proc, refreshes what is needed and fills `tree` (and `sample` when given) with the
