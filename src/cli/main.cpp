@@ -21,6 +21,7 @@ constexpr Verb kVerbs[] = {
     {"compare", perfgate::cli::compare_verb},
     {"history", perfgate::cli::history_verb},
     {"http", perfgate::cli::http_verb},
+    {"sse", perfgate::cli::sse_verb},
     {"ingest", perfgate::cli::ingest_verb},
     {"report", perfgate::cli::report_verb},
     {"run", perfgate::cli::run_verb},

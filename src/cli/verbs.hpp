@@ -16,5 +16,6 @@ int ingest_verb(const std::vector<std::string>& args);
 int report_verb(const std::vector<std::string>& args);
 int run_verb(const std::vector<std::string>& args);
 int serve_verb(const std::vector<std::string>& args);
+int sse_verb(const std::vector<std::string>& args);
 
 }  // namespace perfgate::cli
