@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "core/clock.hpp"
+#include "sse/connect.hpp"
 
 namespace perfgate::sse {
 namespace {
@@ -55,20 +56,11 @@ void Publisher::fail(Connection& c, const std::string& why) {
 }
 
 void Publisher::open(Connection& c, std::int64_t now) {
-  const auto& address = publish_.address;
-  c.fd = ::socket(address.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (c.fd < 0) return;
-  int one = 1;
-  setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  if (::connect(c.fd, reinterpret_cast<const sockaddr*>(&address.storage), address.length) != 0 && errno != EINPROGRESS) {
+  c.fd = start_connect(publish_.address, epoll_fd_, &c);
+  if (c.fd < 0) {
     stats_.last_error = std::strerror(errno);
-    close(c);
     return;
   }
-  epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLOUT;
-  ev.data.ptr = &c;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c.fd, &ev);
   c.state = State::kConnecting;
   c.deadline_ns = now + options_.timeout.count();
 }

@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "core/clock.hpp"
+#include "sse/connect.hpp"
 
 namespace perfgate::sse {
 namespace {
@@ -61,22 +62,11 @@ void SubscriberLoop::close_fd(Subscription& s) {
 }
 
 void SubscriberLoop::open(Subscription& s, std::int64_t now) {
-  const auto& address = options_.address;
-  s.fd = ::socket(address.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  s.fd = start_connect(options_.address, epoll_fd_, &s);
   if (s.fd < 0) {
     drop(s, now, std::strerror(errno), true);
     return;
   }
-  int one = 1;
-  setsockopt(s.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  if (::connect(s.fd, reinterpret_cast<const sockaddr*>(&address.storage), address.length) != 0 && errno != EINPROGRESS) {
-    drop(s, now, std::strerror(errno), true);
-    return;
-  }
-  epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLOUT;
-  ev.data.ptr = &s;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, s.fd, &ev);
   s.state = State::kConnecting;
   s.connect_started_ns = now;
   s.deadline_ns = now + options_.timeout.count();
