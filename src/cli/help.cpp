@@ -20,6 +20,7 @@ struct VerbLine {
 
 constexpr VerbLine kVerbLines[] = {
     {"http", "load an HTTP endpoint (closed or open model), live progress, summary, result JSON", true},
+    {"sse", "Server-Sent-Events subscribers: delivery latency, losses, fan-out", true},
     {"serve", "a configurable target server for calibration, demos and tests", true},
     {"cmd", "time commands over many runs and compare them (hyperfine's options)", true},
     {"run", "run a suite: services, benchmarks, thresholds, history, regression gate", true},
@@ -65,6 +66,7 @@ int verb_help(const std::string& verb) {
   if (verb == "report") return report_verb({"report", "--help"});
   if (verb == "run") return run_verb({"run", "--help"});
   if (verb == "serve") return serve_verb({"serve", "--help"});
+  if (verb == "sse") return sse_verb({"sse", "--help"});
   std::fprintf(stderr, "perfgate: no help for unknown verb '%s'%s\n", verb.c_str(), suggest_verb(verb).c_str());
   return 2;
 }

@@ -22,6 +22,7 @@ constexpr Verb kVerbs[] = {
     {"docs", perfgate::cli::docs_verb},
     {"history", perfgate::cli::history_verb},
     {"http", perfgate::cli::http_verb},
+    {"sse", perfgate::cli::sse_verb},
     {"ingest", perfgate::cli::ingest_verb},
     {"monitor", perfgate::cli::monitor_verb},
     {"report", perfgate::cli::report_verb},

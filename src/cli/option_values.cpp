@@ -10,6 +10,7 @@
 #include "core/output_file.hpp"
 #include "suite/cmd_options.hpp"
 #include "suite/http_options.hpp"
+#include "suite/sse_options.hpp"
 
 namespace perfgate::cli {
 
@@ -148,5 +149,6 @@ Options TableFlags<Options>::read() const {
 
 template class TableFlags<suite::HttpBenchmarkOptions>;
 template class TableFlags<suite::CmdBenchmarkOptions>;
+template class TableFlags<suite::SseBenchmarkOptions>;
 
 }  // namespace perfgate::cli

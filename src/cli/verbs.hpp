@@ -20,5 +20,6 @@ int report_verb(const std::vector<std::string>& args);
 int report_store_trends_verb(const std::vector<std::string>& args);
 int run_verb(const std::vector<std::string>& args);
 int serve_verb(const std::vector<std::string>& args);
+int sse_verb(const std::vector<std::string>& args);
 
 }  // namespace perfgate::cli

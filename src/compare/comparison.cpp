@@ -356,6 +356,7 @@ json number_or_null(std::optional<double> value) {
 bool gated_by_default(const json& benchmark, std::string_view metric) {
   std::string kind = benchmark.is_object() ? text_field(benchmark, "kind") : std::string();
   if (kind == "cmd") return metric == "wall_mean" || metric == "wall_median";
+  if (kind == "sse") return metric == "delivery_p50" || metric == "delivery_p99" || metric == "throughput";
   if (kind == "ingested") {
     if (series_for(benchmark, metric) == SampleSeries::ingested_values) return true;
     return metric == "mean" || metric == "median" || metric.ends_with("_mean") || metric.ends_with("_median");
@@ -367,7 +368,9 @@ const std::vector<std::string>& known_metric_names() {
   static const std::vector<std::string> names{
       "throughput",   "error_rate",  "latency_min", "latency_mean", "latency_p50", "latency_p90",
       "latency_p95",  "latency_p99", "latency_p999", "latency_max", "wall_mean",   "wall_median",
-      "wall_stddev",  "wall_min",    "wall_max",    "user_mean",   "sys_mean",    "rss_max"};
+      "wall_stddev",  "wall_min",    "wall_max",    "user_mean",   "sys_mean",    "rss_max",
+      "delivery_p50", "delivery_p90", "delivery_p95", "delivery_p99", "delivery_max", "events_received",
+      "events_lost",  "events_lost_ratio", "events_duplicate", "connect_p99", "reconnects"};
   return names;
 }
 

@@ -9,6 +9,8 @@ namespace {
 double ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
 double seconds(Nanos d) { return static_cast<double>(d.count()) / 1e9; }
 
+}  // namespace
+
 nlohmann::json latency_json(const Histogram& h) {
   return {{"min", ms(h.min())},
           {"mean", h.mean() / 1e6},
@@ -20,8 +22,6 @@ nlohmann::json latency_json(const Histogram& h) {
           {"p999", ms(h.value_at_percentile(99.9))},
           {"max", ms(h.max())}};
 }
-
-}  // namespace
 
 nlohmann::json http_config_json(const LoadOptions& options, const std::string& shown_url, const RequestSpec& shown,
                                 const Redaction& redaction) {

@@ -22,6 +22,10 @@ nlohmann::json http_config_json(const LoadOptions& options, const std::string& s
 
 std::vector<Metric> http_metrics(const LoadResult& result);
 
+// `latency_ms`: min, mean, stddev, p50, p90, p95, p99, p999, max of a histogram in ns (also the
+// delivery latency of `sse` documents).
+nlohmann::json latency_json(const Histogram& latency_ns);
+
 nlohmann::json http_benchmark_json(const std::string& name, const nlohmann::json& config,
                                    const LoadResult& result);
 

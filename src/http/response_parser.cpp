@@ -172,6 +172,7 @@ ParseResult ResponseParser::feed(const char* data, std::size_t len) noexcept {
       case Phase::kBodyByLength:
       case Phase::kChunkData: {
         const std::uint64_t n = std::min<std::uint64_t>(remaining_, distance(p, end));
+        deliver_body(p, static_cast<std::size_t>(n));
         p += n;
         body_bytes_ += n;
         remaining_ -= n;
@@ -181,6 +182,7 @@ ParseResult ResponseParser::feed(const char* data, std::size_t len) noexcept {
         break;
       }
       case Phase::kBodyUntilClose:
+        deliver_body(p, distance(p, end));
         body_bytes_ += distance(p, end);
         p = end;
         break;
@@ -223,6 +225,10 @@ ParseResult ResponseParser::feed(const char* data, std::size_t len) noexcept {
   }
   total_bytes_ += len;
   return {ParseState::kNeedMore, len};
+}
+
+bool ResponseParser::head_complete() const noexcept {
+  return phase_ != Phase::kStatusLine && phase_ != Phase::kHeaders && phase_ != Phase::kFailed;
 }
 
 ParseState ResponseParser::finish_on_eof() noexcept {

@@ -50,6 +50,16 @@ class ResponseParser {
   std::uint64_t total_bytes() const noexcept { return total_bytes_; }
   // A static description of the protocol error, or nullptr.
   const char* error() const noexcept { return error_; }
+  // True once the final response's headers have been read (its status is known).
+  bool head_complete() const noexcept;
+
+  // Where body bytes go, framing removed (chunk sizes, extensions, trailers), for a client
+  // that reads a stream (SSE); without a sink bodies are only counted. Kept across reset().
+  using BodySink = void (*)(void* context, const char* data, std::size_t len);
+  void set_body_sink(BodySink sink, void* context) noexcept {
+    body_sink_ = sink;
+    body_sink_context_ = context;
+  }
 
  private:
   enum class Phase : std::uint8_t;          // where in the response the next byte belongs
@@ -78,6 +88,12 @@ class ResponseParser {
   const char* chunk_size_piece(const char*& p, const char* end) noexcept;
   void end_chunk_size_line() noexcept;
 
+  void deliver_body(const char* data, std::size_t len) noexcept {
+    if (body_sink_ != nullptr) body_sink_(body_sink_context_, data, len);
+  }
+
+  BodySink body_sink_ = nullptr;
+  void* body_sink_context_ = nullptr;
   // All state is plain values (reset() assigns a fresh object): no allocation, ever.
   Phase phase_{};
   LineState line_state_{};

@@ -16,6 +16,7 @@
 #include "http/load_result.hpp"
 #include "http/targets.hpp"
 #include "http/url.hpp"
+#include "sse/sse_result.hpp"
 
 namespace perfgate::run {
 namespace {
@@ -129,6 +130,64 @@ PreparedHttp build_http(const suite::HttpBenchmarkOptions& o, const suite::Optio
   if (!o.headers_as_written.empty() && !o.targets_file) shown.headers = o.headers_as_written;
   p.config = http::http_config_json(p.load, url_written, shown, redaction);
   if (o.targets_file) p.config["targets"] = targets.size();
+  return p;
+}
+
+PreparedSse build_sse(const suite::SseBenchmarkOptions& o, const suite::OptionNamer& name) {
+  PreparedSse p;
+  const Redaction redaction(o.redact);
+  const std::string& url_written = o.url_as_written.empty() ? o.url : o.url_as_written;
+  const std::string publish_written =
+      o.publish_url ? (o.publish_url_as_written.empty() ? *o.publish_url : o.publish_url_as_written) : std::string();
+  auto parse = [&](const std::string& text, const std::string& shown, std::string_view key) {
+    std::string error;
+    auto url = http::parse_url(text, &error);
+    if (!url) throw UsageError(fmt::format("{} '{}': {}", name(key), redaction.url(shown), error));
+    return *url;
+  };
+  sse::SseOptions& s = p.options;
+  s.url = parse(o.url, url_written, "url");
+  s.subscribers = o.subscribers;
+  const int cpus = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  s.threads = std::min(o.threads.value_or(std::min(cpus, (o.subscribers + 999) / 1000)), o.subscribers);
+  s.duration = o.duration;
+  s.timeout = o.timeout;
+  s.reconnect_delay = o.reconnect_delay;
+  s.headers = o.headers;
+  s.id_field = *sse::parse_data_field(o.id_field);
+  if (o.ts_field) s.ts_field = sse::parse_data_field(*o.ts_field);
+  const int publish_connections = o.publish_url ? o.publish_connections : 0;
+  std::uint64_t descriptors = http::raise_descriptor_limit(o.subscribers + publish_connections);
+  std::uint64_t needed = static_cast<std::uint64_t>(o.subscribers + publish_connections) + http::kDescriptorsBesideConnections;
+  if (needed > descriptors) {
+    throw UsageError(fmt::format("{}: {} subscribers need {} file descriptors, but the limit is {} (ulimit -n)",
+                                 name("subscribers"), o.subscribers, needed, descriptors));
+  }
+  if (o.publish_url) {
+    sse::PublishOptions publish;
+    publish.url = parse(*o.publish_url, publish_written, "publish");
+    publish.rate_per_s = o.rate_per_s.value_or(10);
+    publish.body_text = o.body.value_or(suite::kDefaultSseBody);
+    try {
+      publish.body = TextTemplate::compile(publish.body_text);
+    } catch (const TemplateError& e) {
+      throw UsageError(fmt::format("{}: {}", name("body"), e.what()));
+    }
+    if (!publish.body.uses_seq()) {
+      throw UsageError(fmt::format("{}: the body must carry ${{seq}}, the id each event is matched to its publish by",
+                                   name("body")));
+    }
+    publish.headers = o.headers;
+    publish.connections = o.publish_connections;
+    s.publish = std::move(publish);
+  }
+  try {
+    s.address = http::resolve(s.url);
+    if (s.publish) s.publish->address = http::resolve(s.publish->url);
+  } catch (const RunError&) {
+    throw RunError(fmt::format("cannot resolve the host of {}", redaction.url(s.publish ? publish_written : url_written)));
+  }
+  p.config = sse::sse_config_json(s, url_written, publish_written, redaction);
   return p;
 }
 

@@ -18,6 +18,8 @@
 #include "http/request_template.hpp"
 #include "suite/cmd_options.hpp"
 #include "suite/http_options.hpp"
+#include "sse/sse_engine.hpp"
+#include "suite/sse_options.hpp"
 
 namespace perfgate::run {
 
@@ -31,6 +33,15 @@ struct PreparedHttp {
 // URL parsed and resolved, threads defaulted (one per CPU, at most one per connection), body
 // and targets read, requests serialised (fixed) or compiled (templated).
 PreparedHttp build_http(const suite::HttpBenchmarkOptions& options, const suite::OptionNamer& name);
+
+struct PreparedSse {
+  sse::SseOptions options;
+  nlohmann::json config;  // the document's `config`, secrets as ***
+};
+
+// URLs parsed and resolved, the publish body compiled (a template error is a UsageError naming
+// the option), threads defaulted (one per 1,000 subscribers, at most one per CPU).
+PreparedSse build_sse(const suite::SseBenchmarkOptions& options, const suite::OptionNamer& name);
 
 // Parameters expanded (the first varies slowest), commands named and, without a shell, split.
 // A command is named by --command-name, else its text; in a suite (`suite_benchmark` set) the

@@ -18,6 +18,7 @@
 #include "run/engine_options.hpp"
 #include "run/service_supervisor.hpp"
 #include "run/suite_ingest.hpp"
+#include "sse/sse_result.hpp"
 
 namespace perfgate::run {
 namespace {
@@ -98,6 +99,32 @@ BenchmarkOutcome run_http(const suite::BenchmarkSpec& spec, const PreparedHttp& 
   return outcome;
 }
 
+BenchmarkOutcome run_sse(const suite::BenchmarkSpec& spec, const PreparedSse& prepared, const BenchmarkHooks& hooks) {
+  BenchmarkOutcome outcome;
+  sse::SseRun run(prepared.options);
+  run.start();
+  while (!run.finished()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (hooks.stop != nullptr && hooks.stop->load()) run.request_stop();
+  }
+  sse::SseResult result = run.wait();
+  outcome.interrupted = result.interrupted || (hooks.stop != nullptr && hooks.stop->load());
+  if (result.unreachable && !outcome.interrupted) {
+    outcome.failure = fmt::format("cannot subscribe to {}: {}", prepared.config.value("url", ""), result.connect_error);
+    outcome.failure_exit_code = 3;
+    return outcome;
+  }
+  if (result.publish_unreachable && !outcome.interrupted) {
+    outcome.failure = fmt::format("cannot connect to the publish URL {}: {}", prepared.config["publish"].value("url", ""),
+                                  result.publish_error);
+    outcome.failure_exit_code = 3;
+    return outcome;
+  }
+  outcome.benchmarks.push_back(sse::sse_benchmark_json(spec.name, prepared.config, result));
+  outcome.summary = sse::sse_summary_lines(result);
+  return outcome;
+}
+
 BenchmarkOutcome run_cmd(const suite::BenchmarkSpec& spec, const cmd::RunnerOptions& options,
                          const BenchmarkHooks& hooks) {
   BenchmarkOutcome outcome;
@@ -164,6 +191,8 @@ PreparedBenchmark prepare_benchmark(const suite::BenchmarkSpec& spec) {
       p.http = build_http(spec.http, name);
     } else if (spec.kind == suite::BenchmarkKind::kCmd) {
       p.cmd = build_runner(spec.cmd, name, &spec.name);
+    } else if (spec.kind == suite::BenchmarkKind::kSse) {
+      p.sse = build_sse(spec.sse, name);
     }
   } catch (const UsageError& error) {
     fail(spec, error.what());
@@ -175,6 +204,7 @@ PreparedBenchmark prepare_benchmark(const suite::BenchmarkSpec& spec) {
 BenchmarkOutcome run_benchmark(const PreparedBenchmark& prepared, const BenchmarkHooks& hooks) {
   if (prepared.http) return run_http(*prepared.spec, *prepared.http, hooks);
   if (prepared.cmd) return run_cmd(*prepared.spec, *prepared.cmd, hooks);
+  if (prepared.sse) return run_sse(*prepared.spec, *prepared.sse, hooks);
   return run_ingest(*prepared.spec, hooks);
 }
 
@@ -185,6 +215,12 @@ std::string description(const PreparedBenchmark& p) {
     std::string model = l.rate_per_s ? fmt::format("open model {:g}/s", *l.rate_per_s)
                                      : fmt::format("{} connections", l.connections);
     return fmt::format("http {} {}  ({}, {})", p.http->request.method, p.http->config.value("url", ""), model, bound);
+  }
+  if (p.sse) {
+    const auto& o = p.sse->options;
+    std::string publish = o.publish ? fmt::format("publishing {:g}/s", o.publish->rate_per_s) : "timed by their own field";
+    return fmt::format("sse {}  ({} subscribers, {}, {})", p.sse->config.value("url", ""), o.subscribers, publish,
+                       format_duration(o.duration));
   }
   if (p.cmd) {
     const cmd::BenchmarkCommand& first = p.cmd->commands.front();

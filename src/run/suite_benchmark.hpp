@@ -32,6 +32,7 @@ struct PreparedBenchmark {
   const suite::BenchmarkSpec* spec = nullptr;  // owned by the Suite; spec->ingest for `ingest:`
   std::optional<PreparedHttp> http;
   std::optional<cmd::RunnerOptions> cmd;
+  std::optional<PreparedSse> sse;
 };
 
 // Validates and converts (the loader already made `body: "@file"` relative to the suite).

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "http/request_reader.hpp"
+#include "serve/event_stream.hpp"
 #include "serve/response.hpp"
 
 namespace perfgate::serve::detail {
@@ -109,6 +110,7 @@ struct ServeConnection {
   InputBuffer in;
   PendingResponses pending;
   OutputQueue out;
+  StreamState stream;           // Server-Sent Events (event_stream.hpp)
 };
 
 }  // namespace perfgate::serve::detail

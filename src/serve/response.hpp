@@ -60,6 +60,8 @@ struct ResponsePlan {
   std::uint32_t body_period_size = 0;
   std::uint64_t body_bytes = 0;
   std::int64_t delay_ns = 0;  // from the end of the request to the response being due
+  bool sse_subscribe = false;  // GET /events: the stream starts when due (event_stream.hpp)
+  bool sse_publish = false;    // POST /publish: broadcast when due
 };
 
 // Decides the answer to one request. Query parameters it cannot read make a 400 whose

@@ -37,6 +37,7 @@
 #include "core/error.hpp"
 #include "http/request_reader.hpp"
 #include "serve/connection.hpp"
+#include "serve/event_stream.hpp"
 #include "serve/response.hpp"
 
 namespace perfgate::serve {
@@ -57,6 +58,7 @@ using detail::ServeConnection;
 
 constexpr std::uint64_t kListenTag = ~std::uint64_t{0};
 constexpr std::uint64_t kTimerTag = kListenTag - 1;
+constexpr std::uint64_t kStreamTag = kListenTag - 2;  // new events to send (event_stream.hpp)
 constexpr int kStopPollMs = 100;     // how soon a loop notices `stop`
 constexpr int kMaxEvents = 256;
 constexpr int kMaxIovecs = 64;
@@ -80,6 +82,7 @@ struct SharedState {
   std::int64_t started_ns;  // stalls are counted from here
   std::atomic<int> connections{0};
   std::atomic<bool> failed{false};
+  detail::EventHub hub{};
 };
 
 // The end of the stall `now` falls in, or 0 when the server is not stalled. The first
@@ -120,6 +123,7 @@ class ServeLoop {
   void on_event(ServeConnection& c, std::uint32_t events, std::int64_t now);
   void read_from(ServeConnection& c);
   void service(ServeConnection& c, std::int64_t now);
+  void service_stream(ServeConnection& c, std::int64_t now);
   bool read_requests(ServeConnection& c, std::int64_t now);
   bool write_responses(ServeConnection& c, std::int64_t now);
   int flush(ServeConnection& c);
@@ -140,10 +144,11 @@ class ServeLoop {
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_;
   std::int64_t timer_armed_ns_ = 0;
   FastRandom random_;
+  detail::LoopStreams streams_;
 };
 
 ServeLoop::ServeLoop(SharedState& shared, std::uint64_t seed)
-    : shared_(shared), options_(shared.options), random_(seed) {
+    : shared_(shared), options_(shared.options), random_(seed), streams_(shared.hub) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) throw_system("epoll_create1");
   timer_fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -152,6 +157,10 @@ ServeLoop::ServeLoop(SharedState& shared, std::uint64_t seed)
   timer_event.events = EPOLLIN;
   timer_event.data.u64 = kTimerTag;
   if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, timer_fd_, &timer_event) != 0) throw_system("epoll_ctl");
+  epoll_event stream_event{};
+  stream_event.events = EPOLLIN;
+  stream_event.data.u64 = kStreamTag;
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, streams_.wake_fd(), &stream_event) != 0) throw_system("epoll_ctl");
   // EPOLLEXCLUSIVE: a new connection wakes one loop, not all of them.
   epoll_event listen_event{};
   listen_event.events = EPOLLIN | EPOLLEXCLUSIVE;
@@ -186,6 +195,8 @@ void ServeLoop::run(const std::atomic<bool>& stop) {
         std::uint64_t expirations = 0;
         [[maybe_unused]] auto ignored = read(timer_fd_, &expirations, sizeof expirations);
         timer_armed_ns_ = 0;
+      } else if (tag == kStreamTag) {
+        for (ServeConnection* c : streams_.pull()) service(*c, now);
       } else if (ServeConnection* c = find(static_cast<std::uint32_t>(tag), static_cast<std::uint32_t>(tag >> 32))) {
         on_event(*c, events[i].events, now);
       }
@@ -281,6 +292,10 @@ void ServeLoop::read_from(ServeConnection& c) {
 }
 
 void ServeLoop::service(ServeConnection& c, std::int64_t now) {
+  if (c.stream.active) {
+    service_stream(c, now);
+    return;
+  }
   bool more_to_do = true;
   for (int round = 0; round < kMaxServiceRounds && more_to_do; ++round) {
     bool progress = read_requests(c, now);
@@ -321,13 +336,17 @@ bool ServeLoop::read_requests(ServeConnection& c, std::int64_t now) {
     RequestStep step = c.reader.feed(c.in.view());
     switch (step.event) {
       case RequestEvent::kNeedMore:
+        streams_.capture(c, c.in.view().substr(0, step.consumed));
         c.in.consume(step.consumed);
         return progress;
       case RequestEvent::kHead:
         c.current = plan_response(c.reader.head(), options_, random_);
+        streams_.on_head(c, c.reader.head(), c.in.view().substr(0, step.consumed), c.current);
         if (c.current.interim_first) c.pending.push(continue_plan(), now);
         break;
       case RequestEvent::kComplete:
+        streams_.capture(c, c.in.view().substr(0, step.consumed));
+        streams_.on_complete(c);
         c.active_ns = now;
         c.pending.push(c.current, now + c.current.delay_ns);
         if (c.current.close_after || c.current.shape == ResponseShape::kReset) c.input_closed = true;
@@ -365,7 +384,15 @@ bool ServeLoop::write_responses(ServeConnection& c, std::int64_t now) {
       close_connection(c, true);
       return true;
     }
+    if (next.plan.sse_subscribe) {
+      if (!c.out.empty()) break;  // earlier responses leave first
+      c.pending.pop();
+      streams_.on_subscribe_due(c, now);
+      service_stream(c, now);
+      return true;
+    }
     if (!c.out.has_room()) break;
+    if (next.plan.sse_publish) streams_.on_publish_due(c);
     c.out.append_response(next.plan);
     c.active_ns = now;
     if (next.plan.close_after) c.finish_after_output = true;
@@ -402,6 +429,19 @@ int ServeLoop::flush(ServeConnection& c) {
   return 1;
 }
 
+// A subscriber: what the client sends is discarded, its close ends the stream; events and
+// keep-alive comments are written as they come (not held by --stall), never an idle close.
+void ServeLoop::service_stream(ServeConnection& c, std::int64_t now) {
+  c.in.clear();
+  if (c.read_eof || streams_.write(c, now) < 0) {
+    close_connection(c, false);
+    return;
+  }
+  // One timer per quiet interval, not one per event: an earlier wake-up re-arms it when it fires.
+  if (c.wake_at_ns == 0 || c.wake_at_ns > c.stream.next_keepalive_ns) wake_at(c, c.stream.next_keepalive_ns);
+  update_interest(c, now);
+}
+
 void ServeLoop::begin_linger(ServeConnection& c, std::int64_t now) {
   c.finish_after_output = false;
   if (c.read_eof) {
@@ -432,13 +472,16 @@ void ServeLoop::close_connection(ServeConnection& c, bool reset) {
   c.in.clear();
   c.pending.clear();
   c.out.clear();
+  c.stream = {};
   free_slots_.push_back(c.slot);
   shared_.connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void ServeLoop::update_interest(ServeConnection& c, std::int64_t now) {
   std::uint32_t want = 0;
-  if (c.lingering) {
+  if (c.stream.active) {
+    want = EPOLLIN | (streams_.owes(c) ? EPOLLOUT : 0u);  // EPOLLIN: to see the client leave
+  } else if (c.lingering) {
     want = EPOLLIN;
   } else {
     if (!c.read_eof && !c.input_closed && c.in.can_take_more()) want |= EPOLLIN;

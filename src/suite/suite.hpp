@@ -24,6 +24,7 @@
 #include "suite/cmd_options.hpp"
 #include "suite/http_options.hpp"
 #include "suite/source_position.hpp"
+#include "suite/sse_options.hpp"
 #include "suite/threshold.hpp"
 
 namespace perfgate::suite {
@@ -57,7 +58,7 @@ struct IngestBenchmarkOptions {
   SourcePosition format_position;
 };
 
-enum class BenchmarkKind { kHttp, kCmd, kIngest };
+enum class BenchmarkKind { kHttp, kCmd, kIngest, kSse };
 
 struct BenchmarkSpec {
   std::string name;
@@ -65,6 +66,7 @@ struct BenchmarkSpec {
   HttpBenchmarkOptions http;  // meaningful when kind == kHttp
   CmdBenchmarkOptions cmd;    // meaningful when kind == kCmd
   IngestBenchmarkOptions ingest;  // meaningful when kind == kIngest
+  SseBenchmarkOptions sse;        // meaningful when kind == kSse
   std::vector<Threshold> thresholds;
   // `needs: [api]`: the services it talks to; with --only only those of the selected benchmarks
   // start. nullopt: it needs them all.

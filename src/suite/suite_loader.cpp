@@ -28,7 +28,7 @@ namespace {
 const std::vector<std::string> kTopLevelKeys = {"name",       "store",     "services", "benchmarks",
                                                 "regression", "resources", "redact"};
 const std::vector<std::string> kServiceKeys = {"name", "command", "ready", "ready_timeout", "monitor", "env", "env_clear"};
-const std::vector<std::string> kBenchmarkKeys = {"name", "http", "cmd", "ingest", "thresholds", "needs", "env", "env_clear"};
+const std::vector<std::string> kBenchmarkKeys = {"name", "http", "cmd", "ingest", "sse", "thresholds", "needs", "env", "env_clear"};
 const std::vector<std::string> kIngestKeys = {"format", "command", "file"};
 const std::vector<std::string> kRegressionKeys = {"max_change", "per_metric", "baseline_branch", "metrics",
                                                   "min_history"};
@@ -366,6 +366,7 @@ class SuiteReader {
       read_benchmark_environment(node, benchmark);
       // The suite's `redact:` applies to every benchmark; theirs come on top.
       benchmark.http.redact.insert(benchmark.http.redact.begin(), suite.redact.begin(), suite.redact.end());
+      benchmark.sse.redact.insert(benchmark.sse.redact.begin(), suite.redact.begin(), suite.redact.end());
       if (auto thresholds = find_entry(node, "thresholds")) read_thresholds(*thresholds, suite, benchmark);
       if (auto needs = find_entry(node, "needs")) read_needs(*needs, suite, benchmark);
       suite.benchmarks.push_back(std::move(benchmark));
@@ -374,12 +375,12 @@ class SuiteReader {
 
   void read_benchmark_kind(const YAML::Node& node, BenchmarkSpec& benchmark) const {
     std::vector<Entry> kinds;
-    for (const char* kind : {"http", "cmd", "ingest"}) {
+    for (const char* kind : {"http", "cmd", "ingest", "sse"}) {
       if (auto found = find_entry(node, kind)) kinds.push_back(*found);
     }
     if (kinds.empty()) {
       fail(benchmark.position,
-           fmt::format("benchmark '{}' has no kind: expected one of 'http:', 'cmd:' or 'ingest:'", benchmark.name));
+           fmt::format("benchmark '{}' has no kind: expected one of 'http:', 'cmd:', 'ingest:' or 'sse:'", benchmark.name));
     }
     if (kinds.size() > 1) {
       fail(kinds[1].key_position, fmt::format("benchmark '{}' has two kinds ('{}' and '{}'); expected exactly one",
@@ -393,6 +394,11 @@ class SuiteReader {
       benchmark.kind = BenchmarkKind::kCmd;
       read_options(kinds[0], cmd_option_table(), "cmd", benchmark, benchmark.cmd);
       read_cmd_as_written(kinds[0], benchmark.cmd);
+    } else if (kinds[0].key == "sse") {
+      benchmark.kind = BenchmarkKind::kSse;
+      read_options(kinds[0], sse_option_table(), "sse", benchmark, benchmark.sse);
+      if (auto url = find_entry(kinds[0].value, "url")) benchmark.sse.url_as_written = written(*url);
+      if (auto url = find_entry(kinds[0].value, "publish")) benchmark.sse.publish_url_as_written = written(*url);
     } else {
       benchmark.kind = BenchmarkKind::kIngest;
       read_ingest(kinds[0], benchmark);
@@ -640,6 +646,7 @@ class SuiteReader {
     expect_list(entry, "thresholds like 'p95 < 50ms'");
     MetricFamily family = benchmark.kind == BenchmarkKind::kHttp  ? MetricFamily::kHttp
                           : benchmark.kind == BenchmarkKind::kCmd ? MetricFamily::kCmd
+                          : benchmark.kind == BenchmarkKind::kSse ? MetricFamily::kSse
                                                                   : MetricFamily::kIngested;
     for (const auto& node : entry.value) {
       SourcePosition at = position_of(node, entry.value_position);

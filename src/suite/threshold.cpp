@@ -22,7 +22,7 @@ namespace perfgate::suite {
 namespace {
 
 // How the VALUE of a metric is written, and so which unit it is normalised to.
-enum class ValueKind { kDurationMs, kDurationS, kRate, kPercentRatio, kSize, kCpuPercent, kCount, kIngested };
+enum class ValueKind { kDurationMs, kDurationS, kRate, kPercentRatio, kSize, kCpuPercent, kCount, kIngested, kCountOrRatio };
 
 struct MetricSpec {
   const char* written;
@@ -41,6 +41,26 @@ constexpr std::array kHttpMetrics = {
     MetricSpec{"max", "latency_max", ValueKind::kDurationMs},
     MetricSpec{"throughput", "throughput", ValueKind::kRate},
     MetricSpec{"error_rate", "error_rate", ValueKind::kPercentRatio},
+};
+
+constexpr std::array kSseMetrics = {
+    MetricSpec{"delivery_p50", "delivery_p50", ValueKind::kDurationMs},
+    MetricSpec{"delivery_p90", "delivery_p90", ValueKind::kDurationMs},
+    MetricSpec{"delivery_p95", "delivery_p95", ValueKind::kDurationMs},
+    MetricSpec{"delivery_p99", "delivery_p99", ValueKind::kDurationMs},
+    MetricSpec{"delivery_max", "delivery_max", ValueKind::kDurationMs},
+    MetricSpec{"delivery_mean", "delivery_mean", ValueKind::kDurationMs},
+    MetricSpec{"p50", "delivery_p50", ValueKind::kDurationMs},
+    MetricSpec{"p90", "delivery_p90", ValueKind::kDurationMs},
+    MetricSpec{"p95", "delivery_p95", ValueKind::kDurationMs},
+    MetricSpec{"p99", "delivery_p99", ValueKind::kDurationMs},
+    MetricSpec{"max", "delivery_max", ValueKind::kDurationMs},
+    MetricSpec{"connect_p99", "connect_p99", ValueKind::kDurationMs},
+    MetricSpec{"events_received", "events_received", ValueKind::kCount},
+    MetricSpec{"events_lost", "events_lost", ValueKind::kCountOrRatio},
+    MetricSpec{"events_duplicate", "events_duplicate", ValueKind::kCount},
+    MetricSpec{"reconnects", "reconnects", ValueKind::kCount},
+    MetricSpec{"throughput", "throughput", ValueKind::kRate},
 };
 
 constexpr std::array kCmdMetrics = {
@@ -110,6 +130,8 @@ const char* unit_of(ValueKind kind) {
       return "count";
     case ValueKind::kIngested:
       return "";
+    case ValueKind::kCountOrRatio:
+      return "count";
   }
   return "";
 }
@@ -150,8 +172,16 @@ std::optional<double> parse_value(std::string_view text, ValueKind kind, std::st
       if (!number || *number < 0) return std::nullopt;
       return number;
     }
+    case ValueKind::kCountOrRatio:
+      // `events_lost < 0.1%`: of the (event, subscriber) pairs; `events_lost == 0`: a count.
+      if (!text.empty() && text.back() == '%') {
+        unit = "ratio";
+        expected = "a count like 0 or a percentage like 0.1%";
+        return parse_percent_fraction(text);
+      }
+      [[fallthrough]];
     case ValueKind::kCount: {
-      expected = "a whole number like 1000";
+      expected = kind == ValueKind::kCount ? "a whole number like 1000" : "a count like 0 or a percentage like 0.1%";
       std::uint64_t count = 0;
       auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), count);
       if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
@@ -206,6 +236,8 @@ std::string_view op_text(ThresholdOp op) {
       return ">";
     case ThresholdOp::kGreaterOrEqual:
       return ">=";
+    case ThresholdOp::kEqual:
+      return "==";
   }
   return "?";
 }
@@ -225,7 +257,9 @@ Threshold parse_threshold(std::string_view text, MetricFamily family, const Sour
   if (threshold.metric.empty()) fail("expected 'METRIC OP VALUE' like 'p95 < 50ms'");
   rest = trim(rest.substr(metric_end));
 
-  if (rest.starts_with("<="))
+  if (rest.starts_with("=="))
+    threshold.op = ThresholdOp::kEqual;
+  else if (rest.starts_with("<="))
     threshold.op = ThresholdOp::kLessOrEqual;
   else if (rest.starts_with(">="))
     threshold.op = ThresholdOp::kGreaterOrEqual;
@@ -234,7 +268,7 @@ Threshold parse_threshold(std::string_view text, MetricFamily family, const Sour
   else if (rest.starts_with(">"))
     threshold.op = ThresholdOp::kGreater;
   else
-    fail("expected an operator (one of < <= > >=) after the metric");
+    fail("expected an operator (one of < <= > >= ==) after the metric");
   rest = trim(rest.substr(op_text(threshold.op).size()));
   if (rest.empty()) fail("expected a value after the operator");
 
@@ -246,12 +280,15 @@ Threshold parse_threshold(std::string_view text, MetricFamily family, const Sour
     spec = find_metric(kServiceMetrics, std::string_view(threshold.metric).substr(dot + 1));
     threshold.result_metric = threshold.service + "." + spec->result_name;
     kind = spec->kind;
-  } else if (family == MetricFamily::kHttp || family == MetricFamily::kCmd) {
-    spec = family == MetricFamily::kHttp ? find_metric(kHttpMetrics, threshold.metric)
-                                         : find_metric(kCmdMetrics, threshold.metric);
+  } else if (family == MetricFamily::kHttp || family == MetricFamily::kCmd || family == MetricFamily::kSse) {
+    spec = family == MetricFamily::kHttp  ? find_metric(kHttpMetrics, threshold.metric)
+           : family == MetricFamily::kSse ? find_metric(kSseMetrics, threshold.metric)
+                                          : find_metric(kCmdMetrics, threshold.metric);
     if (spec == nullptr) {
-      auto names = family == MetricFamily::kHttp ? written_names(kHttpMetrics) : written_names(kCmdMetrics);
-      std::string family_name = family == MetricFamily::kHttp ? "http" : "cmd";
+      auto names = family == MetricFamily::kHttp  ? written_names(kHttpMetrics)
+                   : family == MetricFamily::kSse ? written_names(kSseMetrics)
+                                                  : written_names(kCmdMetrics);
+      std::string family_name = family == MetricFamily::kHttp ? "http" : family == MetricFamily::kSse ? "sse" : "cmd";
       // "p99.9" is the 99.9th percentile, written p999 here, not a service named p99. Service
       // metrics are not suggested: resource monitoring is not in this build.
       std::string undotted = threshold.metric;
@@ -271,6 +308,7 @@ Threshold parse_threshold(std::string_view text, MetricFamily family, const Sour
   std::string expected;
   auto value = parse_value(rest, kind, threshold.unit, expected);
   if (!value) fail(fmt::format("expected {} for '{}', got '{}'", expected, threshold.metric, rest));
+  if (kind == ValueKind::kCountOrRatio && threshold.unit == "ratio") threshold.result_metric += "_ratio";
   threshold.value = *value;
   return threshold;
 }
@@ -285,6 +323,8 @@ bool evaluate(const Threshold& threshold, double observed) {
       return observed > threshold.value;
     case ThresholdOp::kGreaterOrEqual:
       return observed >= threshold.value;
+    case ThresholdOp::kEqual:
+      return observed == threshold.value;
   }
   return false;
 }

@@ -7,6 +7,11 @@
 //   http   min mean p50 p90 p95 p99 p999 max -> latency_<name>, "ms"  (VALUE a duration)
 //          throughput                        -> throughput,     "rps" (VALUE a rate: 500/s)
 //          error_rate                        -> error_rate,     "ratio" (VALUE a percent: 0.1%)
+//   sse    delivery_p50 … delivery_max, connect_p99 (and p50 … max: delivery) -> same, "ms"
+//          events_received events_duplicate reconnects -> same name, "count"
+//          events_lost                       -> events_lost, "count"; with a percent VALUE
+//                                               (`events_lost < 0.1%`) events_lost_ratio, "ratio"
+//          throughput                        -> throughput (events/s received), "rps"
 //   cmd    wall_mean wall_median             -> same name,      "s"   (VALUE a duration)
 //          user sys                          -> user_mean sys_mean, "s"
 //          rss                               -> rss_max,        "bytes" (VALUE a size: 500MB)
@@ -25,10 +30,10 @@
 
 namespace perfgate::suite {
 
-enum class ThresholdOp { kLess, kLessOrEqual, kGreater, kGreaterOrEqual };
+enum class ThresholdOp { kLess, kLessOrEqual, kGreater, kGreaterOrEqual, kEqual };  // kEqual: `events_lost == 0`
 
 // Which metric names a threshold may use: those of its benchmark's kind.
-enum class MetricFamily { kHttp, kCmd, kIngested };
+enum class MetricFamily { kHttp, kCmd, kIngested, kSse };
 
 struct Threshold {
   std::string text;           // as written, for messages and the result's `checks`

@@ -10,6 +10,7 @@
 
 #include "suite/cmd_options.hpp"
 #include "suite/http_options.hpp"
+#include "suite/sse_options.hpp"
 #include "support/help_flags.hpp"
 #include "support/process.hpp"
 
@@ -55,6 +56,9 @@ TEST(OptionParity, TheSuiteReferenceListsEveryKey) {
   for (const auto& row : suite::cmd_option_table().options) {
     EXPECT_THAT(text.str(), ::testing::HasSubstr("| `" + std::string(row.key) + "` |")) << "cmd: " << row.key;
   }
+  for (const auto& row : suite::sse_option_table().options) {
+    EXPECT_THAT(text.str(), ::testing::HasSubstr("| `" + std::string(row.key) + "` |")) << "sse: " << row.key;
+  }
 }
 
 TEST(OptionParity, EveryHttpFlagHasASuiteKeyAndEveryKeyAFlag) {
@@ -78,6 +82,16 @@ TEST(OptionParity, EveryCmdFlagHasASuiteKeyAndEveryKeyAFlag) {
                                   "--export-asciidoc", "--export-orgmode", // hyperfine's other tables
                                   "-u", "--time-unit", "--style", "--sort", // how the terminal shows them
                                   "-q", "--quiet",                         // a suite: perfgate run's terminal
+                              });
+}
+
+TEST(OptionParity, EverySseFlagHasASuiteKeyAndEveryKeyAFlag) {
+  expect_table_and_help_agree("sse", suite::sse_option_table(),
+                              {
+                                  "-h", "--help",   // CLI11's own
+                                  "--json",         // a suite: perfgate run --json
+                                  "--name",         // a suite: the benchmark's name:
+                                  "-q", "--quiet",  // a suite: perfgate run's terminal
                               });
 }
 

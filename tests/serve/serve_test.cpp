@@ -7,6 +7,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -24,6 +25,7 @@
 namespace perfgate::testing {
 namespace {
 
+using ::testing::HasSubstr;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
@@ -498,6 +500,37 @@ TEST(ServeProcessLife, BadOptionsExit2NamingTheOption) {
     EXPECT_EQ(result.exit_code, 2) << extra[0] << ": " << result.err;
     EXPECT_NE(result.err.find(extra[0]), std::string::npos) << result.err;
   }
+}
+
+// GET /events and POST /publish: one event per publish, one data line per body line, ids in
+// order; Last-Event-ID replays what came after it; a bad hook value is a 400.
+TEST_F(Serve, EventsStreamBroadcastsPublishesAndReplaysAfterLastEventId) {
+  RawClient subscriber(port());
+  subscriber.get("/events?chunked=0&retry=250");
+  std::string head = subscriber.read_until("\r\n\r\n");
+  EXPECT_THAT(head, HasSubstr("200 OK"));
+  EXPECT_THAT(head, HasSubstr("Content-Type: text/event-stream"));
+  EXPECT_EQ(subscriber.read_until("\n\n"), "retry: 250\n\n");
+  RawClient publisher(port());
+  publisher.send_bytes("POST /publish HTTP/1.1\r\nHost: t\r\nContent-Length: 8\r\n\r\nfirst\nxy");
+  EXPECT_EQ(publisher.read_response().status, 200);
+  std::string first = subscriber.read_until("\n\n");
+  ASSERT_TRUE(first.starts_with("id: ")) << first;
+  const std::string id = first.substr(4, first.find('\n') - 4);
+  EXPECT_EQ(first, "id: " + id + "\ndata: first\ndata: xy\n\n");
+  publisher.send_bytes("POST /publish?delay=20ms HTTP/1.1\r\nHost: t\r\nContent-Length: 6\r\n\r\nsecond");
+  EXPECT_EQ(publisher.read_response().status, 200);
+  const std::string second_id = std::to_string(std::stoull(id) + 1);
+  EXPECT_EQ(subscriber.read_until("\n\n"), "id: " + second_id + "\ndata: second\n\n");
+
+  RawClient late(port());
+  late.send_bytes("GET /events HTTP/1.1\r\nHost: t\r\nLast-Event-ID: " + id + "\r\n\r\n");
+  late.read_until("\r\n\r\n");
+  EXPECT_THAT(late.read_until("\n\n"), HasSubstr("id: " + second_id + "\ndata: second\n\n"))
+      << "chunked: the event is inside a chunk";
+
+  RawClient bad(port());
+  EXPECT_EQ(bad.request("/events?keepalive=soon").status, 400);
 }
 
 }  // namespace

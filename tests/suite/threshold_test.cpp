@@ -72,6 +72,35 @@ TEST(ParseThreshold, NormalisesToResultMetricsAndUnits) {
   }
 }
 
+// SSE benchmarks: delivery percentiles (also as p50 … max), counts, `==`, and events_lost as a
+// count or, with a percentage, as the ratio of the (event, subscriber) pairs.
+TEST(ParseThreshold, SseMetrics) {
+  const ParseCase cases[] = {
+      {"delivery_p95 < 200ms", MetricFamily::kSse, "delivery_p95", "ms", ThresholdOp::kLess, 200, "delivery_p95 < 200ms"},
+      {"p99 < 1s", MetricFamily::kSse, "delivery_p99", "ms", ThresholdOp::kLess, 1000, "p99 < 1000ms"},
+      {"events_lost == 0", MetricFamily::kSse, "events_lost", "count", ThresholdOp::kEqual, 0, "events_lost == 0"},
+      {"events_lost < 0.1%", MetricFamily::kSse, "events_lost_ratio", "ratio", ThresholdOp::kLess, 0.001,
+       "events_lost < 0.1%"},
+      {"events_duplicate <= 3", MetricFamily::kSse, "events_duplicate", "count", ThresholdOp::kLessOrEqual, 3,
+       "events_duplicate <= 3"},
+      {"connect_p99 < 50ms", MetricFamily::kSse, "connect_p99", "ms", ThresholdOp::kLess, 50, "connect_p99 < 50ms"},
+      {"throughput > 90000/s", MetricFamily::kSse, "throughput", "rps", ThresholdOp::kGreater, 90000,
+       "throughput > 90000/s"},
+  };
+  for (const auto& c : cases) {
+    Threshold t = parse_threshold(c.text, c.family, kAt);
+    EXPECT_EQ(t.result_metric, c.result_metric) << c.text;
+    EXPECT_EQ(t.unit, c.unit) << c.text;
+    EXPECT_EQ(t.op, c.op) << c.text;
+    EXPECT_NEAR(t.value, c.value, 1e-12) << c.text;
+    EXPECT_EQ(describe(t), c.description);
+  }
+  EXPECT_TRUE(evaluate(parse_threshold("events_lost == 0", MetricFamily::kSse, kAt), 0));
+  EXPECT_FALSE(evaluate(parse_threshold("events_lost == 0", MetricFamily::kSse, kAt), 1));
+  EXPECT_THROW(parse_threshold("events_lost == lots", MetricFamily::kSse, kAt), UsageError);
+  EXPECT_THROW(parse_threshold("error_rate < 1%", MetricFamily::kSse, kAt), UsageError);
+}
+
 TEST(ParseThreshold, KeepsServiceName) {
   Threshold t = parse_threshold("api.rss < 1GB", MetricFamily::kHttp, kAt);
   EXPECT_TRUE(t.is_service_metric());
@@ -92,8 +121,8 @@ TEST(ParseThreshold, ErrorsNameTheTextAndPosition) {
        "suite.yaml:7:18: threshold 'p95 < fast': expected a duration like 50ms for 'p95', got 'fast'"},
       {"p95 < 50", MetricFamily::kHttp,
        "suite.yaml:7:18: threshold 'p95 < 50': expected a duration like 50ms for 'p95', got '50'"},
-      {"p95 == 50ms", MetricFamily::kHttp,
-       "suite.yaml:7:18: threshold 'p95 == 50ms': expected an operator (one of < <= > >=) after the metric"},
+      {"p95 = 50ms", MetricFamily::kHttp,
+       "suite.yaml:7:18: threshold 'p95 = 50ms': expected an operator (one of < <= > >= ==) after the metric"},
       {"p95 <", MetricFamily::kHttp, "suite.yaml:7:18: threshold 'p95 <': expected a value after the operator"},
       {"< 50ms", MetricFamily::kHttp,
        "suite.yaml:7:18: threshold '< 50ms': expected 'METRIC OP VALUE' like 'p95 < 50ms'"},
