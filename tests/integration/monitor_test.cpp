@@ -191,6 +191,16 @@ TEST_F(MonitorTest, JsonHasTheDocumentedFields) {
   EXPECT_EQ(b["target"]["exit_code"], 0);
 }
 
+TEST_F(MonitorTest, JsonOnStdoutKeepsTheCommandsOutputOut) {
+  ProcessOutput out = run_perfgate({"monitor", "--quiet", "--interval", "50ms", "--leak-threshold", "1GB/h", "--json",
+                                    "-", "--", "sh", "-c", "echo from-the-command; sleep 0.3"});
+  ASSERT_EQ(out.exit_code, 0) << out.err;
+  json doc = json::parse(out.out, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << out.out;
+  EXPECT_EQ(doc["benchmarks"][0]["kind"], "monitor");
+  EXPECT_THAT(out.err, HasSubstr("from-the-command"));
+}
+
 TEST_F(MonitorTest, MissingPidExitsTwoNamingIt) {
   pid_t unused = 4'000'000;
   while (std::filesystem::exists("/proc/" + std::to_string(unused))) ++unused;
