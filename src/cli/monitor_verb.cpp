@@ -141,12 +141,14 @@ MonitorOptions parse_monitor_flags(const std::vector<std::string>& all_args, std
 }
 
 // The command, started in its own process group. stdin is inherited unless it is a terminal,
-// which a background process group could not read from.
-pid_t start_command(const std::vector<std::string>& command) {
+// which a background process group could not read from; its stdout goes to stderr when the
+// document has stdout (`--json -`) to itself.
+pid_t start_command(const std::vector<std::string>& command, bool stdout_taken) {
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attributes;
   posix_spawn_file_actions_init(&actions);
   if (isatty(STDIN_FILENO) == 1) posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  if (stdout_taken) posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);
   posix_spawnattr_init(&attributes);
   posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
   posix_spawnattr_setpgroup(&attributes, 0);
@@ -291,7 +293,7 @@ int monitor_verb(const std::vector<std::string>& args) {
       throw UsageError(fmt::format("--pid: no process with pid {}", *o.pid));
     }
   } else {
-    child = start_command(o.command);
+    child = start_command(o.command, text == stderr);
     kill_on_forced_exit(*child);
     source = monitor::process_tree_source(*child);
   }
