@@ -40,6 +40,8 @@ std::string kind_of(const suite::BenchmarkSpec& b) {
       return "cmd";
     case suite::BenchmarkKind::kIngest:
       return "ingest (" + b.ingest.format + ")";
+    case suite::BenchmarkKind::kSse:
+      return "sse";
   }
   return "";
 }
