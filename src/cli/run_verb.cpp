@@ -218,6 +218,7 @@ int run_verb(const std::vector<std::string>& args) {
   summary.comparison = result.comparison ? &*result.comparison : nullptr;
   summary.baseline_label = result.baseline_label;
   summary.no_baseline_reason = result.no_baseline_reason;
+  summary.benchmarks = result.document["benchmarks"];
 
   std::fputs("\n", out);
   if (result.comparison) {
