@@ -181,9 +181,9 @@ std::string_view describe(SampleSeries series) {
     case SampleSeries::ingested_values:
       return "the harness's samples";
     case SampleSeries::service_cpu_per_sample:
-      return "the service's CPU samples";
+      return "per-sample service CPU";
     case SampleSeries::service_rss_per_sample:
-      return "the service's RSS samples";
+      return "per-sample service RSS";
   }
   return "no samples";
 }

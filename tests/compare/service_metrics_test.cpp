@@ -98,7 +98,7 @@ TEST(ServiceMetrics, MemoryUpFiftyPercentRegressesAndFailsTheGate) {
   const ComparisonRow& rss = row(report, "api.rss_max");
   EXPECT_EQ(rss.verdict, Verdict::regressed) << rss.reason;
   EXPECT_TRUE(rss.gated);
-  EXPECT_EQ(rss.samples, "the service's RSS samples");
+  EXPECT_EQ(rss.samples, "per-sample service RSS");
   EXPECT_EQ(rss.current_sample_count, 40u);
   EXPECT_TRUE(report.gate_failed);
   // The other service's memory has its own series: unchanged, not the api's verdict.
