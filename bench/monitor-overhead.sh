@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # What monitoring costs the monitored service: `perfgate serve` under `perfgate http` in a suite,
 # with and without `monitor: true` on the service, in interleaved runs (plain, monitored, plain,
-# monitored, ...) so that a drift of the machine hits both alike. serve is pinned to CPU 0 and
-# perfgate (the load and the sampling thread) to CPU 1 when the machine has two CPUs or more.
-# Prints each run's requests/s and the medians, and the loss: 1 - median(monitored)/median(plain)
-# (target: at most 2%).
+# monitored, ...; the order flips every round, so that neither variant always follows the other)
+# so that a drift of the machine hits both alike. serve is pinned to CPU 0 and perfgate (the load
+# and the sampling thread) to CPU 1 when the machine has two CPUs or more. Prints each run's
+# requests/s and the medians, and the loss: 1 - median(monitored)/median(plain) (target: at most
+# 2%). Then the sampling's own cost, which does not drown in the machine's noise: perfgate's CPU
+# seconds over a 10 s `sleep` benchmark with the service monitored and without.
 # Usage: bench/monitor-overhead.sh   (RUNS=5 DURATION=10s CONNECTIONS=20 INTERVAL=250ms PERFGATE=build/perfgate)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,7 +56,9 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 
 declare -A results
 for i in $(seq "$runs"); do
-  for v in "${variants[@]}"; do
+  order=("${variants[@]}")
+  if [ $((i % 2)) -eq 0 ]; then mapfile -t order < <(printf '%s\n' "${variants[@]}" | tac); fi
+  for v in "${order[@]}"; do
     rps=$(measure "$v")
     results[$v]+="$rps "
     printf 'run %d  %-10s %10.0f req/s\n' "$i" "$v" "$rps"
@@ -67,4 +71,31 @@ plain=$(printf '%s\n' ${results[plain]} | median)
 for v in "${variants[@]}"; do
   m=$(printf '%s\n' ${results[$v]} | median)
   printf '  %-10s %10.0f req/s  (%+.2f%% against plain)\n' "$v" "$m" "$(python3 -c "print(100*($m/$plain-1))")"
+done
+
+# The sampling thread's CPU: perfgate idles in a `sleep 10` benchmark, with the service sampled
+# every $interval and every 10ms, and without; the difference over the wall time is its cost.
+idle_suite() {
+  cat > "$work/idle-$1.yaml" <<EOF
+name: monitor-cost-$1
+services:
+  - name: serve
+    command: exec $perfgate serve --port $port --quiet
+    ready: http://127.0.0.1:$port/health
+$2
+benchmarks:
+  - name: wait
+    cmd: {command: "sleep 10", runs: 1}
+EOF
+  /usr/bin/time -f "%U %S %e" -o "$work/idle-$1.time" "$perfgate" run "$work/idle-$1.yaml" --store "$work/history.db" \
+    --baseline none -q > /dev/null
+  awk '{printf "%.3f", $1 + $2}' "$work/idle-$1.time"
+}
+echo
+echo "perfgate's own CPU over a 10 s idle benchmark:"
+base=$(idle_suite plain "")
+for every in "$interval" 10ms; do
+  cpu=$(idle_suite "every-$every" "    monitor: {interval: $every}")
+  printf '  sampling every %-6s %.3f s CPU (without: %.3f s): %.2f%% of one CPU\n' "$every" "$cpu" "$base" \
+    "$(python3 -c "print(100*($cpu-$base)/10)")"
 done

@@ -212,9 +212,11 @@ ServiceMonitors::Window ServiceMonitors::open_window() const {
   return window;
 }
 
-void ServiceMonitors::close_window(const Window& window, std::vector<json>& benchmarks) const {
+void ServiceMonitors::close_window(const Window& window, const suite::BenchmarkSpec& spec,
+                                   std::vector<json>& benchmarks) const {
   for (std::size_t i = 0; i < services_.size() && i < window.from_s_.size(); ++i) {
     const Monitored& m = services_[i];
+    if (!spec.needs_service(m.name)) continue;
     double from = window.from_s_[i];
     m.monitor->sample_now();
     double to = m.monitor->now_s();

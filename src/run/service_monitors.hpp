@@ -9,7 +9,7 @@
 //   monitors.start(spec, supervisor.pid_of(name), supervisor.cgroup_of(name));  // once it is ready
 //   auto window = monitors.open_window();               // the benchmark starts
 //   window.skip(warmup_s);                              // or window.restart() when measuring begins
-//   monitors.close_window(window, outcome.benchmarks);  // its figures, into every benchmark object
+//   monitors.close_window(window, spec, outcome.benchmarks);  // its figures, into its benchmark objects
 #pragma once
 
 #include <sys/types.h>
@@ -74,11 +74,12 @@ class ServiceMonitors {
     std::vector<double> from_s_;
   };
   Window open_window() const;
-  // Ends the window now and adds each service's figures to every benchmark object (a cmd
-  // benchmark with several commands and an ingest benchmark share the suite benchmark's window).
+  // Ends the window now and adds the figures of each service the suite benchmark needs
+  // (`needs:`, or all) to every benchmark object it produced (a cmd benchmark with several
+  // commands and an ingest benchmark share the suite benchmark's window).
   // A sample is taken as the window opens (outside it) and one as it closes (inside), so even a
   // window shorter than the interval has one and the first covers only the window.
-  void close_window(const Window& window, std::vector<nlohmann::json>& benchmarks) const;
+  void close_window(const Window& window, const suite::BenchmarkSpec& spec, std::vector<nlohmann::json>& benchmarks) const;
 
  private:
   struct Monitored {

@@ -135,7 +135,7 @@ BenchmarkOutcome SuiteRun::measure(const PreparedBenchmark& prepared, const std:
   }
   BenchmarkOutcome outcome = run_benchmark(prepared, benchmark_hooks);
   if (window) {
-    monitors_->close_window(*window, outcome.benchmarks);
+    monitors_->close_window(*window, *prepared.spec, outcome.benchmarks);
     // Every benchmark object of one suite benchmark has the same window: one set of lines.
     if (!outcome.benchmarks.empty()) outcome.summary += service_resource_lines(outcome.benchmarks.front());
   }

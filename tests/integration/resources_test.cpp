@@ -81,11 +81,17 @@ class Resources : public perfgate::testing::TempDirTest {
           "benchmarks:\n"
           "  - name: nap\n"
           "    cmd: {command: \"sleep 0.1\", runs: 5}\n"
+          "  - name: alone\n"
+          "    cmd: {command: \"true\", runs: 2}\n"
+          "    needs: []\n"
           "resources: [target.fds >= 1]\n");
     ProcessOutput out = perfgate({"run", "attached.yaml", "--store", "h.db", "--json", "attached.json", "-q"});
     EXPECT_EQ(out.exit_code, 0) << out.out << out.err;
     EXPECT_THAT(out.out, HasSubstr("pass  target.fds >= 1"));
-    return json_file("attached.json")["benchmarks"][0];
+    nlohmann::json doc = json_file("attached.json");
+    EXPECT_EQ(doc["checks"].size(), 1u) << "the suite's resources: hold for the benchmarks that need the service";
+    EXPECT_FALSE(doc["benchmarks"][1].contains("resources")) << "a benchmark that does not need it has no figures";
+    return doc["benchmarks"][0];
   }
 };
 
