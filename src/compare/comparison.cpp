@@ -472,8 +472,9 @@ ComparisonReport compare_documents(const json& baseline, const json& current, co
     // over the series keeps the benchmark's false-alarm rate at alpha.
     // A series is one per benchmark, or one per service for the services' samples.
     using SeriesKey = std::pair<SampleSeries, std::string>;
-    auto key_of = [&](const std::string& metric) {
-      return SeriesKey{series_for(*after_benchmark, metric), service_of_metric(metric)};
+    const json& current_benchmark = *after_benchmark;  // a structured binding is not captured by clang 15
+    auto key_of = [&current_benchmark](const std::string& metric) {
+      return SeriesKey{series_for(current_benchmark, metric), service_of_metric(metric)};
     };
     std::set<SeriesKey> tested_series;
     for (const auto& after : after_metrics) {

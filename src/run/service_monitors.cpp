@@ -229,7 +229,9 @@ std::string service_resource_lines(const json& benchmark) {
   auto resources = benchmark.find("resources");
   if (resources == benchmark.end() || !resources->is_object()) return "";
   std::string out;
-  for (const auto& [service, r] : resources->items()) {
+  for (const auto& item : resources->items()) {
+    const std::string& service = item.key();
+    const json& r = item.value();
     if (!r.is_object()) continue;
     std::size_t samples = r.value("samples", std::size_t{0});
     if (samples == 0) {

@@ -22,6 +22,7 @@
 
 namespace {
 
+using perfgate::testing::BackgroundProcess;
 using perfgate::testing::free_port;
 using perfgate::testing::perfgate_binary;
 using perfgate::testing::ProcessOutput;
@@ -168,17 +169,24 @@ TEST_F(Resources, MonitoredServeHasPlausibleFiguresInEveryOutputAndTheStore) {
 }
 
 TEST_F(Resources, AttachByPidAndByPidFileToAProcessTheTestStarted) {
-  ServeProcess serve({"--quiet"});
-  pid_t pid = serve.process().pid();
+  // A shell that holds 4 MB in a variable while its child sleeps: its tree has two processes and
+  // more than 4 MB, whatever the machine shares of the pages of its programs.
+  BackgroundProcess held({"sh", "-c", "held=$(head -c 4000000 /dev/zero | tr '\\0' x); touch \"$0\"; sleep 300",
+                          path("held.ready")});
+  for (int i = 0; i < 500 && !std::filesystem::exists(path("held.ready")); ++i) ::usleep(10'000);
+  ASSERT_TRUE(std::filesystem::exists(path("held.ready")));
+  ::usleep(50'000);  // its sleep started
+  pid_t pid = held.pid();
   nlohmann::json by_pid = run_attached("{pid: " + std::to_string(pid) + "}");
-  EXPECT_GT(metric(by_pid, "target.rss_max"), 1024.0 * 1024);
+  EXPECT_GT(metric(by_pid, "target.rss_max"), 4e6);
+  EXPECT_EQ(metric(by_pid, "target.threads_max"), 2) << "the shell and its sleep";
   EXPECT_GE(metric(by_pid, "target.fds_max"), 3);
   EXPECT_EQ(by_pid["resources"]["target"]["source"], "process tree of pid " + std::to_string(pid));
 
-  write("serve.pid", std::to_string(pid) + "\n");
-  nlohmann::json by_file = run_attached("{pid_file: serve.pid}");  // relative to the suite's folder
-  EXPECT_GT(metric(by_file, "target.rss_max"), 1024.0 * 1024);
-  EXPECT_GE(metric(by_file, "target.threads_max"), 1);
+  write("held.pid", std::to_string(pid) + "\n");
+  nlohmann::json by_file = run_attached("{pid_file: held.pid}");  // relative to the suite's folder
+  EXPECT_GT(metric(by_file, "target.rss_max"), 4e6);
+  EXPECT_EQ(by_file["resources"]["target"]["source"], "process tree of pid " + std::to_string(pid));
 }
 
 TEST_F(Resources, AttachTargetsThatCannotBeSampledExit2BeforeAnyLoad) {
