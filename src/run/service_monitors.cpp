@@ -17,6 +17,7 @@
 
 #include "core/error.hpp"
 #include "core/units.hpp"
+#include "monitor/monitor_result.hpp"
 
 namespace perfgate::run {
 namespace {
@@ -118,12 +119,9 @@ void add_service_resources(json& benchmark, const std::string& service, const st
     return;
   }
   monitor::ResourceSummary summary = monitor::summarize(samples);
-  json figures = {{"cpu_pct", {{"mean", number_or_null(summary.cpu_pct_mean)}, {"max", number_or_null(summary.cpu_pct_max)}}},
-                  {"rss_bytes", {{"max", summary.rss_max}}},
-                  {"threads", {{"max", summary.threads_max}}},
-                  {"fds", {{"max", summary.fds_max}}},
-                  {"samples", summary.samples},
-                  {"source", source}};
+  json figures = monitor::resources_json(summary);  // the shape `perfgate monitor --json` writes too
+  figures["samples"] = summary.samples;
+  figures["source"] = source;
   if (!note.empty()) figures["note"] = note;
   resources[service] = std::move(figures);
 
