@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <set>
 #include <system_error>
 #include <utility>
@@ -15,24 +16,11 @@
 #include "core/error.hpp"
 #include "core/suggestion.hpp"
 #include "run/checks.hpp"
+#include "run/service_monitors.hpp"
 #include "run/service_supervisor.hpp"
 
 namespace perfgate::run {
 namespace {
-
-// Service metrics (`api.cpu < 80%`) need resource monitoring, which arrives with `perfgate monitor`:
-// refuse them now rather than fail every such check as "not measured".
-void reject_service_thresholds(const suite::Suite& suite) {
-  for (const auto& b : suite.benchmarks) {
-    for (const auto& t : b.thresholds) {
-      if (t.is_service_metric()) {
-        throw UsageError(fmt::format("{}: threshold '{}': service metrics need resource monitoring, which is not in "
-                                     "this build yet",
-                                     t.position.to_string(), t.text));
-      }
-    }
-  }
-}
 
 std::vector<const suite::BenchmarkSpec*> select_benchmarks(const suite::Suite& suite,
                                                            const std::vector<std::string>& only) {
@@ -78,8 +66,15 @@ void check_regression_metric_names(const suite::Suite& suite) {
   bool ingests = std::any_of(suite.benchmarks.begin(), suite.benchmarks.end(),
                              [](const suite::BenchmarkSpec& b) { return b.kind == suite::BenchmarkKind::kIngest; });
   if (ingests) return;
+  std::vector<std::string> service_metrics;
+  for (const auto& service : suite.services) {
+    if (!service.monitored()) continue;
+    for (const char* metric : {"cpu_pct_mean", "cpu_pct_max", "rss_max", "threads_max", "fds_max"}) {
+      service_metrics.push_back(service.name + "." + metric);
+    }
+  }
   for (const auto& [name, position] : suite.regression.metric_positions) {
-    compare::check_metric_name(position.to_string() + ": regression", name, {});
+    compare::check_metric_name(position.to_string() + ": regression", name, service_metrics);
   }
 }
 
@@ -105,10 +100,10 @@ bool SuiteRunResult::failed() const {
 
 SuiteRun::SuiteRun(const suite::Suite& suite, SuiteRunOptions options, Store& store)
     : suite_(suite), options_(std::move(options)), store_(store), info_(make_run_info()) {
-  reject_service_thresholds(suite_);
   check_regression_metric_names(suite_);
   for (const auto* spec : select_benchmarks(suite_, options_.only)) prepared_.push_back(prepare_benchmark(*spec));
   services_ = needed_services(suite_, prepared_, !options_.only.empty());
+  check_attach_targets(services_);
   info_.tags = options_.tags;
   options_.gate.gated_metrics = suite_.regression.metrics;
   options_.gate.min_history = suite_.regression.min_history;
@@ -121,7 +116,29 @@ BenchmarkOutcome SuiteRun::measure(const PreparedBenchmark& prepared, const std:
   BenchmarkHooks benchmark_hooks;
   if (hooks.benchmark_starting) benchmark_hooks = hooks.benchmark_starting(prepared, heading);
   benchmark_hooks.stop = options_.stop;
+  // The services' figures cover what is measured: from the end of the warm-up to the end.
+  std::optional<ServiceMonitors::Window> window;
+  if (monitors_ != nullptr && !monitors_->empty()) {
+    window = monitors_->open_window();
+    if (prepared.http) window->skip(std::chrono::duration<double>(prepared.http->load.warmup).count());
+    if (prepared.cmd) {
+      auto measuring = std::make_shared<bool>(false);
+      auto progress = benchmark_hooks.cmd_progress;
+      benchmark_hooks.cmd_progress = [progress, measuring, w = &*window](const cmd::RunnerProgress& p) {
+        if (!p.warmup && !*measuring) {
+          *measuring = true;
+          w->restart();
+        }
+        if (progress) progress(p);
+      };
+    }
+  }
   BenchmarkOutcome outcome = run_benchmark(prepared, benchmark_hooks);
+  if (window) {
+    monitors_->close_window(*window, *prepared.spec, outcome.benchmarks);
+    // Every benchmark object of one suite benchmark has the same window: one set of lines.
+    if (!outcome.benchmarks.empty()) outcome.summary += service_resource_lines(outcome.benchmarks.front());
+  }
   if (hooks.benchmark_finished) hooks.benchmark_finished(prepared, outcome);
   return outcome;
 }
@@ -136,30 +153,52 @@ SuiteRunResult SuiteRun::run(const SuiteRunHooks& hooks) {
   }
 
   ServiceSupervisor services(result.run_directory);
+  ServiceMonitors monitors;
+  monitors_ = &monitors;
+  struct Forget {
+    ServiceMonitors*& monitors;
+    ~Forget() { monitors = nullptr; }
+  } forget{monitors_};
   bool containment_warned = false;
+  // A service that did not start, or cannot be sampled: nothing is stored, exit 3.
+  auto give_up = [&](const suite::ServiceSpec& service, const RunError& e) {
+    monitors.stop();
+    services.stop_all();
+    result.services_failed = true;
+    result.failure = fmt::format("{}: {}", service.position.to_string(), e.what());
+    result.failure_exit_code = stopped() ? exit_code::kInterrupted : exit_code::kRunFailed;
+  };
   for (const auto* needed : services_) {
     const suite::ServiceSpec& service = *needed;
     auto started = std::chrono::steady_clock::now();
-    try {
-      services.start(service, options_.stop);
-    } catch (const ServiceFailed& e) {
-      services.stop_all();
-      result.services_failed = true;
-      result.failure = fmt::format("{}: {}", service.position.to_string(), e.what());
-      result.failure_exit_code = stopped() ? exit_code::kInterrupted : exit_code::kRunFailed;
-      return result;
+    if (service.started_by_perfgate()) {
+      try {
+        services.start(service, options_.stop);
+      } catch (const ServiceFailed& e) {
+        give_up(service, e);
+        return result;
+      }
+      if (hooks.service_containment_warning && !services.containment_warning().empty() && !containment_warned) {
+        hooks.service_containment_warning(services.containment_warning());
+        containment_warned = true;
+      }
+      if (hooks.service_group_started) {
+        for (pid_t group : services.process_groups()) hooks.service_group_started(group);
+      }
+      if (hooks.service_cgroup_started && !services.cgroup_of(service.name).empty()) {
+        hooks.service_cgroup_started(services.cgroup_of(service.name));
+      }
+      if (hooks.service_ready) hooks.service_ready(service, seconds_since(started), services.log_path(service.name));
     }
-    if (hooks.service_containment_warning && !services.containment_warning().empty() && !containment_warned) {
-      hooks.service_containment_warning(services.containment_warning());
-      containment_warned = true;
+    if (service.monitored()) {
+      try {
+        monitors.start(service, services.pid_of(service.name), services.cgroup_of(service.name));
+      } catch (const RunError& e) {
+        give_up(service, e);
+        return result;
+      }
+      if (hooks.service_monitored) hooks.service_monitored(service, monitors.source_of(service.name));
     }
-    if (hooks.service_group_started) {
-      for (pid_t group : services.process_groups()) hooks.service_group_started(group);
-    }
-    if (hooks.service_cgroup_started && !services.cgroup_of(service.name).empty()) {
-      hooks.service_cgroup_started(services.cgroup_of(service.name));
-    }
-    if (hooks.service_ready) hooks.service_ready(service, seconds_since(started), services.log_path(service.name));
   }
 
   result.run_id = store_.begin_run(run_record(info_, suite_.name));
@@ -210,6 +249,7 @@ SuiteRunResult SuiteRun::run(const SuiteRunHooks& hooks) {
       if (!services.cgroup_of(service.name).empty()) hooks.service_cgroup_stopping(services.cgroup_of(service.name));
     }
   }
+  monitors.stop();
   services.stop_all();
   result.elapsed_s = seconds_since(wall_start);
 
