@@ -84,6 +84,8 @@ class ServiceSupervisor {
   const std::string& containment_warning() const { return containment_warning_; }
   // The cgroup v2 folder of a started service ("" when it runs in a process group only).
   std::string cgroup_of(const std::string& name) const;
+  // The process group (= the shell's pid) of a started service, -1 when there is none.
+  pid_t process_group_of(const std::string& name) const;
   // The process group ids (= the shells' pids) of the started, not yet stopped services.
   std::vector<pid_t> process_groups() const;
 

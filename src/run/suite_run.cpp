@@ -117,11 +117,21 @@ SuiteRun::SuiteRun(const suite::Suite& suite, SuiteRunOptions options, Store& st
 bool SuiteRun::stopped() const { return options_.stop != nullptr && options_.stop->load(); }
 
 BenchmarkOutcome SuiteRun::measure(const PreparedBenchmark& prepared, const std::string& heading,
-                                   const SuiteRunHooks& hooks) {
+                                   const SuiteRunHooks& hooks, ServiceProfiles* profiles) {
   BenchmarkHooks benchmark_hooks;
   if (hooks.benchmark_starting) benchmark_hooks = hooks.benchmark_starting(prepared, heading);
   benchmark_hooks.stop = options_.stop;
+  nlohmann::json profile_files;
+  std::string profile_notes;
+  if (profiles != nullptr && profiles->any() && supervisor_ != nullptr) {
+    benchmark_hooks.measured_window_started = [&] { profiles->start(*supervisor_); };
+    benchmark_hooks.measured_window_ended = [&] { profile_files = profiles->stop(prepared.spec->name, &profile_notes); };
+  }
   BenchmarkOutcome outcome = run_benchmark(prepared, benchmark_hooks);
+  outcome.summary += profile_notes;
+  if (profile_files.is_object() && !profile_files.empty()) {
+    for (auto& b : outcome.benchmarks) b["profiles"] = profile_files;
+  }
   if (hooks.benchmark_finished) hooks.benchmark_finished(prepared, outcome);
   return outcome;
 }
@@ -136,6 +146,12 @@ SuiteRunResult SuiteRun::run(const SuiteRunHooks& hooks) {
   }
 
   ServiceSupervisor services(result.run_directory);
+  ServiceProfiles profiles(services_, result.run_directory);  // RunError when perf cannot run: nothing started
+  supervisor_ = &services;
+  struct ForgetSupervisor {
+    const ServiceSupervisor*& supervisor;
+    ~ForgetSupervisor() { supervisor = nullptr; }
+  } forget_supervisor{supervisor_};
   bool containment_warned = false;
   for (const auto* needed : services_) {
     const suite::ServiceSpec& service = *needed;
@@ -167,7 +183,7 @@ SuiteRunResult SuiteRun::run(const SuiteRunHooks& hooks) {
   auto wall_start = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < prepared_.size() && !stopped(); ++i) {
     const auto& p = prepared_[i];
-    BenchmarkOutcome outcome = measure(p, fmt::format("[{}/{}]", i + 1, prepared_.size()), hooks);
+    BenchmarkOutcome outcome = measure(p, fmt::format("[{}/{}]", i + 1, prepared_.size()), hooks, &profiles);
     if (!outcome.benchmarks.empty()) {
       nlohmann::json benchmark_checks = check_thresholds(*p.spec, outcome.benchmarks);
       for (const auto& b : outcome.benchmarks) {

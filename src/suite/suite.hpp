@@ -43,6 +43,7 @@ struct ServiceSpec {
   std::string ready_url_shown;               // as written, with the suite's `redact:` applied
   Nanos ready_timeout{std::chrono::seconds(30)};
   bool monitor = false;                    // sample CPU, RSS, threads, fds of its process tree
+  bool profile = false;                    // CPU flame graph of it during each benchmark (perf)
   bool env_clear = false;                  // start from an empty environment, not perfgate's
   std::map<std::string, std::string> env;  // added to the inherited (or empty) environment
   SourcePosition position;                 // of the `- name:` item

@@ -27,7 +27,7 @@ namespace {
 
 const std::vector<std::string> kTopLevelKeys = {"name",       "store",     "services", "benchmarks",
                                                 "regression", "resources", "redact"};
-const std::vector<std::string> kServiceKeys = {"name", "command", "ready", "ready_timeout", "monitor", "env", "env_clear"};
+const std::vector<std::string> kServiceKeys = {"name", "command", "ready", "ready_timeout", "monitor", "env", "env_clear", "profile"};
 const std::vector<std::string> kBenchmarkKeys = {"name", "http", "cmd", "ingest", "thresholds", "needs", "env", "env_clear"};
 const std::vector<std::string> kIngestKeys = {"format", "command", "file"};
 const std::vector<std::string> kRegressionKeys = {"max_change", "per_metric", "baseline_branch", "metrics",
@@ -304,6 +304,7 @@ class SuiteReader {
       }
       if (auto timeout = find_entry(node, "ready_timeout")) service.ready_timeout = duration_value(*timeout, false);
       if (auto monitor = find_entry(node, "monitor")) service.monitor = bool_value(*monitor);
+      if (auto profile = find_entry(node, "profile")) service.profile = bool_value(*profile);
       if (auto env = find_entry(node, "env")) service.env = environment_variables(*env);
       if (auto clear = find_entry(node, "env_clear")) service.env_clear = bool_value(*clear);
       suite.services.push_back(std::move(service));
