@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -155,48 +156,76 @@ std::string find_perf() {
   return found;
 }
 
-PerfRecorder::PerfRecorder(const std::string& perf, const std::vector<pid_t>& pids, int frequency_hz) : perf_(perf) {
+PerfRecorder::PerfRecorder(const std::string& perf, const std::vector<pid_t>& pids, int frequency_hz,
+                           bool start_disabled)
+    : perf_(perf) {
   if (pids.empty()) throw RunError("no process to profile");
   std::string base = std::filesystem::temp_directory_path().string() + "/perfgate-profile-XXXXXX";
   if (mkdtemp(base.data()) == nullptr) {
     throw RunError(fmt::format("cannot create a temporary folder for perf: {}", std::strerror(errno)));
   }
   folder_ = base;
-  std::string pid_list;
-  for (pid_t p : pids) pid_list += (pid_list.empty() ? "" : ",") + std::to_string(p);
-  pid_ = spawn({perf_, "record", "-F", std::to_string(frequency_hz), "-g", "-p", pid_list, "-o", folder_ + "/perf.data"},
-               -1, folder_ + "/record.log");
-  // perf opens its events, maps their buffers and enables them; it is sampling once the
-  // number of perf_event descriptors it holds has stopped growing.
-  const auto deadline = Clock::now() + std::chrono::seconds(15);
-  int last = 0;
-  while (true) {
-    if (!running()) {
-      std::string said = tail_lines(perf_stderr(), 4);
-      std::string advice;
-      if (said.find("paranoid") != std::string::npos || said.find("ermission") != std::string::npos ||
-          said.find("Access to performance monitoring") != std::string::npos) {
-        advice = "; run as root, or allow it with: sudo sysctl kernel.perf_event_paranoid=1";
+  try {
+    std::string pid_list;
+    for (pid_t p : pids) pid_list += (pid_list.empty() ? "" : ",") + std::to_string(p);
+    std::vector<std::string> args{perf_, "record", "-F", std::to_string(frequency_hz), "-g", "-p", pid_list,
+                                  "-o", folder_ + "/perf.data"};
+    if (start_disabled) {
+      const std::string control = folder_ + "/control";
+      const std::string ack = folder_ + "/ack";
+      if (mkfifo(control.c_str(), 0600) != 0 || mkfifo(ack.c_str(), 0600) != 0) {
+        throw RunError(fmt::format("cannot create perf's control fifos: {}", std::strerror(errno)));
       }
-      throw RunError(fmt::format("perf record could not sample pid {}{}{}{}", pid_list, said.empty() ? "" : ": ",
-                                 said, advice));
+      control_fd_ = open(control.c_str(), O_RDWR | O_CLOEXEC);
+      ack_fd_ = open(ack.c_str(), O_RDWR | O_CLOEXEC | O_NONBLOCK);
+      if (control_fd_ < 0 || ack_fd_ < 0) {
+        throw RunError(fmt::format("cannot open perf's control fifos: {}", std::strerror(errno)));
+      }
+      args.insert(args.end(), {"-D", "-1", "--control", "fifo:" + control + "," + ack});
     }
-    const int now = perf_event_fds(pid_);
-    if (now > 0 && now == last) break;
-    last = now;
-    if (Clock::now() > deadline) {
-      kill_and_reap();
-      throw RunError("perf record did not start sampling within 15 s");
+    pid_ = spawn(args, -1, folder_ + "/record.log");
+    // perf opens its events, maps their buffers and enables them; it is sampling once the
+    // number of perf_event descriptors it holds has stopped growing.
+    const auto deadline = Clock::now() + std::chrono::seconds(15);
+    int last = 0;
+    while (true) {
+      if (!running()) {
+        std::string said = tail_lines(perf_stderr(), 4);
+        std::string advice;
+        if (said.find("paranoid") != std::string::npos || said.find("ermission") != std::string::npos ||
+            said.find("Access to performance monitoring") != std::string::npos) {
+          advice = "; run as root, or allow it with: sudo sysctl kernel.perf_event_paranoid=1";
+        }
+        throw RunError(fmt::format("perf record could not sample pid {}{}{}{}", pid_list, said.empty() ? "" : ": ",
+                                   said, advice));
+      }
+      const int now = perf_event_fds(pid_);
+      if (now > 0 && now == last) break;
+      last = now;
+      if (Clock::now() > deadline) {
+        kill_and_reap();
+        throw RunError("perf record did not start sampling within 15 s");
+      }
+      std::this_thread::sleep_for(milliseconds(25));
     }
-    std::this_thread::sleep_for(milliseconds(25));
+  } catch (...) {
+    release();  // the destructor does not run for a constructor that throws
+    throw;
   }
 }
 
-PerfRecorder::~PerfRecorder() {
+PerfRecorder::~PerfRecorder() { release(); }
+
+void PerfRecorder::release() noexcept {
   kill_and_reap();
+  if (control_fd_ >= 0) close(control_fd_);
+  if (ack_fd_ >= 0) close(ack_fd_);
+  control_fd_ = -1;
+  ack_fd_ = -1;
   if (!folder_.empty()) {
     std::error_code ignored;
     std::filesystem::remove_all(folder_, ignored);
+    folder_.clear();
   }
 }
 
@@ -214,6 +243,20 @@ void PerfRecorder::kill_and_reap() noexcept {
   while (waitpid(pid_, &wait_status_, 0) < 0 && errno == EINTR) {
   }
   reaped_ = true;
+}
+
+void PerfRecorder::enable() { control("enable\n"); }
+void PerfRecorder::disable() { control("disable\n"); }
+
+void PerfRecorder::control(const char* command) {
+  if (control_fd_ < 0 || !running()) return;
+  [[maybe_unused]] ssize_t written = write(control_fd_, command, std::strlen(command));
+  // perf answers "ack\n" once the events are switched.
+  pollfd ack{ack_fd_, POLLIN, 0};
+  if (poll(&ack, 1, 5000) > 0) {
+    char buffer[16];
+    [[maybe_unused]] ssize_t n = read(ack_fd_, buffer, sizeof buffer);
+  }
 }
 
 std::string PerfRecorder::perf_stderr() const { return read_text(folder_ + "/record.log"); }

@@ -31,11 +31,17 @@ class PerfRecorder {
  public:
   // Starts perf on these processes (their threads, and children they start later) and returns
   // once perf has its events open. Throws RunError, with what perf said, when it cannot.
-  PerfRecorder(const std::string& perf, const std::vector<pid_t>& pids, int frequency_hz);
+  // `start_disabled`: perf attaches now but samples only between enable() and disable() (its
+  // --control fifos), so that a window can begin without waiting for perf to start.
+  PerfRecorder(const std::string& perf, const std::vector<pid_t>& pids, int frequency_hz,
+               bool start_disabled = false);
   ~PerfRecorder();  // stops perf if it still runs (KILL), reaps it, removes its folder
   PerfRecorder(const PerfRecorder&) = delete;
   PerfRecorder& operator=(const PerfRecorder&) = delete;
 
+  // Sampling on and off (start_disabled only); each waits for perf's acknowledgement (up to 5 s).
+  void enable();
+  void disable();
   // perf's pid, also its process group (for a forced exit's kill).
   pid_t pid() const { return pid_; }
   // False once perf has exited (every target process gone, or perf failed).
@@ -46,13 +52,17 @@ class PerfRecorder {
 
  private:
   void kill_and_reap() noexcept;
+  void release() noexcept;  // kill_and_reap, close the fifos, remove the folder
   std::string perf_stderr() const;
+  void control(const char* command);
 
   std::string perf_;
   std::string folder_;  // mkdtemp: perf.data and perf's stderr
   pid_t pid_ = -1;
   bool reaped_ = false;
   int wait_status_ = 0;
+  int control_fd_ = -1;  // perf's --control fifos, opened read-write so that no open blocks
+  int ack_fd_ = -1;
 };
 
 // Runs `perf script` on a perf.data file and folds its output as it streams.

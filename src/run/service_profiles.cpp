@@ -25,7 +25,7 @@ ServiceProfiles::ServiceProfiles(const std::vector<const suite::ServiceSpec*>& s
   }
 }
 
-void ServiceProfiles::start(const ServiceSupervisor& supervisor) {
+void ServiceProfiles::prepare(const ServiceSupervisor& supervisor) {
   recorders_.clear();
   start_notes_.clear();
   for (const auto* service : services_) {
@@ -36,11 +36,15 @@ void ServiceProfiles::start(const ServiceSupervisor& supervisor) {
       continue;
     }
     try {
-      recorders_.emplace_back(service->name, std::make_unique<profile::PerfRecorder>(perf_, pids, 99));
+      recorders_.emplace_back(service->name, std::make_unique<profile::PerfRecorder>(perf_, pids, 99, true));
     } catch (const RunError& e) {
       start_notes_ += fmt::format("  note: service '{}' not profiled: {}\n", service->name, e.what());
     }
   }
+}
+
+void ServiceProfiles::start() {
+  for (auto& [service, recorder] : recorders_) recorder->enable();
 }
 
 nlohmann::json ServiceProfiles::stop(const std::string& benchmark, std::string* notes) {
@@ -48,6 +52,7 @@ nlohmann::json ServiceProfiles::stop(const std::string& benchmark, std::string* 
   std::string said = start_notes_;
   for (auto& [service, recorder] : recorders_) {
     try {
+      recorder->disable();
       profile::FoldedStacks stacks = recorder->stop();
       const std::string base = run_directory_ + "/" + benchmark + "." + service;
       write_output_file(base + ".folded", profile::format_folded(stacks));

@@ -4,7 +4,8 @@
 // the benchmark's document ("profiles").
 //
 //   ServiceProfiles profiles(services, run_directory);   // RunError (exit 3) when perf cannot run
-//   profiles.start(supervisor);                         // the measured window begins
+//   profiles.prepare(supervisor);                       // the benchmark begins: perf attached, not sampling
+//   profiles.start();                                   // the measured window begins: sampling
 //   nlohmann::json files = profiles.stop("health", &notes);  // {"api": {"folded": …, "svg": …, "samples": N}}
 #pragma once
 
@@ -28,11 +29,16 @@ class ServiceProfiles {
   ServiceProfiles(const std::vector<const suite::ServiceSpec*>& services, std::string run_directory);
 
   bool any() const { return !services_.empty(); }
-  // Starts perf on each profiled service's processes (its cgroup, else its process group). A
-  // service perf cannot attach to is left out, with a note for stop() to return.
-  void start(const ServiceSupervisor& supervisor);
-  // Stops perf and writes the files; what went wrong is added to `notes` as lines.
+  // Attaches perf, not yet sampling, to each profiled service's processes (its cgroup, else its
+  // process group): perf's start-up, which takes long on a busy machine, happens before the
+  // window. A service perf cannot attach to is left out, with a note for stop() to return.
+  void prepare(const ServiceSupervisor& supervisor);
+  // Sampling begins (the measured window opens).
+  void start();
+  // Sampling ends; perf is stopped and the files written. What went wrong is added to `notes`.
   nlohmann::json stop(const std::string& benchmark, std::string* notes);
+  // Stops perf without writing anything (a benchmark whose window never opened).
+  void discard() { recorders_.clear(); }
 
  private:
   std::string perf_;

@@ -124,10 +124,12 @@ BenchmarkOutcome SuiteRun::measure(const PreparedBenchmark& prepared, const std:
   nlohmann::json profile_files;
   std::string profile_notes;
   if (profiles != nullptr && profiles->any() && supervisor_ != nullptr) {
-    benchmark_hooks.measured_window_started = [&] { profiles->start(*supervisor_); };
+    profiles->prepare(*supervisor_);
+    benchmark_hooks.measured_window_started = [&] { profiles->start(); };
     benchmark_hooks.measured_window_ended = [&] { profile_files = profiles->stop(prepared.spec->name, &profile_notes); };
   }
   BenchmarkOutcome outcome = run_benchmark(prepared, benchmark_hooks);
+  if (profiles != nullptr) profiles->discard();
   outcome.summary += profile_notes;
   if (profile_files.is_object() && !profile_files.empty()) {
     for (auto& b : outcome.benchmarks) b["profiles"] = profile_files;

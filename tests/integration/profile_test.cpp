@@ -225,7 +225,7 @@ TEST_F(Profile, ASuiteServiceWithProfileTrueGetsItsFlameGraphsAndCompareTheDiffe
   const std::string diff = "runs/" + second_id + "/health.api.diff.svg";
   ASSERT_TRUE(std::filesystem::exists(path(diff))) << compared.out << compared.err;
   EXPECT_TRUE(parses_as_xml(path(diff)));
-  EXPECT_THAT(read(diff), HasSubstr("base: "));
+  EXPECT_THAT(read(diff), HasSubstr("base: ")) << compared.out << read("second.json").substr(0, 300) << second.out;
 }
 
 }  // namespace
