@@ -109,6 +109,7 @@ SuiteRun::SuiteRun(const suite::Suite& suite, SuiteRunOptions options, Store& st
   check_regression_metric_names(suite_);
   for (const auto* spec : select_benchmarks(suite_, options_.only)) prepared_.push_back(prepare_benchmark(*spec));
   services_ = needed_services(suite_, prepared_, !options_.only.empty());
+  ServiceProfiles(services_, "");  // `profile: true` without a usable perf: RunError before anything starts
   info_.tags = options_.tags;
   options_.gate.gated_metrics = suite_.regression.metrics;
   options_.gate.min_history = suite_.regression.min_history;

@@ -132,6 +132,17 @@ TEST_F(Profile, NoPerfInPathExits3SayingWhatToInstall) {
   EXPECT_FALSE(std::filesystem::exists(path("x.svg")));
 }
 
+TEST_F(Profile, ASuiteWithProfileTrueAndNoPerfExits3BeforeAnythingStarts) {
+  write("suite.yaml", "name: t\nservices:\n  - name: api\n    command: echo started > " + path("started") +
+                          "; sleep 30\n    profile: true\nbenchmarks:\n  - name: b\n    cmd: {command: \"true\", runs: 2}\n");
+  ProcessOutput r = run_process({"/usr/bin/env", "PATH=" + dir_, perfgate::testing::perfgate_binary(), "run",
+                                 path("suite.yaml"), "--store", path("h.db")});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("suite.yaml:3:5: service 'api' has profile: true, but perf is not installed"));
+  EXPECT_FALSE(std::filesystem::exists(path("started")));
+  EXPECT_FALSE(std::filesystem::exists(path("runs")));
+}
+
 TEST_F(Profile, ACommandThatCannotRunExits3) {
   SKIP_WITHOUT_PERF();
   ProcessOutput r = run_perfgate({"profile", "-o", path("x.svg"), "--", path("no-such-program")});
