@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   wrk nginx-light hyperfine            # peers for bench/ and tests
   python3 time                         # /usr/bin/time for client CPU in bench/
+  linux-perf                           # perfgate profile and `profile: true` (perf record)
   ccache                               # rebuilds of unchanged sources are free
 )
 

@@ -19,7 +19,10 @@
 #include "compare/comparison.hpp"
 #include "core/error.hpp"
 #include "core/result_document.hpp"
+#include "core/text_escape.hpp"
 #include "core/units.hpp"
+#include "profile/flame_graph.hpp"
+#include "profile/folded_stacks.hpp"
 #include "report/comparison_report.hpp"
 #include "store/store.hpp"
 
@@ -37,6 +40,42 @@ LoadedRun load_run(const std::string& which, const std::string& text, const std:
   if (auto run = find_stored_run(*store, text)) return *run;
   throw UsageError(fmt::format("{} '{}': neither a result file, nor a run id, nor a git ref with a run in '{}'", which,
                                text, store_url));
+}
+
+// For each service profile (`profile: true`) in both runs, a differential flame graph beside the
+// current run's folded file: BENCH.SERVICE.diff.svg, the current profile's shape coloured by
+// the change against the baseline's. A profile whose files are gone is skipped, saying so.
+void write_profile_diffs(const LoadedRun& a, const LoadedRun& b, std::FILE* out) {
+  for (const auto& current : b.document.value("benchmarks", nlohmann::json::array())) {
+    const auto profiles = current.value("profiles", nlohmann::json::object());
+    if (!profiles.is_object() || profiles.empty()) continue;
+    const std::string name = current.value("name", "");
+    for (const auto& before : a.document.value("benchmarks", nlohmann::json::array())) {
+      if (before.value("name", "") != name) continue;
+      const auto base_profiles = before.value("profiles", nlohmann::json::object());
+      for (const auto& [service, files] : profiles.items()) {
+        if (!base_profiles.is_object() || !base_profiles.contains(service)) continue;
+        const std::string now_path = files.value("folded", "");
+        const std::string base_path = base_profiles[service].value("folded", "");
+        try {
+          profile::FoldedStacks now = profile::read_folded_file(now_path);
+          profile::FoldedStacks base = profile::read_folded_file(base_path);
+          profile::FlameGraphOptions graph;
+          graph.title = fmt::format("{}: service {}, {} against {}", name, service, b.label, a.label);
+          graph.subtitle = "red: a larger share of the samples than in the baseline, blue: a smaller one";
+          graph.base = &base;
+          std::string svg_path = now_path.ends_with(".folded") ? now_path.substr(0, now_path.size() - 7) : now_path;
+          svg_path += ".diff.svg";
+          write_file_atomically(svg_path, profile::render_flame_graph(now, graph));
+          std::fprintf(out, "differential flame graph of %s/%s: %s\n", terminal_text(name).c_str(), terminal_text(service).c_str(),
+                       terminal_text(svg_path).c_str());
+        } catch (const std::runtime_error& e) {
+          std::fprintf(out, "no differential flame graph of %s/%s: %s\n", terminal_text(name).c_str(), terminal_text(service).c_str(),
+                       terminal_text(e.what()).c_str());
+        }
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -78,6 +117,7 @@ int compare_verb(const std::vector<std::string>& args) {
 
   bool color = isatty(fileno(text)) == 1 && std::getenv("NO_COLOR") == nullptr;
   std::fputs(report::comparison_table(report, a.label, b.label, color).c_str(), text);
+  write_profile_diffs(a, b, text);
   if (!markdown_path.empty()) write_file_atomically(markdown_path, report::comparison_markdown(report, a.label, b.label));
   if (!json_path.empty()) write_file_atomically(json_path, report.to_json().dump(2) + "\n");
   return report.gate_failed ? exit_code::kGateFailed : exit_code::kOk;

@@ -29,7 +29,7 @@ constexpr VerbLine kVerbLines[] = {
     {"report", "trends from the history or a tracker JSONL file", true},
     {"ingest", "import results of other harnesses", true},
     {"monitor", "sample CPU, memory, threads and fds of a process tree; leak check", true},
-    {"profile", "CPU flame graph of a process under load", false},
+    {"profile", "CPU flame graph of a process under load (Linux perf); differential graphs", true},
     {"docs", "write docs/benchmarks.md from the suite and its stored baseline run", true},
 };
 
@@ -63,6 +63,7 @@ int verb_help(const std::string& verb) {
   if (verb == "http") return http_verb({"http", "--help"});
   if (verb == "ingest") return ingest_verb({"ingest", "--help"});
   if (verb == "monitor") return monitor_verb({"monitor", "--help"});
+  if (verb == "profile") return profile_verb({"profile", "--help"});
   if (verb == "report") return report_verb({"report", "--help"});
   if (verb == "run") return run_verb({"run", "--help"});
   if (verb == "serve") return serve_verb({"serve", "--help"});

@@ -25,6 +25,7 @@ constexpr Verb kVerbs[] = {
     {"sse", perfgate::cli::sse_verb},
     {"ingest", perfgate::cli::ingest_verb},
     {"monitor", perfgate::cli::monitor_verb},
+    {"profile", perfgate::cli::profile_verb},
     {"report", perfgate::cli::report_verb},
     {"run", perfgate::cli::run_verb},
     {"serve", perfgate::cli::serve_verb},

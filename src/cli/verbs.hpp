@@ -15,6 +15,7 @@ int history_verb(const std::vector<std::string>& args);
 int http_verb(const std::vector<std::string>& args);
 int ingest_verb(const std::vector<std::string>& args);
 int monitor_verb(const std::vector<std::string>& args);
+int profile_verb(const std::vector<std::string>& args);
 int report_verb(const std::vector<std::string>& args);
 // `report trends` over the store; report_verb hands it over when no --input is given.
 int report_store_trends_verb(const std::vector<std::string>& args);

@@ -192,6 +192,20 @@ std::string resources_table(const json& benchmark) {
   return out.empty() ? out : out + "</table>\n";
 }
 
+// Links to the services' flame graphs (`profile: true`), files of the run folder: the paths are
+// as perfgate wrote them, relative to the folder it ran in.
+std::string profile_links(const json& benchmark) {
+  auto profiles = benchmark.find("profiles");
+  if (profiles == benchmark.end() || !profiles->is_object() || profiles->empty()) return "";
+  std::string out = "<p class=\"meta\">CPU flame graphs:";
+  for (const auto& [service, files] : profiles->items()) {
+    if (!files.is_object()) continue;
+    out += fmt::format(" <a href=\"{}\">{}</a> ({} samples; <a href=\"{}\">folded</a>)", html_text(text_of(files, "svg")),
+                       html_text(service), html_text(text_of(files, "samples")), html_text(text_of(files, "folded")));
+  }
+  return out + "</p>\n";
+}
+
 std::string benchmark_section(const json& benchmark) {
   std::string out = fmt::format("<h3>{} <span class=\"meta\">({})</span></h3>\n", html_text(text_of(benchmark, "name")),
                                 html_text(text_of(benchmark, "kind")));
@@ -216,6 +230,7 @@ std::string benchmark_section(const json& benchmark) {
       if (timeline.is_array()) out += resource_charts(service, timeline);
     }
   }
+  out += profile_links(benchmark);
   return out;
 }
 

@@ -361,6 +361,13 @@ ServiceSupervisor::~ServiceSupervisor() {
   if (!cgroup_root_.empty()) ::rmdir(cgroup_root_.c_str());
 }
 
+pid_t ServiceSupervisor::process_group_of(const std::string& name) const {
+  for (const Service& service : services_) {
+    if (service.name == name && !service.leader_reaped) return service.pid;
+  }
+  return -1;
+}
+
 std::string ServiceSupervisor::cgroup_of(const std::string& name) const {
   for (const Service& service : services_) {
     if (service.name == name) return service.cgroup;

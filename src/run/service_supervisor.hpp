@@ -86,6 +86,8 @@ class ServiceSupervisor {
   std::string cgroup_of(const std::string& name) const;
   // The pid of a started service's shell, the root of its process tree (-1 when not started).
   pid_t pid_of(const std::string& name) const;
+  // The process group (= the shell's pid) of a started service, -1 when there is none.
+  pid_t process_group_of(const std::string& name) const;
   // The process group ids (= the shells' pids) of the started, not yet stopped services.
   std::vector<pid_t> process_groups() const;
 

@@ -82,11 +82,17 @@ BenchmarkOutcome run_http(const suite::BenchmarkSpec& spec, const PreparedHttp& 
   BenchmarkOutcome outcome;
   http::LoadRun load(prepared.load);
   load.start();
+  bool measuring = false;
   while (!load.finished()) {
+    if (!measuring && hooks.measured_window_started && !load.snapshot().warming_up) {
+      measuring = true;
+      hooks.measured_window_started();
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (hooks.stop != nullptr && hooks.stop->load()) load.request_stop();
     if (hooks.http_progress) hooks.http_progress(load.snapshot());
   }
+  if (measuring && hooks.measured_window_ended) hooks.measured_window_ended();
   http::LoadResult result = load.wait();
   outcome.interrupted = result.interrupted || (hooks.stop != nullptr && hooks.stop->load());
   if (result.unreachable) {
@@ -203,6 +209,14 @@ PreparedBenchmark prepare_benchmark(const suite::BenchmarkSpec& spec) {
 
 BenchmarkOutcome run_benchmark(const PreparedBenchmark& prepared, const BenchmarkHooks& hooks) {
   if (prepared.http) return run_http(*prepared.spec, *prepared.http, hooks);
+  // cmd and ingest: the whole benchmark is the window, ended on every way out.
+  if (hooks.measured_window_started) hooks.measured_window_started();
+  struct WindowEnd {
+    const BenchmarkHooks& hooks;
+    ~WindowEnd() {
+      if (hooks.measured_window_ended) hooks.measured_window_ended();
+    }
+  } window_end{hooks};
   if (prepared.cmd) return run_cmd(*prepared.spec, *prepared.cmd, hooks);
   if (prepared.sse) return run_sse(*prepared.spec, *prepared.sse, hooks);
   return run_ingest(*prepared.spec, hooks);

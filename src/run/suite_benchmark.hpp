@@ -43,6 +43,10 @@ struct BenchmarkHooks {
   std::function<void(const http::ProgressSnapshot&)> http_progress;  // about every 100 ms
   std::function<void(const cmd::RunnerProgress&)> cmd_progress;
   const std::atomic<bool>* stop = nullptr;  // set: finish early, keep what was measured
+  // The measured window (http: after the warm-up, to the end of the load; cmd and ingest: the
+  // whole benchmark) begins and ends; each is called at most once, ended only after started.
+  std::function<void()> measured_window_started;
+  std::function<void()> measured_window_ended;
 };
 
 struct BenchmarkOutcome {

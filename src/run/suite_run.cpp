@@ -104,6 +104,7 @@ SuiteRun::SuiteRun(const suite::Suite& suite, SuiteRunOptions options, Store& st
   for (const auto* spec : select_benchmarks(suite_, options_.only)) prepared_.push_back(prepare_benchmark(*spec));
   services_ = needed_services(suite_, prepared_, !options_.only.empty());
   check_attach_targets(services_);
+  ServiceProfiles(services_, "");  // `profile: true` without a usable perf: RunError before anything starts
   info_.tags = options_.tags;
   options_.gate.gated_metrics = suite_.regression.metrics;
   options_.gate.min_history = suite_.regression.min_history;
@@ -112,7 +113,7 @@ SuiteRun::SuiteRun(const suite::Suite& suite, SuiteRunOptions options, Store& st
 bool SuiteRun::stopped() const { return options_.stop != nullptr && options_.stop->load(); }
 
 BenchmarkOutcome SuiteRun::measure(const PreparedBenchmark& prepared, const std::string& heading,
-                                   const SuiteRunHooks& hooks) {
+                                   const SuiteRunHooks& hooks, ServiceProfiles* profiles) {
   BenchmarkHooks benchmark_hooks;
   if (hooks.benchmark_starting) benchmark_hooks = hooks.benchmark_starting(prepared, heading);
   benchmark_hooks.stop = options_.stop;
@@ -133,7 +134,19 @@ BenchmarkOutcome SuiteRun::measure(const PreparedBenchmark& prepared, const std:
       };
     }
   }
+  nlohmann::json profile_files;
+  std::string profile_notes;
+  if (profiles != nullptr && profiles->any() && supervisor_ != nullptr) {
+    profiles->prepare(*supervisor_);
+    benchmark_hooks.measured_window_started = [&] { profiles->start(); };
+    benchmark_hooks.measured_window_ended = [&] { profile_files = profiles->stop(prepared.spec->name, &profile_notes); };
+  }
   BenchmarkOutcome outcome = run_benchmark(prepared, benchmark_hooks);
+  if (profiles != nullptr) profiles->discard();
+  outcome.summary += profile_notes;
+  if (profile_files.is_object() && !profile_files.empty()) {
+    for (auto& b : outcome.benchmarks) b["profiles"] = profile_files;
+  }
   if (window) {
     monitors_->close_window(*window, *prepared.spec, outcome.benchmarks);
     // Every benchmark object of one suite benchmark has the same window: one set of lines.
@@ -159,6 +172,12 @@ SuiteRunResult SuiteRun::run(const SuiteRunHooks& hooks) {
     ServiceMonitors*& monitors;
     ~Forget() { monitors = nullptr; }
   } forget{monitors_};
+  ServiceProfiles profiles(services_, result.run_directory);  // RunError when perf cannot run: nothing started
+  supervisor_ = &services;
+  struct ForgetSupervisor {
+    const ServiceSupervisor*& supervisor;
+    ~ForgetSupervisor() { supervisor = nullptr; }
+  } forget_supervisor{supervisor_};
   bool containment_warned = false;
   // A service that did not start, or cannot be sampled: nothing is stored, exit 3.
   auto give_up = [&](const suite::ServiceSpec& service, const RunError& e) {
@@ -206,7 +225,7 @@ SuiteRunResult SuiteRun::run(const SuiteRunHooks& hooks) {
   auto wall_start = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < prepared_.size() && !stopped(); ++i) {
     const auto& p = prepared_[i];
-    BenchmarkOutcome outcome = measure(p, fmt::format("[{}/{}]", i + 1, prepared_.size()), hooks);
+    BenchmarkOutcome outcome = measure(p, fmt::format("[{}/{}]", i + 1, prepared_.size()), hooks, &profiles);
     if (!outcome.benchmarks.empty()) {
       nlohmann::json benchmark_checks = check_thresholds(*p.spec, outcome.benchmarks);
       for (const auto& b : outcome.benchmarks) {

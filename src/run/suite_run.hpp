@@ -24,6 +24,7 @@
 #include "compare/comparison.hpp"
 #include "core/result_document.hpp"
 #include "run/baseline_selector.hpp"
+#include "run/service_profiles.hpp"
 #include "run/suite_benchmark.hpp"
 #include "store/store.hpp"
 #include "suite/suite.hpp"
@@ -106,7 +107,9 @@ class SuiteRun {
 
  private:
   bool stopped() const;
-  BenchmarkOutcome measure(const PreparedBenchmark& prepared, const std::string& heading, const SuiteRunHooks& hooks);
+  // `profiles`: set for the first measurement of a benchmark (a confirmation keeps its files).
+  BenchmarkOutcome measure(const PreparedBenchmark& prepared, const std::string& heading, const SuiteRunHooks& hooks,
+                           ServiceProfiles* profiles = nullptr);
   BaselineChoice choose_baseline(const std::vector<nlohmann::json>& measured);
   void compare_and_confirm(const BaselineRun& baseline, SuiteRunResult& result, const SuiteRunHooks& hooks);
 
@@ -117,6 +120,7 @@ class SuiteRun {
   std::vector<PreparedBenchmark> prepared_;
   std::vector<const suite::ServiceSpec*> services_;
   ServiceMonitors* monitors_ = nullptr;  // while run() runs
+  const ServiceSupervisor* supervisor_ = nullptr;  // while run() runs
 };
 
 // Service logs and result.json of run ID: next to a SQLite store, else under .perfgate/.

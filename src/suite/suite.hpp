@@ -61,6 +61,7 @@ struct ServiceSpec {
   bool monitor = false;
   std::optional<AttachTarget> attach;
   Nanos monitor_interval{std::chrono::milliseconds(250)};  // `monitor: {interval: 100ms}`
+  bool profile = false;                    // CPU flame graph of it during each benchmark (perf)
   bool env_clear = false;                  // start from an empty environment, not perfgate's
   std::map<std::string, std::string> env;  // added to the inherited (or empty) environment
   SourcePosition position;                 // of the `- name:` item

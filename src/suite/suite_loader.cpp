@@ -27,7 +27,8 @@ namespace {
 
 const std::vector<std::string> kTopLevelKeys = {"name",       "store",     "services", "benchmarks",
                                                 "regression", "resources", "redact"};
-const std::vector<std::string> kServiceKeys = {"name", "command", "ready", "ready_timeout", "monitor", "attach", "env", "env_clear"};
+const std::vector<std::string> kServiceKeys = {"name",    "command", "ready", "ready_timeout", "monitor",
+                                               "attach",  "env",     "env_clear", "profile"};
 const std::vector<std::string> kAttachKeys = {"pid", "pid_file", "cgroup"};
 const std::vector<std::string> kBenchmarkKeys = {"name", "http", "cmd", "ingest", "sse", "thresholds", "needs", "env", "env_clear"};
 const std::vector<std::string> kIngestKeys = {"format", "command", "file"};
@@ -306,6 +307,7 @@ class SuiteReader {
       }
       if (auto timeout = find_entry(node, "ready_timeout")) service.ready_timeout = duration_value(*timeout, false);
       if (auto monitor = find_entry(node, "monitor")) read_monitor(*monitor, service);
+      if (auto profile = find_entry(node, "profile")) service.profile = bool_value(*profile);
       if (service.attach && !service.monitor) {
         if (auto monitor = find_entry(node, "monitor")) {
           fail(monitor->value_position, fmt::format("service '{}': 'attach:' is there to monitor it; 'monitor: false' "

@@ -115,3 +115,23 @@ TEST(RunHtml, ADocumentWithoutRunOrBenchmarksStillRenders) {
 
 }  // namespace
 }  // namespace perfgate::report
+
+namespace perfgate::report {
+namespace {
+
+TEST(RunHtml, LinksTheServicesFlameGraphsEscaped) {
+  nlohmann::json benchmark = http_benchmark("health");
+  benchmark["profiles"] = {{"api", {{"folded", "./runs/R/health.api.folded"},
+                                    {"svg", "./runs/R/health.api.svg\"><script>"},
+                                    {"samples", 1234}}}};
+  RunSummary summary;
+  summary.suite = "s";
+  const std::string html = run_html(summary, document_with(nlohmann::json::array({benchmark})));
+  EXPECT_THAT(html, HasSubstr("CPU flame graphs: <a href=\"./runs/R/health.api.svg&quot;&gt;&lt;script&gt;\">api</a> "
+                              "(1234 samples; <a href=\"./runs/R/health.api.folded\">folded</a>)"));
+  EXPECT_THAT(run_html(summary, document_with(nlohmann::json::array({http_benchmark("x")}))),
+              Not(HasSubstr("flame graphs")));
+}
+
+}  // namespace
+}  // namespace perfgate::report
