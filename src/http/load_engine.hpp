@@ -16,6 +16,7 @@
 
 #include "core/histogram.hpp"
 #include "core/units.hpp"
+#include "http/callback_ledger.hpp"
 #include "http/url.hpp"
 
 namespace perfgate::http {
@@ -35,6 +36,9 @@ struct LoadOptions {
   // How long requests in flight when the duration ends are awaited (then they are timeouts);
   // nullopt: the smaller of `timeout` and 10 s.
   std::optional<Nanos> grace;
+  // Set when the run expects callbacks (src/callback): each request's seq and latency start
+  // are recorded before it is sent, and an ok direct response makes its callback expected.
+  CallbackLedger* callbacks = nullptr;
 };
 
 // The grace period a run uses (see LoadOptions::grace).
@@ -92,6 +96,7 @@ struct LoadResult {
   std::string invalid_reason;
   bool nothing_completed = false;           // no ok response: invalid, and `perfgate http` exits 3
   std::vector<std::string> notes;           // things the summary must say (target kept up? etc.)
+  std::optional<CallbackTotals> callbacks;  // the run listened for callbacks
 
   // Latency samples that are timeouts (recorded at the latency they had when abandoned).
   std::uint64_t timeout_samples() const { return error_classes.timeout; }

@@ -22,6 +22,10 @@ nlohmann::json http_config_json(const LoadOptions& options, const std::string& s
 
 std::vector<Metric> http_metrics(const LoadResult& result);
 
+// The terminal's lines about callbacks: counts, then the latency from the send (scheduled, in
+// the open model) to the callback.
+std::string callback_summary(const CallbackTotals& callbacks, bool open_model);
+
 nlohmann::json http_benchmark_json(const std::string& name, const nlohmann::json& config,
                                    const LoadResult& result);
 

@@ -90,9 +90,28 @@ PreparedHttp build_http(const suite::HttpBenchmarkOptions& o, const suite::Optio
     // The resolver's message names the host, which may have been filled in from the environment.
     throw RunError(fmt::format("cannot resolve the host of {}", redaction.url(url_written)));
   }
+  if (o.callback_host) {
+    CallbackPlan plan;
+    plan.listener.host = *o.callback_host;
+    plan.listener.port = o.callback_port;
+    std::string expected;
+    const std::string id_from = o.callback_id_from.value_or(suite::kDefaultCallbackIdFrom);
+    auto source = callback::parse_id_source(id_from, &expected);
+    if (!source) throw UsageError(fmt::format("{}: expected {}, got '{}'", name("callback.id_from"), expected, id_from));
+    plan.listener.id = *source;
+    plan.timeout = o.callback_timeout.value_or(suite::kDefaultCallbackTimeout);
+    p.callback = plan;
+  }
   http::RequestSpec shown = p.request;
   if (!o.headers_as_written.empty()) shown.headers = o.headers_as_written;
   p.config = http::http_config_json(p.load, url_written, shown, redaction);
+  if (p.callback) {
+    const CallbackPlan& c = *p.callback;
+    bool v6 = c.listener.host.find(':') != std::string::npos;
+    p.config["callback"] = {{"listen", fmt::format("{}{}{}:{}", v6 ? "[" : "", c.listener.host, v6 ? "]" : "", c.listener.port)},
+                            {"id_from", c.listener.id.text()},
+                            {"timeout_s", static_cast<double>(c.timeout.count()) / 1e9}};
+  }
   return p;
 }
 

@@ -80,6 +80,7 @@ struct SharedState {
   std::int64_t started_ns;  // stalls are counted from here
   std::atomic<int> connections{0};
   std::atomic<bool> failed{false};
+  detail::CallbackSender callbacks{};
 };
 
 // The end of the stall `now` falls in, or 0 when the server is not stalled. The first
@@ -325,9 +326,11 @@ bool ServeLoop::read_requests(ServeConnection& c, std::int64_t now) {
         return progress;
       case RequestEvent::kHead:
         c.current = plan_response(c.reader.head(), options_, random_);
+        detail::callback_on_head(c.reader.head(), options_, random_, c.reader, c.callback, c.current);
         if (c.current.interim_first) c.pending.push(continue_plan(), now);
         break;
       case RequestEvent::kComplete:
+        detail::callback_on_complete(c.callback, c.reader, now, shared_.callbacks, c.current);
         c.active_ns = now;
         c.pending.push(c.current, now + c.current.delay_ns);
         if (c.current.close_after || c.current.shape == ResponseShape::kReset) c.input_closed = true;
