@@ -28,6 +28,11 @@ TEST(ParseThreshold, NormalisesToResultMetricsAndUnits) {
       {"p95 < 50ms", MetricFamily::kHttp, "latency_p95", "ms", ThresholdOp::kLess, 50, "p95 < 50ms"},
       {"p99<=1.5s", MetricFamily::kHttp, "latency_p99", "ms", ThresholdOp::kLessOrEqual, 1500, "p99 <= 1500ms"},
       {"p999 < 250us", MetricFamily::kHttp, "latency_p999", "ms", ThresholdOp::kLess, 0.25, "p999 < 0.25ms"},
+      // Callbacks: callback_p99 names callback_latency_p99 as p99 names latency_p99; counts are whole numbers.
+      {"callback_p99 < 500ms", MetricFamily::kHttp, "callback_latency_p99", "ms", ThresholdOp::kLess, 500,
+       "callback_p99 < 500ms"},
+      {"callbacks_lost <= 0", MetricFamily::kHttp, "callbacks_lost", "count", ThresholdOp::kLessOrEqual, 0,
+       "callbacks_lost <= 0"},
       {"min >= 1ms", MetricFamily::kHttp, "latency_min", "ms", ThresholdOp::kGreaterOrEqual, 1, "min >= 1ms"},
       {"mean < 20ms", MetricFamily::kHttp, "latency_mean", "ms", ThresholdOp::kLess, 20, "mean < 20ms"},
       {"p50 < 5ms", MetricFamily::kHttp, "latency_p50", "ms", ThresholdOp::kLess, 5, "p50 < 5ms"},
@@ -113,14 +118,17 @@ TEST(ParseThreshold, ErrorsNameTheTextAndPosition) {
       // Resource monitoring is not in this build: no message points to SERVICE.* metrics.
       {"api.memory < 1GB", MetricFamily::kHttp,
        "suite.yaml:7:18: threshold 'api.memory < 1GB': unknown http metric 'api.memory' (expected one of min, mean, "
-       "p50, p90, p95, p99, p999, max, throughput, error_rate)"},
+       "p50, p90, p95, p99, p999, max, throughput, error_rate, callback_p50, callback_p90, callback_p95, callback_p99, "
+       "callback_max, callbacks_received, callbacks_lost, callbacks_duplicate, callbacks_unknown)"},
       // The 99.9th percentile is p999, not a service named p99.
       {"p99.9 < 5ms", MetricFamily::kHttp,
        "suite.yaml:7:18: threshold 'p99.9 < 5ms': unknown http metric 'p99.9'; did you mean 'p999'? (expected one of "
-       "min, mean, p50, p90, p95, p99, p999, max, throughput, error_rate)"},
+       "min, mean, p50, p90, p95, p99, p999, max, throughput, error_rate, callback_p50, callback_p90, callback_p95, callback_p99, "
+       "callback_max, callbacks_received, callbacks_lost, callbacks_duplicate, callbacks_unknown)"},
       {"latency_p95 < 5ms", MetricFamily::kHttp,
        "suite.yaml:7:18: threshold 'latency_p95 < 5ms': unknown http metric 'latency_p95' (expected one of min, mean, "
-       "p50, p90, p95, p99, p999, max, throughput, error_rate)"},
+       "p50, p90, p95, p99, p999, max, throughput, error_rate, callback_p50, callback_p90, callback_p95, callback_p99, "
+       "callback_max, callbacks_received, callbacks_lost, callbacks_duplicate, callbacks_unknown)"},
       {"wall_man < 1s", MetricFamily::kCmd,
        "suite.yaml:7:18: threshold 'wall_man < 1s': unknown cmd metric 'wall_man'; did you mean 'wall_mean'? (expected "
        "one of wall_mean, wall_median, user, sys, rss)"},
