@@ -59,7 +59,7 @@ int http_verb(const std::vector<std::string>& args) {
   run::PreparedHttp v = run::build_http(options, [&](std::string_view key) { return table_flags.flag_for(key); });
   const Redaction redaction(options.redact);
   std::string shown_url = redaction.url(v.load.url.to_string());
-  std::string name = f.name.empty() ? v.request.method + " " + redaction.url(v.load.url.target) : f.name;
+  std::string name = f.name.empty() ? v.name : f.name;
   RunInfo run_info = make_run_info();
 
   install_interrupt_handlers();

@@ -126,7 +126,7 @@ void LoadRun::start() {
       // Offset the threads' schedules so their sends interleave instead of coinciding.
       plan.first_send_offset_ns = static_cast<std::int64_t>(plan.interval_ns * i / threads);
     }
-    workers_.push_back(std::make_unique<LoadWorker>(options_, plan, stop_, *start_line_));
+    workers_.push_back(std::make_unique<LoadWorker>(options_, plan, stop_, *start_line_, sequence_));
   }
   progress_seconds_seen_.assign(workers_.size(), 0);
   running_.store(static_cast<int>(workers_.size()));

@@ -17,15 +17,43 @@
 #include "core/histogram.hpp"
 #include "core/units.hpp"
 #include "http/callback_ledger.hpp"
+#include "http/request_template.hpp"
 #include "http/url.hpp"
 
 namespace perfgate::http {
+
+// One request about to be written: where a callback listener records (seq -> scheduled time).
+struct SentRequest {
+  std::uint64_t seq = 0;            // ${seq}: unique and gap-free across the run's threads
+  std::int64_t scheduled_ns = 0;    // monotonic: the scheduled send (open model) or the send (closed)
+  std::int64_t sent_ns = 0;         // monotonic: now, just before the write
+  bool measured = false;            // false during the warm-up
+  int worker = 0;                   // the thread's index
+};
+
+// Told of every request just before it is written, on the load threads (at once from several:
+// implementations are thread-safe and quick; the callback listener is one).
+class RequestObserver {
+ public:
+  virtual ~RequestObserver() = default;
+  virtual void on_sent(const SentRequest& request) noexcept = 0;
+  // A request observed by on_sent got its whole direct response (`ok`: status < 400). Measured
+  // requests only; not for transport errors or timeouts.
+  virtual void on_response(std::uint64_t /*seq*/, bool /*ok*/) noexcept {}
+};
 
 struct LoadOptions {
   Url url;
   ResolvedAddress address;
   std::string request;           // the serialized request (see request_template.hpp)
   bool head_request = false;     // responses to HEAD have no body
+  // When not empty, sent instead of `request`, round-robin across the run (request i of the
+  // run, counted by ${seq}'s counter, is request_set[i % size]): templated requests, --targets.
+  // All share url's host and port, since connections are reused.
+  std::vector<PreparedRequest> request_set;
+  std::uint32_t run_nonce = 0;   // ${request_id}'s prefix (random per run)
+  std::string callback_url;      // ${callback_url}: the callback listener's URL, empty without one
+  RequestObserver* observer = nullptr;  // not owned; set: a seq is taken for every request
   int connections = 10;
   int threads = 1;
   std::optional<Nanos> duration;         // nullopt: until `requests` are done
@@ -36,9 +64,6 @@ struct LoadOptions {
   // How long requests in flight when the duration ends are awaited (then they are timeouts);
   // nullopt: the smaller of `timeout` and 10 s.
   std::optional<Nanos> grace;
-  // Set when the run expects callbacks (src/callback): each request's seq and latency start
-  // are recorded before it is sent, and an ok direct response makes its callback expected.
-  CallbackLedger* callbacks = nullptr;
 };
 
 // The grace period a run uses (see LoadOptions::grace).
@@ -149,6 +174,7 @@ class LoadRun {
   std::unique_ptr<StartLine> start_line_;
   std::atomic<bool> stop_{false};
   std::atomic<int> running_{0};
+  std::atomic<std::uint64_t> sequence_{0};  // ${seq}: the next request's number
   std::int64_t start_ns_ = 0;
   Histogram progress_latency_;
   std::vector<std::size_t> progress_seconds_seen_;

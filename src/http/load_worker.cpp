@@ -60,9 +60,25 @@ std::int64_t StartLine::arrive_and_wait() {
   return start_ns_.load(std::memory_order_acquire);
 }
 
-LoadWorker::LoadWorker(const LoadOptions& options, WorkerPlan plan, const std::atomic<bool>& stop, StartLine& start_line)
-    : options_(options), plan_(plan), stop_(stop), start_line_(start_line),
+LoadWorker::LoadWorker(const LoadOptions& options, WorkerPlan plan, const std::atomic<bool>& stop, StartLine& start_line,
+                       std::atomic<std::uint64_t>& sequence)
+    : options_(options), plan_(plan), sequence_(sequence), stop_(stop), start_line_(start_line),
       connections_(static_cast<std::size_t>(plan.connections)), read_buffer_(kReadBufferBytes) {
+  // Templated requests: every connection gets a buffer for the largest, made here, before the
+  // clock, so that no request allocates.
+  std::size_t largest = 0;
+  for (const auto& r : options_.request_set) {
+    if (r.templated) largest = std::max(largest, r.templated->max_size());
+    if (r.templated && r.templated->uses_seq()) takes_seq_ = true;
+  }
+  if (options_.request_set.size() > 1 || options_.observer != nullptr) takes_seq_ = true;
+  if (largest != 0) {
+    for (auto& c : connections_) c.send_buffer = std::make_unique<char[]>(largest);
+  }
+  rng_state_ = random_seed();
+  template_values_.run_nonce = options_.run_nonce;
+  template_values_.callback_url = options_.callback_url;
+  template_values_.rng_state = &rng_state_;
   idle_.reserve(connections_.size());
   ready_to_send_.reserve(connections_.size() * 2);
   // Check timeouts often enough that a timeout is seen within ~5% of its length.
@@ -191,12 +207,17 @@ void LoadWorker::send_request(Connection& c, std::int64_t due) {
   c.deadline_ns = now + options_.timeout.count();
   c.measured = c.latency_start_ns >= plan_.measure_start_ns;
   if (c.measured) ++measured_sent_;
-  c.parser.reset(options_.head_request);
+  if (options_.request_set.empty()) {
+    c.request = options_.request.data();
+    c.request_size = options_.request.size();
+    c.parser.reset(options_.head_request);
+  } else {
+    next_request(c);
+  }
   // In flight from here: a send that fails at once is this request's outcome.
   c.state = ConnState::kWriting;
-  const std::string& request = options_.request;
-  ssize_t n = ::send(c.fd, request.data(), request.size(), MSG_NOSIGNAL);
-  if (n == static_cast<ssize_t>(request.size())) {
+  ssize_t n = ::send(c.fd, c.request, c.request_size, MSG_NOSIGNAL);
+  if (n == static_cast<ssize_t>(c.request_size)) {
     c.state = ConnState::kReading;
     return;
   }
@@ -208,16 +229,36 @@ void LoadWorker::send_request(Connection& c, std::int64_t due) {
   set_interest(c, EPOLLIN | EPOLLOUT);
 }
 
+void LoadWorker::next_request(Connection& c) {
+  std::uint64_t seq = takes_seq_ ? sequence_.fetch_add(1, std::memory_order_relaxed) : 0;
+  const auto& set = options_.request_set;
+  const PreparedRequest& r = set.size() == 1 ? set.front() : set[seq % set.size()];
+  c.seq = seq;
+  if (options_.observer != nullptr) {
+    options_.observer->on_sent({.seq = seq, .scheduled_ns = c.latency_start_ns, .sent_ns = c.sent_ns,
+                                .measured = c.measured, .worker = plan_.index});
+  }
+  c.parser.reset(r.head_request);
+  if (!r.templated) {
+    c.request = r.fixed.data();
+    c.request_size = r.fixed.size();
+    return;
+  }
+  template_values_.seq = seq;
+  if (r.templated->uses_now_ms()) template_values_.now_ms = static_cast<std::uint64_t>(wall_ns() / 1'000'000);
+  c.request = c.send_buffer.get();
+  c.request_size = r.templated->write(c.send_buffer.get(), template_values_);
+}
+
 void LoadWorker::on_writable(Connection& c, std::int64_t now) {
-  const std::string& request = options_.request;
-  ssize_t n = ::send(c.fd, request.data() + c.written, request.size() - c.written, MSG_NOSIGNAL);
+  ssize_t n = ::send(c.fd, c.request + c.written, c.request_size - c.written, MSG_NOSIGNAL);
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) return;
     on_transport_error(c, now, &ErrorCounts::reset);
     return;
   }
   c.written += static_cast<std::size_t>(n);
-  if (c.written == request.size()) {
+  if (c.written == c.request_size) {
     c.state = ConnState::kReading;
     set_interest(c, EPOLLIN);
   }
@@ -311,6 +352,7 @@ void LoadWorker::on_response_complete(Connection& c, std::int64_t now) {
     second_latency_.record(now - c.latency_start_ns);
     if (plan_.open_model) stats_.uncorrected.record(now - c.sent_ns);
     if (status >= 0 && status < 1000) ++stats_.status[static_cast<std::size_t>(status)];
+    if (options_.observer != nullptr && !options_.request_set.empty()) options_.observer->on_response(c.seq, ok);
   }
   count_request(c.measured, ok, now);
   if (!c.parser.keep_alive()) {

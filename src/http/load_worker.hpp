@@ -6,6 +6,7 @@
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <memory>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -62,7 +63,9 @@ struct WorkerPlan {
 
 class LoadWorker {
  public:
-  LoadWorker(const LoadOptions& options, WorkerPlan plan, const std::atomic<bool>& stop, StartLine& start_line);
+  // `sequence`: the run's ${seq} counter, shared by every worker.
+  LoadWorker(const LoadOptions& options, WorkerPlan plan, const std::atomic<bool>& stop, StartLine& start_line,
+             std::atomic<std::uint64_t>& sequence);
   ~LoadWorker();
   LoadWorker(const LoadWorker&) = delete;
   LoadWorker& operator=(const LoadWorker&) = delete;
@@ -100,6 +103,10 @@ class LoadWorker {
     bool measured = false;            // the request in flight was sent while measuring
     std::uint32_t consecutive_connect_failures = 0;
     std::size_t written = 0;
+    const char* request = nullptr;      // the request being written: shared bytes, or send_buffer
+    std::size_t request_size = 0;
+    std::unique_ptr<char[]> send_buffer;  // templated requests are written here (largest size)
+    std::uint64_t seq = 0;              // the request in flight's ${seq} (when the run takes seqs)
     std::int64_t latency_start_ns = 0;  // scheduled (open) or actual send (closed)
     std::int64_t sent_ns = 0;
     std::int64_t deadline_ns = 0;       // request timeout, connect timeout or retry time
@@ -120,6 +127,8 @@ class LoadWorker {
   void became_idle(Connection& c, std::int64_t now);
   // Stamps and writes the request; `due` is its scheduled time (open model) or -1 (closed).
   void send_request(Connection& c, std::int64_t due);
+  // Picks (and, templated, writes) the next request of the run into c.request.
+  void next_request(Connection& c);
   void send_ready();
   void dispatch_due(std::int64_t now);
   // Open model: a request that could not be sent at all (no connection within the timeout,
@@ -142,6 +151,10 @@ class LoadWorker {
 
   const LoadOptions& options_;
   WorkerPlan plan_;
+  std::atomic<std::uint64_t>& sequence_;
+  bool takes_seq_ = false;            // a template uses ${seq}/${request_id}, several requests, or an observer
+  std::uint64_t rng_state_ = 0;       // ${uuid}, ${rand:…}
+  TemplateValues template_values_;
   const std::atomic<bool>& stop_;
   StartLine& start_line_;
   int epoll_fd_ = -1;

@@ -12,18 +12,24 @@
 #include "core/error.hpp"
 #include "core/redaction.hpp"
 #include "http/load_engine.hpp"
+#include "core/text_template.hpp"
 #include "http/load_result.hpp"
+#include "http/targets.hpp"
 #include "http/url.hpp"
 
 namespace perfgate::run {
 namespace {
 
-std::string read_body_file(const std::string& path, const std::string& shown, const suite::OptionNamer& name) {
+std::string read_file(const std::string& path, const std::string& shown, const std::string& option) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError(fmt::format("{}: cannot read file '{}'", name("body"), shown));
+  if (!in) throw UsageError(fmt::format("{}: cannot read file '{}'", option, shown));
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+std::string read_body_file(const std::string& path, const std::string& shown, const suite::OptionNamer& name) {
+  return read_file(path, shown, name("body"));
 }
 
 std::vector<cmd::Parameter> parameters_of(const suite::CmdBenchmarkOptions& o, const suite::OptionNamer& name) {
@@ -52,12 +58,37 @@ std::string parameters_text(const std::map<std::string, std::string>& values, co
 PreparedHttp build_http(const suite::HttpBenchmarkOptions& o, const suite::OptionNamer& name) {
   PreparedHttp p;
   const Redaction redaction(o.redact);
-  // What is shown: the suite's text (its `${VAR}` unfilled) with the redacted names as ***.
-  const std::string& url_written = o.url_as_written.empty() ? o.url : o.url_as_written;
-  std::string error;
-  auto url = http::parse_url(o.url, &error);
-  if (!url) throw UsageError(fmt::format("{} '{}': {}", name("url"), redaction.url(url_written), error));
-  p.load.url = *url;
+  std::string body_shown = o.body_file_as_written.empty() ? o.body_file.value_or("") : o.body_file_as_written;
+  std::string body = o.body_file ? read_body_file(*o.body_file, body_shown, name) : o.body;
+  if (o.body_file) {
+    try {
+      TextTemplate::compile(body);
+    } catch (const TemplateError& e) {
+      throw UsageError(fmt::format("{} '{}': {}", name("body"), body_shown, e.what()));
+    }
+  }
+  p.request.method = o.method;
+  p.request.headers = o.headers;
+  p.request.body = body;
+  std::vector<http::Target> targets;
+  std::string url_written;
+  if (o.targets_file) {
+    std::string shown = o.targets_file_as_written.empty() ? *o.targets_file : o.targets_file_as_written;
+    targets = http::parse_targets(read_file(*o.targets_file, shown, name("targets")), shown, p.request);
+    p.request = targets.front().spec;
+    url_written = targets.front().url.to_string();
+    p.load.url = targets.front().url;
+    p.name = fmt::format("targets {}", shown);
+  } else {
+    // What is shown: the suite's text (its `${VAR}` unfilled) with the redacted names as ***.
+    url_written = o.url_as_written.empty() ? o.url : o.url_as_written;
+    std::string error;
+    auto url = http::parse_url(o.url, &error);
+    if (!url) throw UsageError(fmt::format("{} '{}': {}", name("url"), redaction.url(url_written), error));
+    p.load.url = *url;
+    targets.push_back({*url, p.request, 0});
+    p.name = p.request.method + " " + redaction.url(url->target);
+  }
   p.load.connections = o.connections;
   int cpus = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   p.load.threads = std::min(o.threads.value_or(cpus), o.connections);
@@ -74,18 +105,30 @@ PreparedHttp build_http(const suite::HttpBenchmarkOptions& o, const suite::Optio
                                  "hard limit could not be raised further)",
                                  name("connections"), o.connections, needed, descriptors));
   }
-  p.request.method = o.method;
-  p.request.headers = o.headers;
-  if (o.body_file) {
-    p.request.body = read_body_file(*o.body_file, o.body_file_as_written.empty() ? *o.body_file : o.body_file_as_written,
-                                    name);
-  } else {
-    p.request.body = o.body;
-  }
-  p.load.head_request = o.method == "HEAD";
-  p.load.request = http::build_request(*url, p.request);
+  // One fixed request keeps the zero-copy path: its bytes built once, shared by every connection.
+  std::vector<http::PreparedRequest> prepared;
   try {
-    p.load.address = http::resolve(*url);
+    for (const auto& target : targets) prepared.push_back(http::prepare_request(target.url, target.spec));
+  } catch (const UsageError& e) {
+    throw UsageError(fmt::format("{}: {}", name(o.targets_file ? "targets" : "body"), e.what()));
+  }
+  // Callbacks are matched by ${request_id}: requests that carry no per-request id cannot be.
+  bool carries_ids = std::any_of(prepared.begin(), prepared.end(),
+                                 [](const http::PreparedRequest& r) { return r.templated && r.templated->uses_seq(); });
+  if (o.callback_host && !carries_ids) {
+    throw UsageError(fmt::format("{}: the requests carry no ${{request_id}} (put it in the URL, a header or the body, "
+                                 "beside ${{callback_url}}), so no callback could be matched to its request",
+                                 name("callback.listen")));
+  }
+  p.load.head_request = prepared.front().head_request;
+  if (prepared.size() == 1 && !prepared.front().templated) {
+    p.load.request = prepared.front().fixed;
+  } else {
+    p.load.request_set = std::move(prepared);
+  }
+  p.load.run_nonce = random_run_nonce();
+  try {
+    p.load.address = http::resolve(p.load.url);
   } catch (const RunError&) {
     // The resolver's message names the host, which may have been filled in from the environment.
     throw RunError(fmt::format("cannot resolve the host of {}", redaction.url(url_written)));
@@ -103,8 +146,9 @@ PreparedHttp build_http(const suite::HttpBenchmarkOptions& o, const suite::Optio
     p.callback = plan;
   }
   http::RequestSpec shown = p.request;
-  if (!o.headers_as_written.empty()) shown.headers = o.headers_as_written;
+  if (!o.headers_as_written.empty() && !o.targets_file) shown.headers = o.headers_as_written;
   p.config = http::http_config_json(p.load, url_written, shown, redaction);
+  if (o.targets_file) p.config["targets"] = targets.size();
   if (p.callback) {
     const CallbackPlan& c = *p.callback;
     bool v6 = c.listener.host.find(':') != std::string::npos;

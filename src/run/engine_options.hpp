@@ -31,13 +31,14 @@ struct CallbackPlan {
 
 struct PreparedHttp {
   http::LoadOptions load;
-  http::RequestSpec request;
-  nlohmann::json config;  // the document's `config`, secrets as ***
+  http::RequestSpec request;  // with --targets: the first target's
+  std::string name;          // "METHOD /path" (its query's secrets as ***), or "targets FILE"
+  nlohmann::json config;     // the document's `config`, secrets as ***
   std::optional<CallbackPlan> callback;
 };
 
 // URL parsed and resolved, threads defaulted (one per CPU, at most one per connection), body
-// read, request serialised.
+// and targets read, requests serialised (fixed) or compiled (templated).
 PreparedHttp build_http(const suite::HttpBenchmarkOptions& options, const suite::OptionNamer& name);
 
 // Parameters expanded (the first varies slowest), commands named and, without a shell, split.

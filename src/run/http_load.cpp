@@ -7,7 +7,6 @@
 #include <thread>
 
 #include "callback/callback_session.hpp"
-#include "core/text_template.hpp"
 
 namespace perfgate::run {
 
@@ -16,8 +15,9 @@ http::LoadResult run_http_load(const PreparedHttp& prepared, const HttpLoadHooks
   std::unique_ptr<callback::CallbackSession> callbacks;
   if (prepared.callback) {
     callbacks = std::make_unique<callback::CallbackSession>(prepared.callback->listener, prepared.callback->timeout,
-                                                            random_run_nonce());
-    options.callbacks = &callbacks->ledger();
+                                                            options.run_nonce);
+    options.observer = callbacks.get();
+    options.callback_url = callbacks->url();
     callbacks->start();
   }
   http::LoadRun load(options);

@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "core/redaction.hpp"
+#include "core/text_template.hpp"
 
 namespace perfgate::suite {
 namespace {
@@ -23,6 +24,15 @@ void finish_http(O& o, const OptionNamer& name) {
     throw UsageError(fmt::format("{}: needs {} (where perfgate listens for the callbacks)",
                                  name(o.callback_id_from ? "callback.id_from" : "callback.timeout"),
                                  name("callback.listen")));
+  }
+  if (o.url.empty() && !o.targets_file) {
+    throw UsageError(fmt::format("missing the target: give {} or {} FILE", name("url"), name("targets")));
+  }
+  if (!o.url.empty() && o.targets_file) {
+    throw UsageError(fmt::format("{}: the URLs come from the file; give no other URL", name("targets")));
+  }
+  if (o.body_file && !o.body.empty()) {
+    throw UsageError(fmt::format("{}: give the body inline or as a file, not both", name("body_file")));
   }
 }
 
@@ -42,6 +52,15 @@ void apply_callback_listen(O& o, const V& v) {
   OptionValue port(v.where(), {text.substr(colon + 1)});
   o.callback_port = static_cast<std::uint16_t>(port.whole_number(0, 65535));
   o.callback_host = host;
+}
+
+// A template in an option's text: compiled now, so a bad "${" is exit 2 naming the option.
+void check_template(const V& v, const std::string& text) {
+  try {
+    TextTemplate::compile(text);
+  } catch (const TemplateError& e) {
+    v.fail_because(e.what());
+  }
 }
 
 }  // namespace
@@ -64,9 +83,15 @@ const OptionTable<HttpBenchmarkOptions>& http_option_table() {
                    v.fail_because(fmt::format("unsupported scheme in '{}' (expected a URL like http://127.0.0.1:8080/path)",
                                               Redaction().url(url)));
                  }
+                 // The connections are reused: templates go in the path and query only.
+                 std::size_t authority = url.find("://") + 3;
+                 std::size_t path = url.find_first_of("/?", authority);
+                 if (url.substr(authority, path - authority).find("${") != std::string::npos) {
+                   v.fail_because("templates (${...}) go in the path and query, not in scheme://host:port");
+                 }
+                 check_template(v, url);
                  o.url = v.text();
-               },
-           .required = true},
+               }},
           {.flags = "-c,--connections", .key = "connections", .value_name = "N",
            .help = "Connections kept open (default 10)",
            .apply = [](O& o, const V& v) { o.connections = v.small_number(1, 100'000); }},
@@ -102,17 +127,30 @@ const OptionTable<HttpBenchmarkOptions>& http_option_table() {
                }},
           {.flags = "-H,--header", .key = "headers", .value_name = "'NAME: VALUE'",
            .help = "Request header (repeatable); in a suite a mapping {NAME: VALUE}",
-           .apply = [](O& o, const V& v) { o.headers = v.header_pairs(); },
+           .apply =
+               [](O& o, const V& v) {
+                 o.headers = v.header_pairs();
+                 for (const auto& [header, value] : o.headers) check_template(v, value);
+               },
            .shape = OptionShape::kPairs},
-          {.flags = "-b,--body", .key = "body", .value_name = "TEXT|@FILE", .help = "Request body: TEXT, or @FILE",
+          {.flags = "-b,--body", .key = "body", .value_name = "TEXT|@FILE",
+           .help = "Request body: TEXT, or @FILE (templates: ${seq}, ${uuid}, ${rand:1-100}...)",
            .apply =
                [](O& o, const V& v) {
                  if (v.text().starts_with('@')) {
                    o.body_file = v.path(v.text().substr(1));
                  } else {
+                   check_template(v, v.text());
                    o.body = v.text();
                  }
                }},
+          {.flags = "--body-file", .key = "body_file", .value_name = "FILE",
+           .help = "Request body read from FILE before the run (the same as -b @FILE)",
+           .apply = [](O& o, const V& v) { o.body_file = v.path(); }},
+          {.flags = "--targets", .key = "targets", .value_name = "FILE",
+           .help = "JSON lines {\"method\", \"url\", \"headers\", \"body\"}, sent round-robin; "
+                   "all on one scheme://host:port",
+           .apply = [](O& o, const V& v) { o.targets_file = v.path(); }},
           {.flags = "--redact", .key = "redact", .value_name = "HEADER",
            .help = "Also write this header's value as *** in results (repeatable)",
            .apply = [](O& o, const V& v) { o.redact = v.texts(); },

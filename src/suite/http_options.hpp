@@ -24,6 +24,8 @@ struct HttpBenchmarkOptions {
   std::string body;                                          // the text, when given inline
   std::string body_file_as_written;
   std::optional<std::string> body_file;                      // `@FILE`: in a suite, relative to its folder
+  std::optional<std::string> targets_file;                   // --targets: JSON lines, instead of `url`
+  std::string targets_file_as_written;
   int connections = 10;
   std::optional<int> threads;        // nullopt: one per CPU, at most one per connection
   std::optional<double> rate_per_s;  // set: open model

@@ -598,6 +598,8 @@ class SuiteReader {
       std::string text = written(*body);
       if (text.starts_with("@")) http.body_file_as_written = relative_to_suite(text.substr(1));
     }
+    if (auto file = find_entry(entry.value, "body_file")) http.body_file_as_written = relative_to_suite(written(*file));
+    if (auto file = find_entry(entry.value, "targets")) http.targets_file_as_written = relative_to_suite(written(*file));
   }
 
   void read_cmd_as_written(const Entry& entry, CmdBenchmarkOptions& cmd) const {
