@@ -4,14 +4,28 @@
 # one client thread, 50 connections, 10 s; three runs of each, alternating. Prints requests/s
 # and client CPU microseconds per request (user+sys of the client process / requests),
 # the medians, and the ratios perfgate/wrk.
-# Usage: bench/http-vs-wrk.sh [--rate R]   (R: also run perfgate's open model at R req/s)
+# Usage: bench/http-vs-wrk.sh [--rate R] [--templated]
+#   --rate R: also run perfgate's open model at R req/s
+#   --templated: also run perfgate's closed model posting a templated body (${seq}, ${uuid},
+#     written per request) beside the same POST with a fixed body of the same length, and print
+#     the ratio of their CPU per request (the target: within 5%)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-3}
 duration=${DURATION:-10}
 connections=${CONNECTIONS:-50}
 open_rate=""
-if [ "${1:-}" = "--rate" ]; then open_rate=$2; fi
+templated=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --rate) open_rate=$2; shift 2 ;;
+    --templated) templated=1; shift ;;
+    *) echo "usage: bench/http-vs-wrk.sh [--rate R] [--templated]"; exit 2 ;;
+  esac
+done
+# The fixed body has the length the templated one has for a 6-digit seq.
+templated_body='{"seq": ${seq}, "id": "${uuid}", "kind": "order"}'
+fixed_body='{"seq": 123456, "id": "1b4e28ba-2fa1-41d2-883f-0016d3cca427", "kind": "order"}'
 perfgate=${PERFGATE:-build/perfgate}
 [ -x "$perfgate" ] || { echo "build perfgate first (scripts/build.sh)"; exit 2; }
 
@@ -42,7 +56,7 @@ measure() {
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-declare -a wrk_rps wrk_cpu pg_rps pg_cpu open_rps open_cpu
+declare -a wrk_rps wrk_cpu pg_rps pg_cpu open_rps open_cpu fixed_cpu tpl_cpu
 for i in $(seq "$runs"); do
   read -r req cpu < <(measure wrk wrk -t1 -c"$connections" -d"${duration}s" "$url")
   wrk_rps+=("$(python3 -c "print($req/$duration)")"); wrk_cpu+=("$(python3 -c "print($cpu*1e6/$req)")")
@@ -55,6 +69,18 @@ for i in $(seq "$runs"); do
     open_rps+=("$(python3 -c "print($req/$duration)")"); open_cpu+=("$(python3 -c "print($cpu*1e6/$req)")")
     printf 'run %d  perfgate --rate %s  %10.0f req/s (%.2f%% of the rate)  %6.2f us CPU/request\n' "$i" "$open_rate" \
       "${open_rps[-1]}" "$(python3 -c "print(100*${open_rps[-1]}/$open_rate)")" "${open_cpu[-1]}"
+  fi
+  if [ -n "$templated" ]; then
+    read -r req cpu < <(measure perfgate "$perfgate" http "$url" -t1 -c"$connections" -d"${duration}s" -m POST \
+      -b "$fixed_body" --quiet --json "$work/pg.json")
+    fixed_cpu+=("$(python3 -c "print($cpu*1e6/$req)")")
+    printf 'run %d  perfgate POST fixed body      %10.0f req/s  %6.2f us CPU/request\n' "$i" \
+      "$(python3 -c "print($req/$duration)")" "${fixed_cpu[-1]}"
+    read -r req cpu < <(measure perfgate "$perfgate" http "$url" -t1 -c"$connections" -d"${duration}s" -m POST \
+      -b "$templated_body" --quiet --json "$work/pg.json")
+    tpl_cpu+=("$(python3 -c "print($cpu*1e6/$req)")")
+    printf 'run %d  perfgate POST templated body  %10.0f req/s  %6.2f us CPU/request\n' "$i" \
+      "$(python3 -c "print($req/$duration)")" "${tpl_cpu[-1]}"
   fi
 done
 
@@ -71,4 +97,9 @@ if [ -n "$open_rate" ]; then
   printf '  perfgate open model at %s req/s: achieved %.0f req/s (%.2f%%), %.2f us CPU/request (%.3f of closed)\n' \
     "$open_rate" "$m_open_rps" "$(python3 -c "print(100*$m_open_rps/$open_rate)")" "$m_open_cpu" \
     "$(python3 -c "print($m_open_cpu/$m_pg_cpu)")"
+fi
+if [ -n "$templated" ]; then
+  m_fixed_cpu=$(printf '%s\n' "${fixed_cpu[@]}" | median); m_tpl_cpu=$(printf '%s\n' "${tpl_cpu[@]}" | median)
+  printf '  perfgate POST: fixed body %.2f us CPU/request, templated body %.2f us (ratio templated/fixed %.3f)\n' \
+    "$m_fixed_cpu" "$m_tpl_cpu" "$(python3 -c "print($m_tpl_cpu/$m_fixed_cpu)")"
 fi

@@ -207,7 +207,7 @@ void LoadWorker::send_request(Connection& c, std::int64_t due) {
   c.deadline_ns = now + options_.timeout.count();
   c.measured = c.latency_start_ns >= plan_.measure_start_ns;
   if (c.measured) ++measured_sent_;
-  if (options_.request_set.empty()) {
+  if (options_.request_set.empty() && options_.observer == nullptr) {
     c.request = options_.request.data();
     c.request_size = options_.request.size();
     c.parser.reset(options_.head_request);
@@ -231,13 +231,19 @@ void LoadWorker::send_request(Connection& c, std::int64_t due) {
 
 void LoadWorker::next_request(Connection& c) {
   std::uint64_t seq = takes_seq_ ? sequence_.fetch_add(1, std::memory_order_relaxed) : 0;
-  const auto& set = options_.request_set;
-  const PreparedRequest& r = set.size() == 1 ? set.front() : set[seq % set.size()];
   c.seq = seq;
   if (options_.observer != nullptr) {
     options_.observer->on_sent({.seq = seq, .scheduled_ns = c.latency_start_ns, .sent_ns = c.sent_ns,
                                 .measured = c.measured, .worker = plan_.index});
   }
+  const auto& set = options_.request_set;
+  if (set.empty()) {
+    c.request = options_.request.data();
+    c.request_size = options_.request.size();
+    c.parser.reset(options_.head_request);
+    return;
+  }
+  const PreparedRequest& r = set.size() == 1 ? set.front() : set[seq % set.size()];
   c.parser.reset(r.head_request);
   if (!r.templated) {
     c.request = r.fixed.data();
@@ -352,7 +358,7 @@ void LoadWorker::on_response_complete(Connection& c, std::int64_t now) {
     second_latency_.record(now - c.latency_start_ns);
     if (plan_.open_model) stats_.uncorrected.record(now - c.sent_ns);
     if (status >= 0 && status < 1000) ++stats_.status[static_cast<std::size_t>(status)];
-    if (options_.observer != nullptr && !options_.request_set.empty()) options_.observer->on_response(c.seq, ok);
+    if (options_.observer != nullptr) options_.observer->on_response(c.seq, ok);
   }
   count_request(c.measured, ok, now);
   if (!c.parser.keep_alive()) {

@@ -79,10 +79,11 @@ Target parse_line(std::string_view line, const std::string& at, const RequestSpe
   if (!url) throw UsageError(fmt::format("{}: 'url': {}", at, error));
   target.url = *url;
   // The defaults first, unless the line gives the same header.
-  for (const auto& [name, value] : defaults.headers) {
-    bool replaced = std::any_of(headers.begin(), headers.end(),
-                                [&](const auto& own) { return strcasecmp(own.first.c_str(), name.c_str()) == 0; });
-    if (!replaced) target.spec.headers.emplace_back(name, value);
+  for (const auto& header : defaults.headers) {
+    bool replaced = std::any_of(headers.begin(), headers.end(), [&](const auto& own) {
+      return strcasecmp(own.first.c_str(), header.first.c_str()) == 0;
+    });
+    if (!replaced) target.spec.headers.push_back(header);
   }
   target.spec.headers.insert(target.spec.headers.end(), headers.begin(), headers.end());
   try {

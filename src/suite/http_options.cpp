@@ -26,7 +26,7 @@ void finish_http(O& o, const OptionNamer& name) {
                                  name("callback.listen")));
   }
   if (o.url.empty() && !o.targets_file) {
-    throw UsageError(fmt::format("missing the target: give {} or {} FILE", name("url"), name("targets")));
+    throw UsageError(fmt::format("no target url: give {} or {} FILE", name("url"), name("targets")));
   }
   if (!o.url.empty() && o.targets_file) {
     throw UsageError(fmt::format("{}: the URLs come from the file; give no other URL", name("targets")));

@@ -22,6 +22,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "http/load_engine.hpp"
+#include "http/request_template.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -352,26 +354,32 @@ TEST_F(RequestTemplates, BadTargetLinesExit2WithFileAndLine) {
   EXPECT_EQ(out.exit_code, 2);
   out = http({"-n", "1"});
   EXPECT_EQ(out.exit_code, 2);
-  EXPECT_THAT(out.err, HasSubstr("missing the target: give URL or --targets FILE"));
+  EXPECT_THAT(out.err, HasSubstr("no target url: give URL or --targets FILE"));
   EXPECT_TRUE(server_.requests().empty());
 }
 
 TEST_F(RequestTemplates, SuiteBodyAndTargetsKeys) {
   std::string base = "http://127.0.0.1:" + std::to_string(server_.port());
   write("t.jsonl", "{\"url\": \"" + base + "/t/${seq}\"}\n");
+  write("f.json", "f${seq}");
   write("suite.yaml", "name: s\nbenchmarks:\n"
                       "  - name: templated\n"
                       "    http: {url: \"" + base + "/p\", method: POST, body: '{\"seq\": ${seq}}', requests: 20, connections: 2}\n"
                       "  - name: from-targets\n"
-                      "    http: {targets: t.jsonl, requests: 10, connections: 1}\n");
+                      "    http: {targets: t.jsonl, requests: 10, connections: 1}\n"
+                      "  - name: from-body-file\n"
+                      "    http: {url: \"" + base + "/f\", method: POST, body_file: f.json, requests: 5, connections: 1}\n");
   ProcessOutput out = run_perfgate({"run", path("suite.yaml"), "--store", path("history.db"), "--quiet"});
   ASSERT_EQ(out.exit_code, 0) << out.err << out.out;
   std::set<std::uint64_t> seqs;
   std::set<std::string> targets;
+  std::set<std::string> file_bodies;
   for (const auto& r : server_.requests()) {
     if (r.target == "/p") seqs.insert(json_seq(r.body));
     if (r.target.starts_with("/t/")) targets.insert(r.target);
+    if (r.target == "/f") file_bodies.insert(r.body);
   }
+  EXPECT_EQ(file_bodies, (std::set<std::string>{"f0", "f1", "f2", "f3", "f4"}));
   EXPECT_EQ(seqs.size(), 20u);
   EXPECT_EQ(*seqs.rbegin(), 19u);
   EXPECT_EQ(targets.size(), 10u);
@@ -384,6 +392,57 @@ TEST_F(RequestTemplates, SuiteBodyAndTargetsKeys) {
   EXPECT_EQ(out.exit_code, 2);
   EXPECT_THAT(out.err, HasSubstr("bad.yaml:4:"));
   EXPECT_THAT(out.err, HasSubstr("'body': bad range in \"${rand:5}\" at byte 2"));
+}
+
+// The seam the callback listener uses: every request is reported with its seq and scheduled
+// time before it is written, on the load threads.
+class RecordingObserver : public http::RequestObserver {
+ public:
+  void on_sent(const http::SentRequest& request) noexcept override {
+    std::lock_guard lock(mutex_);
+    sent.push_back(request);
+  }
+  std::mutex mutex_;
+  std::vector<http::SentRequest> sent;
+};
+
+TEST_F(RequestTemplates, AnObserverSeesEverySeqWithItsScheduledTime) {
+  std::string error;
+  auto url = http::parse_url(server_.url("/r?id=${request_id}"), &error);
+  ASSERT_TRUE(url) << error;
+  http::LoadOptions options;
+  options.url = *url;
+  options.address = http::resolve(*url);
+  options.request_set.push_back(http::prepare_request(*url, http::RequestSpec{}));
+  options.run_nonce = 0x0badcafe;
+  options.connections = 4;
+  options.threads = 2;
+  options.requests = 400;
+  options.rate_per_s = 4000;
+  RecordingObserver observer;
+  options.observer = &observer;
+  http::LoadRun run(options);
+  run.start();
+  http::LoadResult result = run.wait();
+  EXPECT_EQ(result.total, 400u);
+  ASSERT_EQ(observer.sent.size(), 400u);
+  std::map<std::uint64_t, http::SentRequest> by_seq;
+  for (const auto& s : observer.sent) {
+    by_seq[s.seq] = s;
+    EXPECT_TRUE(s.measured);
+    EXPECT_LE(s.scheduled_ns, s.sent_ns);  // open model: the schedule, then the send
+  }
+  ASSERT_EQ(by_seq.size(), 400u);
+  EXPECT_EQ(by_seq.rbegin()->first, 399u);
+  auto requests = server_.requests();
+  ASSERT_EQ(requests.size(), 400u);
+  std::set<std::uint64_t> ids;
+  for (const auto& r : requests) {
+    auto seq = parse_request_id(r.target.substr(std::string("/r?id=").size()), 0x0badcafe);
+    ASSERT_TRUE(seq) << r.target;
+    ids.insert(*seq);
+  }
+  EXPECT_EQ(ids.size(), 400u);
 }
 
 }  // namespace

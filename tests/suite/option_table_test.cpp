@@ -85,7 +85,7 @@ TEST(OptionTables, RulesAcrossOptionsNameBoth) {
   EXPECT_EQ(error_of([&] { cmd_option_table().finish(cmd, flag); }),
             "<runs>: cannot be combined with <min_runs> or <max_runs>");
   HttpBenchmarkOptions http;
-  EXPECT_EQ(error_of([&] { http_option_table().finish(http, flag); }), "missing the target: give <url> or <targets> FILE");
+  EXPECT_EQ(error_of([&] { http_option_table().finish(http, flag); }), "no target url: give <url> or <targets> FILE");
   http.url = "http://127.0.0.1:1/";
   http_option_table().finish(http, flag);
   EXPECT_EQ(http.duration, std::chrono::seconds(10));  // neither -d nor -n: 10 s

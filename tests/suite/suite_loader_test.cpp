@@ -225,7 +225,7 @@ TEST(SuiteLoaderErrors, WrongType) {
 
 TEST(SuiteLoaderErrors, MissingUrl) {
   EXPECT_EQ(load_error(std::string(kMinimalHeader) + "  - name: a\n    http: {connections: 5}\n"),
-            "FILE:4:11: missing the target: give 'url' or 'targets' FILE");
+            "FILE:4:11: no target url: give 'url' or 'targets' FILE");
 }
 
 TEST(SuiteLoaderErrors, MissingName) {
