@@ -78,6 +78,7 @@ class CallbackListener::Loop {
   void run() {
     epoll_event events[kMaxEvents];
     while (!owner_.stop_.load(std::memory_order_acquire)) {
+      owner_.ledger_.prepare_ahead();
       int n = epoll_wait(epoll_fd_, events, kMaxEvents, kPollMs);
       for (int i = 0; i < n; ++i) {
         if (events[i].data.u64 == kListenTag) {

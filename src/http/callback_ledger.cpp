@@ -14,6 +14,17 @@ constexpr std::uint8_t kLate = 8;      // its first callback came after the time
 
 }  // namespace
 
+CallbackLedger::CallbackLedger(std::int64_t timeout_ns) : timeout_ns_(timeout_ns) {
+  if (entry(0, true) != nullptr) chunks_prepared_ = 1;
+}
+
+void CallbackLedger::prepare_ahead() noexcept {
+  if (chunks_prepared_ == 0 || chunks_prepared_ >= kMaxChunks) return;
+  Chunk* last = chunks_[chunks_prepared_ - 1].load(std::memory_order_acquire);
+  if (last == nullptr || last->entries[0].start_ns.load(std::memory_order_relaxed) == 0) return;
+  if (entry(chunks_prepared_ * kChunkEntries, true) != nullptr) ++chunks_prepared_;
+}
+
 CallbackLedger::~CallbackLedger() {
   for (auto& chunk : chunks_) delete chunk.load(std::memory_order_relaxed);
 }

@@ -50,7 +50,7 @@ class CallbackLedger {
   static constexpr std::uint64_t kChunkEntries = 1 << 16;
   static constexpr std::size_t kMaxChunks = 1 << 16;  // 2^32 requests
 
-  explicit CallbackLedger(std::int64_t timeout_ns) : timeout_ns_(timeout_ns) {}
+  explicit CallbackLedger(std::int64_t timeout_ns);
   ~CallbackLedger();
   CallbackLedger(const CallbackLedger&) = delete;
   CallbackLedger& operator=(const CallbackLedger&) = delete;
@@ -65,6 +65,10 @@ class CallbackLedger {
   // The listener side: one call per callback whose id was read; times a first arrival into
   // the listener's histogram (`latency`, owned by the listener thread).
   CallbackArrival arrived(std::uint64_t seq, std::int64_t now_ns, Histogram& latency) noexcept;
+
+  // Called now and then by the listener's thread: makes the next chunk as soon as the last one
+  // is in use, so a load thread does not stop to allocate (it still would if this fell behind).
+  void prepare_ahead() noexcept;
 
   // Whether every expected callback has come (the end's wait for stragglers).
   bool all_arrived() const noexcept {
@@ -87,6 +91,7 @@ class CallbackLedger {
 
   std::int64_t timeout_ns_;
   std::array<std::atomic<Chunk*>, kMaxChunks> chunks_{};
+  std::size_t chunks_prepared_ = 0;  // chunks [0, this) exist (prepare_ahead's thread only)
   std::atomic<std::uint64_t> expected_{0};
   std::atomic<std::uint64_t> matched_{0};   // expected and arrived in time
   std::atomic<std::uint64_t> received_{0};  // first arrivals in time (measured)

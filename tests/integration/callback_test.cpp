@@ -79,11 +79,17 @@ TEST(Callbacks, AKnownDelayGivesItsLatencyClosedModel) {
 
 TEST(Callbacks, TheOpenModelTimesFromTheScheduledSendAndTheSummarySaysSo) {
   ServeProcess serve({"--quiet", "--callback-delay", "80ms", "--jitter", "10ms"});
-  ProcessOutput out = run_perfgate({"http", job_url(serve.port()), "-c", "4", "-t", "1", "--rate", "40", "-d", "1s",
-                                    "--callback-listen", "[::1]:0", "--callback-id", "json:id"});
+  ProcessOutput out = run_perfgate({"http", job_url(serve.port()), "-c", "4", "-t", "1", "--rate", "40", "-n", "20",
+                                    "--callback-listen", "[::1]:0", "--callback-id", "json:id", "--json", "-"});
   ASSERT_EQ(out.exit_code, 0) << out.out << out.err;
-  EXPECT_THAT(out.out, HasSubstr("callbacks   40 received, 0 lost, 0 duplicate, 0 unknown"));
-  EXPECT_THAT(out.out, HasSubstr("(from the scheduled send)"));
+  json b = benchmark_of(out);
+  EXPECT_EQ(metric(b, "callbacks_received"), b["requests"]["ok"].get<double>());
+  EXPECT_EQ(metric(b, "callbacks_lost"), 0);
+  EXPECT_GE(metric(b, "callback_latency_p50"), 70);  // 80 ms ± 10 ms
+  EXPECT_THAT(b["callbacks"]["url"].get<std::string>(), HasSubstr("http://[::1]:"));
+  // With the document on stdout the summary is on stderr.
+  EXPECT_THAT(out.err, HasSubstr(" lost, 0 duplicate, 0 unknown"));
+  EXPECT_THAT(out.err, HasSubstr("(from the scheduled send)"));
 }
 
 TEST(Callbacks, TheRunWaitsForStragglersUpToTheTimeoutThenCountsLost) {
@@ -268,9 +274,8 @@ TEST_F(CallbackSuite, ThresholdsReportsAndTheStoreSeeTheCallbackMetrics) {
         "    http:\n"
         "      url: \"" + job_url(port) + "\"\n"
         "      method: POST\n"
-        "      rate: 50/s\n"
-        "      duration: 1s\n"
-        "      connections: 4\n"
+        "      requests: 30\n"
+        "      connections: 3\n"
         "      threads: 1\n"
         "      callback: {listen: \"127.0.0.1:0\", id_from: \"json:id\", timeout: 2s}\n"
         "    thresholds: [callback_p99 < 5s, callbacks_lost <= 0, callback_p50 < 1ms]\n");
@@ -280,7 +285,8 @@ TEST_F(CallbackSuite, ThresholdsReportsAndTheStoreSeeTheCallbackMetrics) {
   EXPECT_EQ(out.exit_code, 1) << out.out << out.err;  // callback_p50 < 1ms cannot hold with a 20 ms delay
   json doc = json::parse(read("r.json"));
   const json& b = doc["benchmarks"][0];
-  EXPECT_EQ(metric(b, "callbacks_received"), 50);
+  EXPECT_EQ(b["requests"]["ok"], 30);
+  EXPECT_EQ(metric(b, "callbacks_received"), 30);
   EXPECT_EQ(metric(b, "callbacks_lost"), 0);
   EXPECT_GE(metric(b, "callback_latency_p50"), 20);
   ASSERT_EQ(doc["checks"].size(), 3u);
@@ -290,10 +296,10 @@ TEST_F(CallbackSuite, ThresholdsReportsAndTheStoreSeeTheCallbackMetrics) {
   EXPECT_THAT(read("r.md"), HasSubstr("`callback_p99 < 5000ms`"));
   EXPECT_THAT(read("r.xml"), HasSubstr("callback_p50 &lt; 1ms"));
   EXPECT_THAT(read("r.html"), HasSubstr("callback_latency_p99"));
-  EXPECT_THAT(out.out, HasSubstr("callbacks   50 received, 0 lost"));
+  EXPECT_THAT(out.out, HasSubstr("callbacks   30 received, 0 lost"));
   ProcessOutput history = run_process({"sh", "-c", "cd \"" + dir_ + "\" && exec \"$0\" history --store h.db --benchmark job "
                                        "--metric callbacks_received --json -", perfgate_binary()});
-  EXPECT_THAT(history.out, HasSubstr("50")) << history.out << history.err;
+  EXPECT_THAT(history.out, HasSubstr("\"value\": 30.0")) << history.out << history.err;
 }
 
 }  // namespace
