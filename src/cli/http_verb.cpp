@@ -21,6 +21,7 @@
 #include "http/load_result.hpp"
 #include "report/bmf.hpp"
 #include "run/engine_options.hpp"
+#include "run/http_load.hpp"
 #include "suite/http_options.hpp"
 
 namespace perfgate::cli {
@@ -66,15 +67,9 @@ int http_verb(const std::vector<std::string>& args) {
 
   install_interrupt_handlers();
   ProgressLine progress(f.quiet);
-  http::LoadRun run(v.load);
-  run.start();
-  while (!run.finished()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (interrupted()) run.request_stop();
-    progress.update(run.snapshot());
-  }
+  http::LoadResult result = run::run_http_load(
+      v, {.progress = [&](const http::ProgressSnapshot& s) { progress.update(s); }, .stop_requested = interrupted});
   progress.clear();
-  http::LoadResult result = run.wait();
   result.interrupted = result.interrupted || interrupted();
 
   if (result.unreachable) {

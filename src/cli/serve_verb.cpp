@@ -31,7 +31,7 @@ struct RawServeArgs {
   std::string threads = "1";
   std::string idle_timeout = "5s";
   std::string max_connections = "10000";
-  std::string latency, jitter, stall, every, error_rate, body_size;
+  std::string latency, jitter, stall, every, error_rate, body_size, callback_delay;
   bool quiet = false;
 };
 
@@ -106,6 +106,10 @@ serve::ServeOptions validate(const RawServeArgs& raw) {
     }
     options.body_bytes = *bytes;
   }
+  if (!raw.callback_delay.empty()) {
+    options.callback_delay = duration_option("--callback-delay", raw.callback_delay);
+    if (*options.callback_delay > serve::kMaxServeDelay) throw UsageError("--callback-delay: at most 1h");
+  }
   return options;
 }
 
@@ -115,7 +119,8 @@ int serve_verb(const std::vector<std::string>& args) {
   CLI::App app{
       "A configurable HTTP/1.1 target server for calibration, demos and tests.\n"
       "Per request: ?delay=5ms ?status=503 ?size=10KB, and the hooks ?chunked=1 ?close=1\n"
-      "?connection_close=1 ?reset=1 ?cut=1 ?garbage=1 ?interim=1. /health always answers 200 ok.",
+      "?connection_close=1 ?reset=1 ?cut=1 ?garbage=1 ?interim=1, and callbacks:\n"
+      "?callback_delay=50ms&callback_url=http://127.0.0.1:PORT/callback&id=ID. /health always answers 200 ok.",
       "perfgate serve"};
   RawServeArgs raw;
   app.add_option("--port", raw.port, "TCP port to listen on; 0 picks a free one (default 8080)")
@@ -131,6 +136,10 @@ int serve_verb(const std::vector<std::string>& args) {
   app.add_option("--error-rate", raw.error_rate, "this share of responses are 500, e.g. 1%")->type_name("PCT");
   app.add_option("--body-size", raw.body_size, "body size of responses, e.g. 10KB (default: \"ok\\n\")")
       ->type_name("SIZE");
+  app.add_option("--callback-delay", raw.callback_delay,
+                 "answer a request naming a callback_url 202 at once and POST {\"id\": ID} to it after this "
+                 "(± --jitter); the URL must be on this machine (see ?callback_url=&id= or a JSON body)")
+      ->type_name("DUR");
   app.add_option("--threads", raw.threads, "event-loop threads (default 1)")->type_name("N");
   app.add_option("--idle-timeout", raw.idle_timeout,
                  "close a connection owed nothing and sent no complete request for this long; 0: never (default 5s)")

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "core/units.hpp"
+#include "http/load_result.hpp"
 
 namespace perfgate::cli {
 namespace {
@@ -64,6 +65,7 @@ std::string http_summary(const http::LoadOptions& options, const http::RequestSp
                        r.throughput_rps(), r.rate_per_s, format_ms(ms(r.send_lag.value_at_percentile(99))),
                        format_ms(ms(r.send_lag.max())));
   }
+  if (r.callbacks) out += http::callback_summary(*r.callbacks, r.open_model);
   if (r.total != 0) {
     out += fmt::format("  {:<12}{:.2f} us CPU per request ({:.0f}% of {} thread{})\n", "client",
                        r.client_cpu_s * 1e6 / static_cast<double>(r.total), r.client_cpu_fraction * 100,

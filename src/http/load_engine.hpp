@@ -16,6 +16,7 @@
 
 #include "core/histogram.hpp"
 #include "core/units.hpp"
+#include "http/callback_ledger.hpp"
 #include "http/request_template.hpp"
 #include "http/url.hpp"
 
@@ -36,6 +37,9 @@ class RequestObserver {
  public:
   virtual ~RequestObserver() = default;
   virtual void on_sent(const SentRequest& request) noexcept = 0;
+  // A request observed by on_sent got its whole direct response (`ok`: status < 400). Measured
+  // requests only; not for transport errors or timeouts.
+  virtual void on_response(std::uint64_t /*seq*/, bool /*ok*/) noexcept {}
 };
 
 struct LoadOptions {
@@ -117,6 +121,7 @@ struct LoadResult {
   std::string invalid_reason;
   bool nothing_completed = false;           // no ok response: invalid, and `perfgate http` exits 3
   std::vector<std::string> notes;           // things the summary must say (target kept up? etc.)
+  std::optional<CallbackTotals> callbacks;  // the run listened for callbacks
 
   // Latency samples that are timeouts (recorded at the latency they had when abandoned).
   std::uint64_t timeout_samples() const { return error_classes.timeout; }

@@ -1,7 +1,10 @@
 // The HTTP benchmark object of the result document; see load_result.hpp.
 #include "http/load_result.hpp"
 
+#include <fmt/format.h>
+
 #include "core/histogram_codec.hpp"
+#include "core/units.hpp"
 
 namespace perfgate::http {
 namespace {
@@ -58,7 +61,41 @@ std::vector<Metric> http_metrics(const LoadResult& r) {
       {"latency_p999", ms(h.value_at_percentile(99.9)), "ms", "lower"},
       {"latency_max", ms(h.max()), "ms", "lower"},
   };
+  if (r.callbacks) {
+    // Percentiles over the first arrivals; what never came is counted, not timed.
+    const CallbackTotals& cb = *r.callbacks;
+    const Histogram& c = cb.latency;
+    std::vector<Metric> callback_metrics = {
+        {"callback_latency_p50", ms(c.value_at_percentile(50)), "ms", "lower"},
+        {"callback_latency_p90", ms(c.value_at_percentile(90)), "ms", "lower"},
+        {"callback_latency_p95", ms(c.value_at_percentile(95)), "ms", "lower"},
+        {"callback_latency_p99", ms(c.value_at_percentile(99)), "ms", "lower"},
+        {"callback_latency_max", ms(c.max()), "ms", "lower"},
+        {"callbacks_received", static_cast<double>(cb.received), "count", "higher"},
+        {"callbacks_lost", static_cast<double>(cb.lost), "count", "lower"},
+        {"callbacks_duplicate", static_cast<double>(cb.duplicate), "count", "lower"},
+        {"callbacks_unknown", static_cast<double>(cb.unknown), "count", "lower"},
+    };
+    metrics.insert(metrics.end(), callback_metrics.begin(), callback_metrics.end());
+  }
   return metrics;
+}
+
+std::string callback_summary(const CallbackTotals& cb, bool open_model) {
+  const Histogram& c = cb.latency;
+  auto at = [&](double p) { return format_ms(ms(c.value_at_percentile(p))); };
+  std::string out = fmt::format("  {:<12}{} received, {} lost, {} duplicate, {} unknown (of {} expected; timeout {})\n",
+                                "callbacks", format_count(cb.received), format_count(cb.lost), format_count(cb.duplicate),
+                                format_count(cb.unknown), format_count(cb.expected), format_ms(cb.timeout_s * 1e3));
+  if (cb.received != 0) {
+    out += fmt::format("  {:<12}p50 {}  p90 {}  p95 {}  p99 {}  max {}  (from the {} send)\n", "callback", at(50), at(90),
+                       at(95), at(99), format_ms(ms(c.max())), open_model ? "scheduled" : "actual");
+  }
+  if (cb.late != 0) {
+    out += fmt::format("  ({} callbacks came after the timeout: not timed, counted lost when expected)\n",
+                       format_count(cb.late));
+  }
+  return out;
 }
 
 nlohmann::json http_benchmark_json(const std::string& name, const nlohmann::json& config, const LoadResult& r) {
@@ -103,6 +140,25 @@ nlohmann::json http_benchmark_json(const std::string& name, const nlohmann::json
                  {"cpu_fraction", r.client_cpu_fraction},
                  {"cpu_us_per_request", r.total != 0 ? r.client_cpu_s * 1e6 / static_cast<double>(r.total) : 0.0}};
   b["notes"] = r.notes;
+  if (r.callbacks) {
+    const CallbackTotals& cb = *r.callbacks;
+    const Histogram& c = cb.latency;
+    b["callbacks"] = {{"url", cb.url},
+                      {"id_from", cb.id_from},
+                      {"timeout_s", cb.timeout_s},
+                      {"expected", cb.expected},
+                      {"received", cb.received},
+                      {"lost", cb.lost},
+                      {"late", cb.late},
+                      {"duplicate", cb.duplicate},
+                      {"unknown", cb.unknown},
+                      {"latency_ms", {{"p50", ms(c.value_at_percentile(50))},
+                                      {"p90", ms(c.value_at_percentile(90))},
+                                      {"p95", ms(c.value_at_percentile(95))},
+                                      {"p99", ms(c.value_at_percentile(99))},
+                                      {"max", ms(c.max())}}},
+                      {"histogram", {{"encoding", "hdr-v2-base64"}, {"unit", "ns"}, {"data", encode_hdr_v2_base64(c)}}}};
+  }
   // The encoding cannot carry how many values fell outside 1 µs .. 1 h: said beside it.
   b["histogram"] = {{"encoding", "hdr-v2-base64"},
                     {"unit", "ns"},

@@ -25,6 +25,9 @@ std::vector<Metric> http_metrics(const LoadResult& result);
 // `latency_ms`: min, mean, stddev, p50, p90, p95, p99, p999, max of a histogram in ns (also the
 // delivery latency of `sse` documents).
 nlohmann::json latency_json(const Histogram& latency_ns);
+// The terminal's lines about callbacks: counts, then the latency from the send (scheduled, in
+// the open model) to the callback.
+std::string callback_summary(const CallbackTotals& callbacks, bool open_model);
 
 nlohmann::json http_benchmark_json(const std::string& name, const nlohmann::json& config,
                                    const LoadResult& result);

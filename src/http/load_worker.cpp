@@ -231,6 +231,7 @@ void LoadWorker::send_request(Connection& c, std::int64_t due) {
 
 void LoadWorker::next_request(Connection& c) {
   std::uint64_t seq = takes_seq_ ? sequence_.fetch_add(1, std::memory_order_relaxed) : 0;
+  c.seq = seq;
   if (options_.observer != nullptr) {
     options_.observer->on_sent({.seq = seq, .scheduled_ns = c.latency_start_ns, .sent_ns = c.sent_ns,
                                 .measured = c.measured, .worker = plan_.index});
@@ -357,6 +358,7 @@ void LoadWorker::on_response_complete(Connection& c, std::int64_t now) {
     second_latency_.record(now - c.latency_start_ns);
     if (plan_.open_model) stats_.uncorrected.record(now - c.sent_ns);
     if (status >= 0 && status < 1000) ++stats_.status[static_cast<std::size_t>(status)];
+    if (options_.observer != nullptr) options_.observer->on_response(c.seq, ok);
   }
   count_request(c.measured, ok, now);
   if (!c.parser.keep_alive()) {

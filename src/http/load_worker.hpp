@@ -106,6 +106,7 @@ class LoadWorker {
     const char* request = nullptr;      // the request being written: shared bytes, or send_buffer
     std::size_t request_size = 0;
     std::unique_ptr<char[]> send_buffer;  // templated requests are written here (largest size)
+    std::uint64_t seq = 0;              // the request in flight's ${seq} (when the run takes seqs)
     std::int64_t latency_start_ns = 0;  // scheduled (open) or actual send (closed)
     std::int64_t sent_ns = 0;
     std::int64_t deadline_ns = 0;       // request timeout, connect timeout or retry time

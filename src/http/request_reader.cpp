@@ -1,6 +1,7 @@
 // Incremental HTTP/1.x request reading for `perfgate serve`; see request_reader.hpp.
 #include "http/request_reader.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace perfgate::http {
@@ -56,10 +57,33 @@ bool for_each_list_item(std::string_view value, Visit visit) {
 
 }  // namespace
 
+std::optional<std::string_view> RequestHead::header(std::string_view name) const noexcept {
+  std::string_view rest = text.substr(std::min(text.size(), text.find('\n') + 1));  // past the request line
+  while (!rest.empty()) {
+    auto newline = rest.find('\n');
+    std::string_view line = strip_cr(rest.substr(0, newline));
+    rest.remove_prefix(newline == std::string_view::npos ? rest.size() : newline + 1);
+    auto colon = line.find(':');
+    if (colon == std::string_view::npos || colon != name.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < colon && same; ++i) same = lower(line[i]) == lower(name[i]);
+    if (same) return trim_ows(line.substr(colon + 1));
+  }
+  return std::nullopt;
+}
+
 RequestStep RequestReader::fail(const char* why) noexcept {
   phase_ = Phase::kFailed;
   error_ = why;
   return {RequestEvent::kError, 0};
+}
+
+void RequestReader::keep(std::string_view body_bytes) noexcept {
+  std::size_t room = body_buffer_.size() - body_kept_;
+  std::size_t take = body_bytes.size() < room ? body_bytes.size() : room;
+  if (take != 0) std::memcpy(body_buffer_.data() + body_kept_, body_bytes.data(), take);
+  body_kept_ += take;
+  if (take < body_bytes.size()) body_dropped_ = true;
 }
 
 RequestStep RequestReader::feed(std::string_view input) noexcept {
@@ -71,6 +95,7 @@ RequestStep RequestReader::feed(std::string_view input) noexcept {
       return {RequestEvent::kComplete, 0};
     case Phase::kBody: {
       std::size_t take = remaining_ < input.size() ? static_cast<std::size_t>(remaining_) : input.size();
+      keep(input.substr(0, take));
       remaining_ -= take;
       if (remaining_ != 0) return {RequestEvent::kNeedMore, take};
       phase_ = Phase::kHead;
@@ -129,6 +154,9 @@ RequestStep RequestReader::feed_head(std::string_view input) noexcept {
 
 bool RequestReader::parse_head(std::string_view head_text) noexcept {
   head_ = RequestHead{};
+  head_.text = head_text;
+  body_kept_ = 0;
+  body_dropped_ = false;
   saw_content_length_ = false;
   saw_transfer_encoding_ = false;
   bool first = true;
@@ -283,6 +311,7 @@ RequestStep RequestReader::feed_chunked(std::string_view input) noexcept {
       case Phase::kChunkData: {
         std::size_t available = input.size() - pos;
         std::size_t take = remaining_ < available ? static_cast<std::size_t>(remaining_) : available;
+        keep(input.substr(pos, take));
         pos += take;
         remaining_ -= take;
         if (remaining_ != 0) return {RequestEvent::kNeedMore, pos};

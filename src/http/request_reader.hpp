@@ -17,6 +17,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string_view>
 
 namespace perfgate::http {
@@ -43,6 +45,7 @@ struct RequestHead {
   bool expect_continue = false;  // "Expect: 100-continue" and a body is coming
   bool chunked = false;          // the body is chunked
   std::uint64_t content_length = 0;
+  std::string_view text;    // the whole head, request line to the empty line
 
   std::string_view path() const noexcept { return target.substr(0, target.find('?')); }
   // The part after '?', or empty.
@@ -50,6 +53,8 @@ struct RequestHead {
     auto q = target.find('?');
     return q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
   }
+  // The value of the first header named `name` (any case), trimmed; nullopt when absent.
+  std::optional<std::string_view> header(std::string_view name) const noexcept;
 };
 
 class RequestReader {
@@ -69,6 +74,16 @@ class RequestReader {
   // A static description of the error after kError, else nullptr.
   const char* error() const noexcept { return error_; }
 
+  // Keeps each request's body (chunked framing removed), up to buffer.size() bytes, in
+  // `buffer`, for the readers that need it (the callback listener, serve's callback
+  // requests); an empty span keeps none (the default). Takes effect for the body after the
+  // next kHead too, so a caller may decide on seeing the head. The bytes are copied as the
+  // body is consumed; beyond the buffer they are counted but dropped.
+  void keep_body_in(std::span<char> buffer) noexcept { body_buffer_ = buffer; }
+  // The body kept so far of the current request (whole at kComplete, if it fitted).
+  std::string_view body() const noexcept { return {body_buffer_.data(), body_kept_}; }
+  bool body_truncated() const noexcept { return body_dropped_; }
+
  private:
   enum class Phase : std::uint8_t { kHead, kHeadDone, kBody, kChunkSize, kChunkData, kChunkEnd, kTrailer, kFailed };
 
@@ -78,6 +93,7 @@ class RequestReader {
   bool parse_request_line(std::string_view line) noexcept;
   bool parse_header_line(std::string_view line) noexcept;
   RequestStep feed_chunked(std::string_view input) noexcept;
+  void keep(std::string_view body_bytes) noexcept;
 
   Phase phase_ = Phase::kHead;
   std::size_t line_start_ = 0;  // where the head line being searched for its end begins
@@ -88,6 +104,9 @@ class RequestReader {
   bool saw_transfer_encoding_ = false;
   RequestHead head_;
   const char* error_ = nullptr;
+  std::span<char> body_buffer_;
+  std::size_t body_kept_ = 0;
+  bool body_dropped_ = false;
 };
 
 }  // namespace perfgate::http

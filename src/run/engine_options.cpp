@@ -113,6 +113,14 @@ PreparedHttp build_http(const suite::HttpBenchmarkOptions& o, const suite::Optio
   } catch (const UsageError& e) {
     throw UsageError(fmt::format("{}: {}", name(o.targets_file ? "targets" : "body"), e.what()));
   }
+  // Callbacks are matched by ${request_id}: requests that carry no per-request id cannot be.
+  bool carries_ids = std::any_of(prepared.begin(), prepared.end(),
+                                 [](const http::PreparedRequest& r) { return r.templated && r.templated->uses_seq(); });
+  if (o.callback_host && !carries_ids) {
+    throw UsageError(fmt::format("{}: the requests carry no ${{request_id}} (put it in the URL, a header or the body, "
+                                 "beside ${{callback_url}}), so no callback could be matched to its request",
+                                 name("callback.listen")));
+  }
   p.load.head_request = prepared.front().head_request;
   if (prepared.size() == 1 && !prepared.front().templated) {
     p.load.request = prepared.front().fixed;
@@ -126,10 +134,29 @@ PreparedHttp build_http(const suite::HttpBenchmarkOptions& o, const suite::Optio
     // The resolver's message names the host, which may have been filled in from the environment.
     throw RunError(fmt::format("cannot resolve the host of {}", redaction.url(url_written)));
   }
+  if (o.callback_host) {
+    CallbackPlan plan;
+    plan.listener.host = *o.callback_host;
+    plan.listener.port = o.callback_port;
+    std::string expected;
+    const std::string id_from = o.callback_id_from.value_or(suite::kDefaultCallbackIdFrom);
+    auto source = callback::parse_id_source(id_from, &expected);
+    if (!source) throw UsageError(fmt::format("{}: expected {}, got '{}'", name("callback.id_from"), expected, id_from));
+    plan.listener.id = *source;
+    plan.timeout = o.callback_timeout.value_or(suite::kDefaultCallbackTimeout);
+    p.callback = plan;
+  }
   http::RequestSpec shown = p.request;
   if (!o.headers_as_written.empty() && !o.targets_file) shown.headers = o.headers_as_written;
   p.config = http::http_config_json(p.load, url_written, shown, redaction);
   if (o.targets_file) p.config["targets"] = targets.size();
+  if (p.callback) {
+    const CallbackPlan& c = *p.callback;
+    bool v6 = c.listener.host.find(':') != std::string::npos;
+    p.config["callback"] = {{"listen", fmt::format("{}{}{}:{}", v6 ? "[" : "", c.listener.host, v6 ? "]" : "", c.listener.port)},
+                            {"id_from", c.listener.id.text()},
+                            {"timeout_s", static_cast<double>(c.timeout.count()) / 1e9}};
+  }
   return p;
 }
 

@@ -9,10 +9,12 @@
 //   http::LoadRun run(prepared.load);
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "callback/callback_listener.hpp"
 #include "cmd/benchmark_runner.hpp"
 #include "http/load_engine.hpp"
 #include "http/request_template.hpp"
@@ -23,11 +25,18 @@
 
 namespace perfgate::run {
 
+// Where and how a run listens for callbacks (src/callback).
+struct CallbackPlan {
+  callback::ListenerOptions listener;
+  Nanos timeout{std::chrono::seconds(10)};
+};
+
 struct PreparedHttp {
   http::LoadOptions load;
   http::RequestSpec request;  // with --targets: the first target's
   std::string name;          // "METHOD /path" (its query's secrets as ***), or "targets FILE"
   nlohmann::json config;     // the document's `config`, secrets as ***
+  std::optional<CallbackPlan> callback;
 };
 
 // URL parsed and resolved, threads defaulted (one per CPU, at most one per connection), body

@@ -16,6 +16,7 @@
 #include "http/load_result.hpp"
 #include "core/redaction.hpp"
 #include "run/engine_options.hpp"
+#include "run/http_load.hpp"
 #include "run/service_supervisor.hpp"
 #include "run/suite_ingest.hpp"
 #include "sse/sse_result.hpp"
@@ -73,6 +74,7 @@ std::string http_summary_lines(const http::LoadResult& r) {
   auto ms = [&](double p) { return format_ms(static_cast<double>(r.latency.value_at_percentile(p)) / 1e6); };
   out += fmt::format("  latency{} p50 {}  p90 {}  p95 {}  p99 {}  max {}\n", r.open_model ? " (from schedule)" : "",
                      ms(50), ms(90), ms(95), ms(99), format_ms(static_cast<double>(r.latency.max()) / 1e6));
+  if (r.callbacks) out += http::callback_summary(*r.callbacks, r.open_model);
   if (!r.valid) out += "  INVALID: " + r.invalid_reason + "\n";
   for (const auto& note : r.notes) out += "  note: " + note + "\n";
   return out;
@@ -80,20 +82,11 @@ std::string http_summary_lines(const http::LoadResult& r) {
 
 BenchmarkOutcome run_http(const suite::BenchmarkSpec& spec, const PreparedHttp& prepared, const BenchmarkHooks& hooks) {
   BenchmarkOutcome outcome;
-  http::LoadRun load(prepared.load);
-  load.start();
-  bool measuring = false;
-  while (!load.finished()) {
-    if (!measuring && hooks.measured_window_started && !load.snapshot().warming_up) {
-      measuring = true;
-      hooks.measured_window_started();
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (hooks.stop != nullptr && hooks.stop->load()) load.request_stop();
-    if (hooks.http_progress) hooks.http_progress(load.snapshot());
-  }
-  if (measuring && hooks.measured_window_ended) hooks.measured_window_ended();
-  http::LoadResult result = load.wait();
+  http::LoadResult result =
+      run_http_load(prepared, {.progress = hooks.http_progress,
+                               .stop_requested = [&] { return hooks.stop != nullptr && hooks.stop->load(); },
+                               .measured_window_started = hooks.measured_window_started,
+                               .measured_window_ended = hooks.measured_window_ended});
   outcome.interrupted = result.interrupted || (hooks.stop != nullptr && hooks.stop->load());
   if (result.unreachable) {
     outcome.failure = fmt::format("cannot connect to {}: {}", prepared.config.value("url", ""), result.connect_error);

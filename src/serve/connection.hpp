@@ -12,6 +12,7 @@
 
 #include "http/request_reader.hpp"
 #include "serve/event_stream.hpp"
+#include "serve/callbacks.hpp"
 #include "serve/response.hpp"
 
 namespace perfgate::serve::detail {
@@ -106,6 +107,7 @@ struct ServeConnection {
   bool finish_after_output = false;
   bool lingering = false;       // FIN sent; discarding input until the client closes
   ResponsePlan current;         // the plan of the request whose body is being read
+  std::unique_ptr<CallbackRequest> callback;  // made on the first request that asks for a callback
   RequestReader reader;
   InputBuffer in;
   PendingResponses pending;

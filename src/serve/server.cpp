@@ -83,6 +83,7 @@ struct SharedState {
   std::atomic<int> connections{0};
   std::atomic<bool> failed{false};
   detail::EventHub hub{};
+  detail::CallbackSender callbacks{};
 };
 
 // The end of the stall `now` falls in, or 0 when the server is not stalled. The first
@@ -342,11 +343,13 @@ bool ServeLoop::read_requests(ServeConnection& c, std::int64_t now) {
       case RequestEvent::kHead:
         c.current = plan_response(c.reader.head(), options_, random_);
         streams_.on_head(c, c.reader.head(), c.in.view().substr(0, step.consumed), c.current);
+        detail::callback_on_head(c.reader.head(), options_, random_, c.reader, c.callback, c.current);
         if (c.current.interim_first) c.pending.push(continue_plan(), now);
         break;
       case RequestEvent::kComplete:
         streams_.capture(c, c.in.view().substr(0, step.consumed));
         streams_.on_complete(c);
+        detail::callback_on_complete(c.callback, c.reader, now, shared_.callbacks, c.current);
         c.active_ns = now;
         c.pending.push(c.current, now + c.current.delay_ns);
         if (c.current.close_after || c.current.shape == ResponseShape::kReset) c.input_closed = true;

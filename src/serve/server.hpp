@@ -20,6 +20,7 @@
 //   ?reset=1         read the request, then reset the connection (RST) without answering
 //   ?cut=1           Content-Length larger than the body sent, then close (a cut-off body)
 //   ?garbage=1       a malformed status line, then close
+//   ?callback_delay=50ms&callback_url=URL&id=ID   202 now, POST {"id": ID} to URL later (callbacks.hpp)
 // `/health` always answers 200 "ok\n" (no --error-rate, no --body-size), still delayed by
 // --latency and stalls, so readiness checks work against any configuration.
 //
@@ -54,6 +55,9 @@ struct ServeOptions {
   double error_rate = 0;  // fraction (0..1) of responses answered 500
   // Body size of ordinary responses; without it the body is "ok\n".
   std::optional<std::uint64_t> body_bytes;
+  // A request naming a callback_url is answered 202 at once and called back after this
+  // (± jitter); see callbacks.hpp. Per request: ?callback_delay=.
+  std::optional<std::chrono::nanoseconds> callback_delay;
 };
 
 // Longest ?delay (all of a request's added up): longer ones are answered 400.

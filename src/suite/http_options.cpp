@@ -20,6 +20,11 @@ constexpr double kMaxRatePerS = 10'000'000;
 void finish_http(O& o, const OptionNamer& name) {
   // Like wrk and hey: 10 s unless a request count bounds the run.
   if (!o.duration && o.requests == 0) o.duration = std::chrono::seconds(10);
+  if (!o.callback_host && (o.callback_id_from || o.callback_timeout)) {
+    throw UsageError(fmt::format("{}: needs {} (where perfgate listens for the callbacks)",
+                                 name(o.callback_id_from ? "callback.id_from" : "callback.timeout"),
+                                 name("callback.listen")));
+  }
   if (o.url.empty() && !o.targets_file) {
     throw UsageError(fmt::format("no target url: give {} or {} FILE", name("url"), name("targets")));
   }
@@ -29,6 +34,24 @@ void finish_http(O& o, const OptionNamer& name) {
   if (o.body_file && !o.body.empty()) {
     throw UsageError(fmt::format("{}: give the body inline or as a file, not both", name("body_file")));
   }
+}
+
+// HOST:PORT where the callback listener listens: this machine only (127.0.0.1, [::1] or
+// localhost), so a run never opens a port to the network.
+void apply_callback_listen(O& o, const V& v) {
+  const std::string& text = v.text();
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos) v.fail("HOST:PORT like 127.0.0.1:0 (port 0 picks a free one)");
+  std::string host = text.substr(0, colon);
+  if (host == "localhost") host = "127.0.0.1";
+  if (host == "[::1]") host = "::1";
+  if (host != "127.0.0.1" && host != "::1") {
+    v.fail_because(fmt::format("the callback listener listens on this machine only: expected 127.0.0.1:PORT or "
+                               "[::1]:PORT, got '{}'", text));
+  }
+  OptionValue port(v.where(), {text.substr(colon + 1)});
+  o.callback_port = static_cast<std::uint16_t>(port.whole_number(0, 65535));
+  o.callback_host = host;
 }
 
 // A template in an option's text: compiled now, so a bad "${" is exit 2 naming the option.
@@ -132,6 +155,16 @@ const OptionTable<HttpBenchmarkOptions>& http_option_table() {
            .help = "Also write this header's value as *** in results (repeatable)",
            .apply = [](O& o, const V& v) { o.redact = v.texts(); },
            .shape = OptionShape::kList},
+          {.flags = "--callback-listen", .key = "callback.listen", .value_name = "HOST:PORT",
+           .help = "Listen for callbacks here (127.0.0.1:0 picks a port); ${callback_url} is its URL",
+           .apply = apply_callback_listen},
+          {.flags = "--callback-id", .key = "callback.id_from", .value_name = "json:FIELD|header:NAME|query:NAME",
+           .help = "Where a callback carries its request's ${request_id} (default json:id)",
+           .apply = [](O& o, const V& v) { o.callback_id_from = v.non_empty_text("json:FIELD, header:NAME or query:NAME"); }},
+          {.flags = "--callback-timeout", .key = "callback.timeout", .value_name = "DURATION",
+           .help = "A callback not come this long after its request's send is lost; the end waits this long at most "
+                   "(default 10s)",
+           .apply = [](O& o, const V& v) { o.callback_timeout = v.positive_duration(); }},
       },
       finish_http,
   };

@@ -35,7 +35,16 @@ struct HttpBenchmarkOptions {
   Nanos timeout{std::chrono::seconds(10)};
   std::optional<Nanos> grace;       // nullopt: the smaller of timeout and 10 s
   std::vector<std::string> redact;  // header names written as *** in results
+
+  // Callbacks (suite: `callback: {listen, id_from, timeout}`): set when perfgate listens.
+  std::optional<std::string> callback_host;  // "127.0.0.1" or "::1"
+  std::uint16_t callback_port = 0;           // 0: any free port
+  std::optional<std::string> callback_id_from;  // "json:id" unless given; checked by the builder
+  std::optional<Nanos> callback_timeout;        // default 10s
 };
+
+inline constexpr const char* kDefaultCallbackIdFrom = "json:id";
+inline constexpr std::chrono::seconds kDefaultCallbackTimeout{10};
 
 // The rows of `perfgate http` / `http:`, in the order of --help.
 const OptionTable<HttpBenchmarkOptions>& http_option_table();

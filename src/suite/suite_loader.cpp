@@ -547,10 +547,13 @@ class SuiteReader {
                     BenchmarkSpec& benchmark, Options& options) const {
     expect_map(entry, kind + " options");
     std::vector<std::string> keys;
-    for (const auto& row : table.options) keys.emplace_back(row.key);
+    for (const auto& row : table.options) {
+      std::string key = group_of(row.key);
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+    }
     check_keys(entry.value, keys, kind + " option");
     for (const auto& row : table.options) {
-      auto found = find_entry(entry.value, row.key);
+      auto found = find_option_entry(entry, table, row.key, kind);
       if (!found) {
         if (row.required) {
           fail(entry.value_position, fmt::format("missing required key '{}' in the {} options of benchmark '{}'",
@@ -566,6 +569,28 @@ class SuiteReader {
     } catch (const UsageError& error) {
       fail(entry.value_position, error.what());
     }
+  }
+
+  // A row keyed "callback.listen" is `listen:` inside the mapping `callback:`.
+  static std::string group_of(std::string_view key) { return std::string(key.substr(0, key.find('.'))); }
+
+  template <typename Options>
+  std::optional<Entry> find_option_entry(const Entry& entry, const OptionTable<Options>& table, const std::string& key,
+                                         const std::string& kind) const {
+    auto dot = key.find('.');
+    if (dot == std::string::npos) return find_entry(entry.value, key);
+    auto group = find_entry(entry.value, key.substr(0, dot));
+    if (!group) return std::nullopt;
+    expect_map(*group, kind + " " + group->key + " options");
+    std::vector<std::string> members;
+    for (const auto& row : table.options) {
+      std::string_view other = row.key;
+      if (group_of(other) == group->key) members.emplace_back(other.substr(dot + 1));
+    }
+    check_keys(group->value, members, group->key + " option");
+    auto found = find_entry(group->value, key.substr(dot + 1));
+    if (found) found->key = key;
+    return found;
   }
 
   template <typename Options>

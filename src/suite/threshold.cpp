@@ -41,6 +41,16 @@ constexpr std::array kHttpMetrics = {
     MetricSpec{"max", "latency_max", ValueKind::kDurationMs},
     MetricSpec{"throughput", "throughput", ValueKind::kRate},
     MetricSpec{"error_rate", "error_rate", ValueKind::kPercentRatio},
+    // Benchmarks with `callback:`; from the send (scheduled, in the open model) to the callback.
+    MetricSpec{"callback_p50", "callback_latency_p50", ValueKind::kDurationMs},
+    MetricSpec{"callback_p90", "callback_latency_p90", ValueKind::kDurationMs},
+    MetricSpec{"callback_p95", "callback_latency_p95", ValueKind::kDurationMs},
+    MetricSpec{"callback_p99", "callback_latency_p99", ValueKind::kDurationMs},
+    MetricSpec{"callback_max", "callback_latency_max", ValueKind::kDurationMs},
+    MetricSpec{"callbacks_received", "callbacks_received", ValueKind::kCount},
+    MetricSpec{"callbacks_lost", "callbacks_lost", ValueKind::kCount},
+    MetricSpec{"callbacks_duplicate", "callbacks_duplicate", ValueKind::kCount},
+    MetricSpec{"callbacks_unknown", "callbacks_unknown", ValueKind::kCount},
 };
 
 constexpr std::array kSseMetrics = {

@@ -7,6 +7,8 @@
 //   http   min mean p50 p90 p95 p99 p999 max -> latency_<name>, "ms"  (VALUE a duration)
 //          throughput                        -> throughput,     "rps" (VALUE a rate: 500/s)
 //          error_rate                        -> error_rate,     "ratio" (VALUE a percent: 0.1%)
+//          callback_p50 … callback_p99, callback_max -> callback_latency_<p>, "ms" (as p99 -> latency_p99)
+//          callbacks_received _lost _duplicate _unknown -> same name, "count" (VALUE a whole number)
 //   sse    delivery_p50 … delivery_max, connect_p99 (and p50 … max: delivery) -> same, "ms"
 //          events_received events_duplicate reconnects -> same name, "count"
 //          events_lost                       -> events_lost, "count"; with a percent VALUE

@@ -611,3 +611,40 @@ TEST(SuiteLoaderSecrets, EnvironmentOnlyWhereAProcessIsStarted) {
 
 }  // namespace
 }  // namespace perfgate::suite
+
+namespace perfgate::suite {
+namespace {
+
+// `callback:` is one mapping under `http:` whose keys are the option table's `callback.*` rows.
+TEST(SuiteLoaderCallbacks, ReadsTheCallbackMapping) {
+  std::string path = write_suite(std::string(kMinimalHeader) +
+                                 "  - name: job\n"
+                                 "    http:\n"
+                                 "      url: \"http://127.0.0.1:9/jobs?callback_url=${callback_url}&id=${request_id}\"\n"
+                                 "      callback: {listen: \"[::1]:0\", id_from: \"header:X-Id\", timeout: 3s}\n"
+                                 "    thresholds: [callback_p99 < 500ms, callbacks_lost <= 0]\n");
+  Suite suite = load_suite(path, no_variables());
+  const HttpBenchmarkOptions& http = suite.benchmarks.at(0).http;
+  ASSERT_TRUE(http.callback_host);
+  EXPECT_EQ(*http.callback_host, "::1");
+  EXPECT_EQ(http.callback_port, 0);
+  EXPECT_EQ(http.callback_id_from.value_or(""), "header:X-Id");
+  EXPECT_EQ(http.callback_timeout.value_or(Nanos{0}), std::chrono::seconds(3));
+  EXPECT_EQ(suite.benchmarks.at(0).thresholds.at(0).result_metric, "callback_latency_p99");
+}
+
+TEST(SuiteLoaderCallbacks, RefusesUnknownKeysRemoteAddressesAndAnIdWithoutListen) {
+  std::string head = std::string(kMinimalHeader) + "  - name: job\n    http:\n      url: \"http://127.0.0.1:9/\"\n";
+  EXPECT_EQ(load_error(head + "      callback: {listen: \"127.0.0.1:0\", idfrom: json:id}\n"),
+            "FILE:6:41: unknown callback option 'idfrom'; did you mean 'id_from'?");
+  EXPECT_EQ(load_error(head + "      callback: {listen: \"10.1.2.3:80\"}\n"),
+            "FILE:6:26: 'callback.listen': the callback listener listens on this machine only: expected "
+            "127.0.0.1:PORT or [::1]:PORT, got '10.1.2.3:80'");
+  EXPECT_EQ(load_error(head + "      callback: {timeout: 1s}\n"),
+            "FILE:5:7: 'callback.timeout': needs 'callback.listen' (where perfgate listens for the callbacks)");
+  EXPECT_EQ(load_error(head + "      callback: 127.0.0.1:0\n"),
+            "FILE:6:17: 'callback': expected a mapping of http callback options, got a scalar");
+}
+
+}  // namespace
+}  // namespace perfgate::suite

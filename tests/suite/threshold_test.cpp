@@ -28,6 +28,11 @@ TEST(ParseThreshold, NormalisesToResultMetricsAndUnits) {
       {"p95 < 50ms", MetricFamily::kHttp, "latency_p95", "ms", ThresholdOp::kLess, 50, "p95 < 50ms"},
       {"p99<=1.5s", MetricFamily::kHttp, "latency_p99", "ms", ThresholdOp::kLessOrEqual, 1500, "p99 <= 1500ms"},
       {"p999 < 250us", MetricFamily::kHttp, "latency_p999", "ms", ThresholdOp::kLess, 0.25, "p999 < 0.25ms"},
+      // Callbacks: callback_p99 names callback_latency_p99 as p99 names latency_p99; counts are whole numbers.
+      {"callback_p99 < 500ms", MetricFamily::kHttp, "callback_latency_p99", "ms", ThresholdOp::kLess, 500,
+       "callback_p99 < 500ms"},
+      {"callbacks_lost <= 0", MetricFamily::kHttp, "callbacks_lost", "count", ThresholdOp::kLessOrEqual, 0,
+       "callbacks_lost <= 0"},
       {"min >= 1ms", MetricFamily::kHttp, "latency_min", "ms", ThresholdOp::kGreaterOrEqual, 1, "min >= 1ms"},
       {"mean < 20ms", MetricFamily::kHttp, "latency_mean", "ms", ThresholdOp::kLess, 20, "mean < 20ms"},
       {"p50 < 5ms", MetricFamily::kHttp, "latency_p50", "ms", ThresholdOp::kLess, 5, "p50 < 5ms"},
