@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   wrk nginx-light hyperfine            # peers for bench/ and tests
   python3 time                         # /usr/bin/time for client CPU in bench/
+  nodejs                               # the Node.js worker of examples/exec (run by a test)
   ccache                               # rebuilds of unchanged sources are free
 )
 

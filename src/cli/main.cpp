@@ -20,6 +20,7 @@ constexpr Verb kVerbs[] = {
     {"cmd", perfgate::cli::cmd_verb},
     {"compare", perfgate::cli::compare_verb},
     {"history", perfgate::cli::history_verb},
+    {"exec", perfgate::cli::exec_verb},
     {"http", perfgate::cli::http_verb},
     {"ingest", perfgate::cli::ingest_verb},
     {"report", perfgate::cli::report_verb},

@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "core/output_file.hpp"
 #include "suite/cmd_options.hpp"
+#include "suite/exec_options.hpp"
 #include "suite/http_options.hpp"
 
 namespace perfgate::cli {
@@ -148,5 +149,6 @@ Options TableFlags<Options>::read() const {
 
 template class TableFlags<suite::HttpBenchmarkOptions>;
 template class TableFlags<suite::CmdBenchmarkOptions>;
+template class TableFlags<suite::ExecBenchmarkOptions>;
 
 }  // namespace perfgate::cli

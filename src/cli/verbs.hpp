@@ -11,6 +11,7 @@ namespace perfgate::cli {
 int cmd_verb(const std::vector<std::string>& args);
 int compare_verb(const std::vector<std::string>& args);
 int history_verb(const std::vector<std::string>& args);
+int exec_verb(const std::vector<std::string>& args);
 int http_verb(const std::vector<std::string>& args);
 int ingest_verb(const std::vector<std::string>& args);
 int report_verb(const std::vector<std::string>& args);

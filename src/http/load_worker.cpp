@@ -18,6 +18,7 @@
 #include <cstring>
 
 #include "core/clock.hpp"
+#include "core/event_wait.hpp"
 
 namespace perfgate::http {
 namespace {
@@ -26,26 +27,6 @@ constexpr std::size_t kReadBufferBytes = 64 * 1024;
 constexpr int kMaxEvents = 256;
 constexpr std::int64_t kSecondNs = 1'000'000'000;
 constexpr std::int64_t kMaxSleepNs = 50'000'000;  // wake at least this often to see a stop
-
-double thread_cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_THREAD, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
-
-// epoll_pwait2 gives the open model microsecond wake-ups; older kernels fall back to ms.
-int wait_for_events(int epoll_fd, epoll_event* events, std::int64_t timeout_ns) {
-  static std::atomic<bool> pwait2_missing{false};
-  if (!pwait2_missing.load(std::memory_order_relaxed)) {
-    timespec ts{static_cast<time_t>(timeout_ns / kSecondNs), static_cast<long>(timeout_ns % kSecondNs)};
-    int n = epoll_pwait2(epoll_fd, events, kMaxEvents, &ts, nullptr);
-    if (n >= 0 || errno != ENOSYS) return n;
-    pwait2_missing.store(true, std::memory_order_relaxed);
-  }
-  int timeout_ms = static_cast<int>((timeout_ns + 999'999) / 1'000'000);
-  return epoll_wait(epoll_fd, events, kMaxEvents, timeout_ms);
-}
 
 }  // namespace
 

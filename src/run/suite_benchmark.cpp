@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "cmd/process.hpp"
 #include "core/error.hpp"
 #include "core/units.hpp"
+#include "exec/exec_result.hpp"
 #include "http/load_result.hpp"
 #include "core/redaction.hpp"
 #include "run/engine_options.hpp"
@@ -98,6 +100,45 @@ BenchmarkOutcome run_http(const suite::BenchmarkSpec& spec, const PreparedHttp& 
   return outcome;
 }
 
+BenchmarkOutcome run_exec(const suite::BenchmarkSpec& spec, const PreparedExec& prepared, const BenchmarkHooks& hooks) {
+  BenchmarkOutcome outcome;
+  exec::ExecOptions options = prepared.options;
+  options.stderr_directory = (hooks.run_directory.empty() ? std::string(".") : hooks.run_directory) + "/exec-" + spec.name;
+  std::error_code dir_error;
+  std::filesystem::create_directories(options.stderr_directory, dir_error);
+  if (dir_error) {
+    throw RunError(fmt::format("cannot create '{}' for the workers' stderr: {}", options.stderr_directory, dir_error.message()));
+  }
+  exec::ExecRun run(options);
+  try {
+    run.start_workers(hooks.stop);
+  } catch (const RunError& e) {
+    outcome.interrupted = hooks.stop != nullptr && hooks.stop->load();
+    outcome.failure = e.what();
+    outcome.failure_exit_code = outcome.interrupted ? exit_code::kInterrupted : exit_code::kRunFailed;
+    return outcome;
+  }
+  pid_t group = run.process_group();
+  if (hooks.process_group_started) hooks.process_group_started(group);
+  run.start();
+  while (!run.finished()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (hooks.stop != nullptr && hooks.stop->load()) run.request_stop();
+    if (hooks.http_progress) hooks.http_progress(run.snapshot());
+  }
+  exec::ExecResult result = run.wait();
+  if (hooks.process_group_stopping) hooks.process_group_stopping(group);
+  outcome.interrupted = result.load.interrupted || (hooks.stop != nullptr && hooks.stop->load());
+  if (result.failure) {
+    outcome.failure = *result.failure;
+    outcome.failure_exit_code = exit_code::kRunFailed;
+    return outcome;
+  }
+  outcome.benchmarks.push_back(exec::exec_benchmark_json(spec.name, prepared.config, result));
+  outcome.summary = http_summary_lines(result.load) + exec::error_message_lines(result);
+  return outcome;
+}
+
 BenchmarkOutcome run_cmd(const suite::BenchmarkSpec& spec, const cmd::RunnerOptions& options,
                          const BenchmarkHooks& hooks) {
   BenchmarkOutcome outcome;
@@ -164,6 +205,8 @@ PreparedBenchmark prepare_benchmark(const suite::BenchmarkSpec& spec) {
       p.http = build_http(spec.http, name);
     } else if (spec.kind == suite::BenchmarkKind::kCmd) {
       p.cmd = build_runner(spec.cmd, name, &spec.name);
+    } else if (spec.kind == suite::BenchmarkKind::kExec) {
+      p.exec = build_exec(spec.exec, name);
     }
   } catch (const UsageError& error) {
     fail(spec, error.what());
@@ -175,6 +218,7 @@ PreparedBenchmark prepare_benchmark(const suite::BenchmarkSpec& spec) {
 BenchmarkOutcome run_benchmark(const PreparedBenchmark& prepared, const BenchmarkHooks& hooks) {
   if (prepared.http) return run_http(*prepared.spec, *prepared.http, hooks);
   if (prepared.cmd) return run_cmd(*prepared.spec, *prepared.cmd, hooks);
+  if (prepared.exec) return run_exec(*prepared.spec, *prepared.exec, hooks);
   return run_ingest(*prepared.spec, hooks);
 }
 
@@ -185,6 +229,14 @@ std::string description(const PreparedBenchmark& p) {
     std::string model = l.rate_per_s ? fmt::format("open model {:g}/s", *l.rate_per_s)
                                      : fmt::format("{} connections", l.connections);
     return fmt::format("http {} {}  ({}, {})", p.http->request.method, p.http->config.value("url", ""), model, bound);
+  }
+  if (p.exec) {
+    const auto& e = p.exec->options;
+    std::string bound = e.duration ? format_duration(*e.duration) : fmt::format("{} operations", e.operations);
+    std::string model = e.rate_per_s ? fmt::format("open model {:g}/s", *e.rate_per_s)
+                                     : fmt::format("{} in flight", e.concurrency);
+    return fmt::format("exec {}  ({}, {} worker{}, {})", p.exec->shown_command, model, e.workers,
+                       e.workers == 1 ? "" : "s", bound);
   }
   if (p.cmd) {
     const cmd::BenchmarkCommand& first = p.cmd->commands.front();

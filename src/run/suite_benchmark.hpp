@@ -14,6 +14,8 @@
 // harness's own name is kept in "ingested_name").
 #pragma once
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <functional>
 #include <optional>
@@ -32,6 +34,7 @@ struct PreparedBenchmark {
   const suite::BenchmarkSpec* spec = nullptr;  // owned by the Suite; spec->ingest for `ingest:`
   std::optional<PreparedHttp> http;
   std::optional<cmd::RunnerOptions> cmd;
+  std::optional<PreparedExec> exec;
 };
 
 // Validates and converts (the loader already made `body: "@file"` relative to the suite).
@@ -42,6 +45,9 @@ struct BenchmarkHooks {
   std::function<void(const http::ProgressSnapshot&)> http_progress;  // about every 100 ms
   std::function<void(const cmd::RunnerProgress&)> cmd_progress;
   const std::atomic<bool>* stop = nullptr;  // set: finish early, keep what was measured
+  std::string run_directory;                // exec: the workers' stderr go to RUN_DIRECTORY/exec-NAME/
+  std::function<void(pid_t)> process_group_started;   // exec: the workers' group, to kill on a forced exit
+  std::function<void(pid_t)> process_group_stopping;
 };
 
 struct BenchmarkOutcome {

@@ -121,6 +121,7 @@ BenchmarkOutcome SuiteRun::measure(const PreparedBenchmark& prepared, const std:
   BenchmarkHooks benchmark_hooks;
   if (hooks.benchmark_starting) benchmark_hooks = hooks.benchmark_starting(prepared, heading);
   benchmark_hooks.stop = options_.stop;
+  benchmark_hooks.run_directory = run_directory_;
   BenchmarkOutcome outcome = run_benchmark(prepared, benchmark_hooks);
   if (hooks.benchmark_finished) hooks.benchmark_finished(prepared, outcome);
   return outcome;
@@ -129,6 +130,7 @@ BenchmarkOutcome SuiteRun::measure(const PreparedBenchmark& prepared, const std:
 SuiteRunResult SuiteRun::run(const SuiteRunHooks& hooks) {
   SuiteRunResult result;
   result.run_directory = run_directory(options_.store_url, info_.id);
+  run_directory_ = result.run_directory;
   std::error_code dir_error;
   std::filesystem::create_directories(result.run_directory, dir_error);
   if (dir_error) {

@@ -22,6 +22,7 @@
 
 #include "core/units.hpp"
 #include "suite/cmd_options.hpp"
+#include "suite/exec_options.hpp"
 #include "suite/http_options.hpp"
 #include "suite/source_position.hpp"
 #include "suite/threshold.hpp"
@@ -57,7 +58,7 @@ struct IngestBenchmarkOptions {
   SourcePosition format_position;
 };
 
-enum class BenchmarkKind { kHttp, kCmd, kIngest };
+enum class BenchmarkKind { kHttp, kCmd, kIngest, kExec };
 
 struct BenchmarkSpec {
   std::string name;
@@ -65,6 +66,7 @@ struct BenchmarkSpec {
   HttpBenchmarkOptions http;  // meaningful when kind == kHttp
   CmdBenchmarkOptions cmd;    // meaningful when kind == kCmd
   IngestBenchmarkOptions ingest;  // meaningful when kind == kIngest
+  ExecBenchmarkOptions exec;      // meaningful when kind == kExec
   std::vector<Threshold> thresholds;
   // `needs: [api]`: the services it talks to; with --only only those of the selected benchmarks
   // start. nullopt: it needs them all.

@@ -28,7 +28,7 @@ namespace {
 const std::vector<std::string> kTopLevelKeys = {"name",       "store",     "services", "benchmarks",
                                                 "regression", "resources", "redact"};
 const std::vector<std::string> kServiceKeys = {"name", "command", "ready", "ready_timeout", "monitor", "env", "env_clear"};
-const std::vector<std::string> kBenchmarkKeys = {"name", "http", "cmd", "ingest", "thresholds", "needs", "env", "env_clear"};
+const std::vector<std::string> kBenchmarkKeys = {"name", "http", "cmd", "ingest", "exec", "thresholds", "needs", "env", "env_clear"};
 const std::vector<std::string> kIngestKeys = {"format", "command", "file"};
 const std::vector<std::string> kRegressionKeys = {"max_change", "per_metric", "baseline_branch", "metrics",
                                                   "min_history"};
@@ -374,12 +374,12 @@ class SuiteReader {
 
   void read_benchmark_kind(const YAML::Node& node, BenchmarkSpec& benchmark) const {
     std::vector<Entry> kinds;
-    for (const char* kind : {"http", "cmd", "ingest"}) {
+    for (const char* kind : {"http", "cmd", "ingest", "exec"}) {
       if (auto found = find_entry(node, kind)) kinds.push_back(*found);
     }
     if (kinds.empty()) {
       fail(benchmark.position,
-           fmt::format("benchmark '{}' has no kind: expected one of 'http:', 'cmd:' or 'ingest:'", benchmark.name));
+           fmt::format("benchmark '{}' has no kind: expected one of 'http:', 'cmd:', 'exec:' or 'ingest:'", benchmark.name));
     }
     if (kinds.size() > 1) {
       fail(kinds[1].key_position, fmt::format("benchmark '{}' has two kinds ('{}' and '{}'); expected exactly one",
@@ -393,6 +393,12 @@ class SuiteReader {
       benchmark.kind = BenchmarkKind::kCmd;
       read_options(kinds[0], cmd_option_table(), "cmd", benchmark, benchmark.cmd);
       read_cmd_as_written(kinds[0], benchmark.cmd);
+    } else if (kinds[0].key == "exec") {
+      benchmark.kind = BenchmarkKind::kExec;
+      read_options(kinds[0], exec_option_table(), "exec", benchmark, benchmark.exec);
+      if (auto command = find_entry(kinds[0].value, "command"); command && command->value.IsScalar()) {
+        benchmark.exec.command_as_written = written(*command);
+      }
     } else {
       benchmark.kind = BenchmarkKind::kIngest;
       read_ingest(kinds[0], benchmark);
@@ -636,9 +642,10 @@ class SuiteReader {
 
   void read_thresholds(const Entry& entry, const Suite& suite, BenchmarkSpec& benchmark) const {
     expect_list(entry, "thresholds like 'p95 < 50ms'");
-    MetricFamily family = benchmark.kind == BenchmarkKind::kHttp  ? MetricFamily::kHttp
-                          : benchmark.kind == BenchmarkKind::kCmd ? MetricFamily::kCmd
-                                                                  : MetricFamily::kIngested;
+    // exec benchmarks have the metrics of http ones.
+    MetricFamily family = benchmark.kind == BenchmarkKind::kCmd      ? MetricFamily::kCmd
+                          : benchmark.kind == BenchmarkKind::kIngest ? MetricFamily::kIngested
+                                                                     : MetricFamily::kHttp;
     for (const auto& node : entry.value) {
       SourcePosition at = position_of(node, entry.value_position);
       if (!node.IsScalar())

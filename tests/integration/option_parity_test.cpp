@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "suite/cmd_options.hpp"
+#include "suite/exec_options.hpp"
 #include "suite/http_options.hpp"
 #include "support/process.hpp"
 
@@ -86,10 +87,23 @@ TEST(OptionParity, TheSuiteReferenceListsEveryKey) {
   for (const auto& row : suite::cmd_option_table().options) {
     EXPECT_THAT(text.str(), ::testing::HasSubstr("| `" + std::string(row.key) + "` |")) << "cmd: " << row.key;
   }
+  for (const auto& row : suite::exec_option_table().options) {
+    EXPECT_THAT(text.str(), ::testing::HasSubstr("| `" + std::string(row.key) + "` |")) << "exec: " << row.key;
+  }
 }
 
 TEST(OptionParity, EveryHttpFlagHasASuiteKeyAndEveryKeyAFlag) {
   expect_table_and_help_agree("http", suite::http_option_table(),
+                              {
+                                  "-h", "--help",   // CLI11's own
+                                  "--json",         // a suite: perfgate run --json
+                                  "--name",         // a suite: the benchmark's name:
+                                  "-q", "--quiet",  // a suite: perfgate run's terminal
+                              });
+}
+
+TEST(OptionParity, EveryExecFlagHasASuiteKeyAndEveryKeyAFlag) {
+  expect_table_and_help_agree("exec", suite::exec_option_table(),
                               {
                                   "-h", "--help",   // CLI11's own
                                   "--json",         // a suite: perfgate run --json
