@@ -1,6 +1,8 @@
 // `${VAR}` interpolation; see interpolation.hpp.
 #include "suite/interpolation.hpp"
 
+#include "core/text_template.hpp"
+
 #include <fmt/format.h>
 
 #include <cctype>
@@ -58,6 +60,11 @@ std::string interpolate(std::string_view text, const Environment& env) {
       throw InterpolationError("unterminated '${': expected '${NAME}' or '${NAME:-default}'", start);
     }
     std::string_view inside = text.substr(i + 2, close - i - 2);
+    if (is_template_variable(inside)) {  // ${seq}, ${uuid}...: the request template's, per request
+      out.append(text.substr(i, close + 1 - i));
+      i = close + 1;
+      continue;
+    }
     std::size_t name_end = 0;
     while (name_end < inside.size() && is_name_char(inside[name_end])) ++name_end;
     std::string name(inside.substr(0, name_end));

@@ -1,6 +1,8 @@
 // `${VAR}` and `${VAR:-default}` in suite files, so that secrets and per-machine values
 // (ports, tokens) come from the environment instead of being committed. `$$` is a literal
-// dollar; any other `$` is kept as written.
+// dollar; any other `$` is kept as written. The names of request templates (`${seq}`, `${uuid}`,
+// `${rand:1-9}`, `${now_ms}`, `${request_id}`, `${callback_url}`; core/text_template.hpp) are
+// not looked up: they are kept as written, for the template to fill per request.
 #pragma once
 
 #include <cstddef>

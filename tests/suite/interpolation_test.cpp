@@ -68,5 +68,14 @@ TEST(Interpolate, ProcessEnvironmentReadsGetenv) {
   EXPECT_EQ(interpolate("${PERFGATE_SUITE_TEST_VAR:-none}", process_environment()), "none");
 }
 
+TEST(Interpolate, RequestTemplateNamesAreLeftForTheTemplate) {
+  // Even when the environment has a variable of that name: in a suite, ${seq} is the request's.
+  auto env = environment_from({{"seq", "env"}, {"HOST", "127.0.0.1"}});
+  EXPECT_EQ(interpolate(R"({"id": ${seq}, "u": "${uuid}", "n": ${rand:1-9}, "t": ${now_ms}})", env),
+            R"({"id": ${seq}, "u": "${uuid}", "n": ${rand:1-9}, "t": ${now_ms}})");
+  EXPECT_EQ(interpolate("http://${HOST}/cb?to=${callback_url}&id=${request_id}", env),
+            "http://127.0.0.1/cb?to=${callback_url}&id=${request_id}");
+}
+
 }  // namespace
 }  // namespace perfgate::suite
