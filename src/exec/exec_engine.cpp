@@ -18,6 +18,7 @@
 #include "core/error.hpp"
 #include "core/event_wait.hpp"
 #include "core/histogram.hpp"
+#include "core/text_template.hpp"
 #include "exec/worker_process.hpp"
 #include "http/load_worker.hpp"
 
@@ -80,7 +81,11 @@ class ExecRun::Loop {
     }
     free_places_ = static_cast<std::int64_t>(places);
     scan_interval_ns_ = std::clamp<std::int64_t>(options.timeout.count() / 20, 1'000'000, 100'000'000);
-    if (options.payload) payload_ = *options.payload;
+    if (options.payload) payload_template_ = TextTemplate::compile(*options.payload);
+    payload_literal_ = payload_template_.is_literal();
+    rng_state_ = random_seed();
+    template_values_.run_nonce = random_run_nonce();
+    template_values_.rng_state = &rng_state_;
     if (options.rate_per_s) interval_ns_ = 1e9 / *options.rate_per_s;
   }
 
@@ -403,7 +408,17 @@ class ExecRun::Loop {
     s.out.append(digits, end);
     if (options_.payload) {
       s.out.push_back('\t');
-      s.out.append(payload_);
+      if (payload_literal_) {
+        s.out.append(payload_template_.literal());
+      } else {
+        // ${seq} is the operation's ID: one value per operation wherever it appears.
+        template_values_.seq = id;
+        if (payload_template_.uses_now_ms()) template_values_.now_ms = static_cast<std::uint64_t>(wall_ns() / 1'000'000);
+        std::size_t at = s.out.size();
+        s.out.resize(at + payload_template_.max_size());
+        char* written = payload_template_.expand(s.out.data() + at, template_values_);
+        s.out.resize(static_cast<std::size_t>(written - s.out.data()));
+      }
     }
     s.out.push_back('\n');
   }
@@ -682,7 +697,10 @@ class ExecRun::Loop {
   std::vector<Op> ops_;
   std::size_t mask_ = 0;
   std::vector<std::uint64_t> expired_now_;
-  std::string payload_;
+  TextTemplate payload_template_;
+  bool payload_literal_ = true;
+  std::uint64_t rng_state_ = 0;
+  TemplateValues template_values_;
   std::uint64_t next_id_ = 0;
   std::int64_t free_places_ = 0;
   std::int64_t place_free_since_ns_ = 0;

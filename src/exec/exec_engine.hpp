@@ -46,7 +46,7 @@ struct ExecOptions {
   Nanos timeout{std::chrono::seconds(10)};  // an operation not answered by then is a timeout
   std::optional<Nanos> grace;              // nullopt: the smaller of timeout and 10 s
   Nanos ready_timeout{std::chrono::seconds(30)};
-  std::optional<std::string> payload;      // nullopt: perfgate writes the ID alone
+  std::optional<std::string> payload;      // a template (core/text_template.hpp); nullopt: the ID alone
   std::string stderr_directory;            // worker-N.stderr go here
 };
 
@@ -63,7 +63,7 @@ struct ExecResult {
 
 class ExecRun {
  public:
-  explicit ExecRun(ExecOptions options);
+  explicit ExecRun(ExecOptions options);  // throws TemplateError for a payload that does not compile
   ~ExecRun();
   ExecRun(const ExecRun&) = delete;
   ExecRun& operator=(const ExecRun&) = delete;

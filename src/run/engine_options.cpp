@@ -11,6 +11,7 @@
 #include "cmd/command_line.hpp"
 #include "core/error.hpp"
 #include "core/redaction.hpp"
+#include "core/text_template.hpp"
 #include "exec/exec_result.hpp"
 #include "exec/worker_process.hpp"
 #include "http/load_engine.hpp"
@@ -129,6 +130,13 @@ PreparedExec build_exec(const suite::ExecBenchmarkOptions& o, const suite::Optio
   e.grace = o.grace;
   e.ready_timeout = o.ready_timeout;
   e.payload = o.payload;
+  if (o.payload) {
+    try {
+      TextTemplate::compile(*o.payload);  // the engine compiles it again; a mistake is exit 2 here
+    } catch (const TemplateError& error) {
+      throw UsageError(fmt::format("{}: {}", name("payload"), error.what()));
+    }
+  }
   // Two pipes per worker.
   std::uint64_t descriptors = http::raise_descriptor_limit(2 * e.workers);
   std::uint64_t needed = 2 * static_cast<std::uint64_t>(e.workers) + http::kDescriptorsBesideConnections;

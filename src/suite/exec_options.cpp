@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/text_template.hpp"
 
 namespace perfgate::suite {
 namespace {
@@ -63,11 +64,17 @@ const OptionTable<ExecBenchmarkOptions>& exec_option_table() {
            .help = "Operations one worker has at a time (default 1); it may answer them in any order",
            .apply = [](O& o, const V& v) { o.in_flight = v.small_number(1, kMaxInFlight); }},
           {.flags = "--payload", .key = "payload", .value_name = "TEMPLATE",
-           .help = "Written after each ID and a tab (default: the ID alone)",
+           .help = "Written after each ID and a tab; a template: ${seq} (= the ID), ${uuid}, ${rand:1-100}, "
+                   "${now_ms}, ${request_id} (default: the ID alone)",
            .apply =
                [](O& o, const V& v) {
                  if (v.text().find_first_of("\r\n") != std::string::npos) {
                    v.fail_because("a payload is one line: it cannot hold a line break");
+                 }
+                 try {
+                   TextTemplate::compile(v.text());  // checked here, so a mistake names the option
+                 } catch (const TemplateError& e) {
+                   v.fail_because(e.what());
                  }
                  o.payload = v.text();
                }},

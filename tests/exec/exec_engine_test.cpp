@@ -97,6 +97,19 @@ TEST_F(ExecEngine, ClosedModelDoesExactlyNOperationsAndPassesThePayload) {
   EXPECT_TRUE(r.load.valid) << r.load.invalid_reason;
 }
 
+TEST_F(ExecEngine, ThePayloadIsATemplateWhoseSeqIsTheOperationsId) {
+  ExecOptions o = options(python("w.py", line_worker(
+      "    n, _, u = payload.partition(' ')\n"
+      "    return f'{i}\\tok\\n' if n == f'n={i}' and len(u) == 36 else f'{i}\\terror\\t{payload}\\n'\n")));
+  o.operations = 50;
+  o.in_flight = 3;
+  o.concurrency = 3;
+  o.payload = "n=${seq} ${uuid}";
+  ExecResult r = run(o);
+  ASSERT_FALSE(r.failure) << *r.failure;
+  EXPECT_EQ(r.load.ok, 50u) << (r.error_messages.empty() ? "" : r.error_messages.begin()->first);
+}
+
 TEST_F(ExecEngine, ErrorAnswersAreCountedWithTheirMessages) {
   ExecOptions o = options(python("w.py", line_worker(
       "    return f'{i}\\terror\\tqueue full\\n' if i % 4 == 0 else f'{i}\\terror\\n' if i % 4 == 1 else f'{i}\\tok\\n'\n")));

@@ -105,6 +105,8 @@ TEST_F(ExecVerb, BadInputExits2BeforeAnythingStarts) {
       {{"exec", "-c", "9", "--workers", "2", "--in-flight", "4", "--", kEcho}, "--connections: 9 operations"},
       {{"exec", "-c", "2", "--rate", "10", "--", kEcho}, "--connections: cannot be combined with --rate"},
       {{"exec", "-d", "1s"}, "command is required"},
+      {{"exec", "--payload", "${sequence}", "--", kEcho}, "--payload: "},
+      {{"exec", "--payload", "a\nb", "--", kEcho}, "--payload: a payload is one line"},
   };
   for (const auto& c : cases) {
     ProcessOutput out = run_perfgate(c.args);
