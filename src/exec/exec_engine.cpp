@@ -4,6 +4,8 @@
 // addressing table, its latency recorded into the current second's histogram.
 #include "exec/exec_engine.hpp"
 
+#include <pthread.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -150,6 +152,12 @@ class ExecRun::Loop {
     // The open model wakes for due times: the default 50 us timer slack would make every
     // operation that much late, in the corrected latency.
     ::prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+    // A write to a worker that has exited must be EPIPE here, not SIGPIPE for the process (the
+    // CLI ignores SIGPIPE; a library user may not).
+    sigset_t pipe_signal;
+    sigemptyset(&pipe_signal);
+    sigaddset(&pipe_signal, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
     start_clock(monotonic_ns());
     cpu_at_measure_start_ = thread_cpu_seconds();
     bool measuring = monotonic_ns() >= measure_start_ns_;

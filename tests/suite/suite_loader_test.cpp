@@ -318,7 +318,7 @@ TEST(SuiteLoaderErrors, DuplicateKey) {
 
 TEST(SuiteLoaderErrors, NoKind) {
   EXPECT_EQ(load_error(std::string(kMinimalHeader) + "  - name: a\n    thresholds: []\n"),
-            "FILE:3:5: benchmark 'a' has no kind: expected one of 'http:', 'cmd:' or 'ingest:'");
+            "FILE:3:5: benchmark 'a' has no kind: expected one of 'http:', 'cmd:', 'exec:' or 'ingest:'");
 }
 
 TEST(SuiteLoaderErrors, TwoKinds) {
