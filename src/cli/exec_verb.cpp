@@ -92,14 +92,7 @@ int exec_verb(const std::vector<std::string>& args) {
   }
   kill_on_forced_exit(run.process_group());
   ProgressLine progress(f.quiet);
-  run.start();
-  while (!run.finished()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (interrupted()) run.request_stop();
-    progress.update(run.snapshot());
-  }
-  progress.clear();
-  exec::ExecResult result = run.wait();
+  exec::ExecResult result = run_with_progress(run, progress, interrupted);
   forget_on_forced_exit(run.process_group());
   result.load.interrupted = result.load.interrupted || interrupted();
   std::string kept = keep_stderr_if_written(v.options.stderr_directory);

@@ -64,14 +64,7 @@ int http_verb(const std::vector<std::string>& args) {
   install_interrupt_handlers();
   ProgressLine progress(f.quiet);
   http::LoadRun run(v.load);
-  run.start();
-  while (!run.finished()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (interrupted()) run.request_stop();
-    progress.update(run.snapshot());
-  }
-  progress.clear();
-  http::LoadResult result = run.wait();
+  http::LoadResult result = run_with_progress(run, progress, interrupted);
   result.interrupted = result.interrupted || interrupted();
 
   if (result.unreachable) {

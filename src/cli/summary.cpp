@@ -18,6 +18,37 @@ std::string latency_row(const char* label, const Histogram& h) {
                      format_ms(ms(h.max())), format_ms(h.mean() / 1e6), format_ms(h.stddev() / 1e6));
 }
 
+// How the latency table names what it measured from.
+struct LatencyWords {
+  const char* corrected_from;    // "each request's scheduled send time"
+  const char* uncorrected_from;  // "the actual send"
+  const char* rate_unit;         // "req/s"
+};
+
+// The latency table: corrected (or closed-model) row, what it holds, the uncorrected row and
+// the schedule in the open model.
+std::string latency_table(const http::LoadResult& r, const LatencyWords& words) {
+  std::string out = fmt::format("  {:<12}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}\n", "latency", "min",
+                                "p50", "p90", "p95", "p99", "p99.9", "max", "mean", "stddev");
+  out += latency_row(r.open_model ? "corrected" : "", r.latency);
+  if (r.timeout_samples() != 0) {
+    out += fmt::format("  ({} of the {} latency samples are timeouts, recorded at the latency each had when abandoned)\n",
+                       format_count(r.timeout_samples()), format_count(static_cast<std::uint64_t>(r.latency.total_count())));
+  }
+  if (r.latency.clamped_count() != 0) {
+    out += fmt::format("  ({} latency samples were outside 1 us .. 1 h and are counted at that bound)\n",
+                       format_count(static_cast<std::uint64_t>(r.latency.clamped_count())));
+  }
+  if (r.open_model) {
+    out += latency_row("uncorrected", r.latency_uncorrected);
+    out += fmt::format("  (corrected: from {}; uncorrected: from {})\n", words.corrected_from, words.uncorrected_from);
+    out += fmt::format("  {:<12}achieved {:.1f} of {:.0f} {}; send lag p99 {}, max {}\n", "schedule", r.throughput_rps(),
+                       r.rate_per_s, words.rate_unit, format_ms(ms(r.send_lag.value_at_percentile(99))),
+                       format_ms(ms(r.send_lag.max())));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string http_summary(const http::LoadOptions& options, const http::RequestSpec& spec, const std::string& shown_url,
@@ -46,24 +77,7 @@ std::string http_summary(const http::LoadOptions& options, const http::RequestSp
   out += fmt::format("  {:<12}timeout {}, connect {}, reset {}, protocol {}\n", "errors", e.timeout, e.connect,
                      e.reset, e.protocol);
   out += "\n";
-  out += fmt::format("  {:<12}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}\n", "latency", "min", "p50",
-                     "p90", "p95", "p99", "p99.9", "max", "mean", "stddev");
-  out += latency_row(r.open_model ? "corrected" : "", r.latency);
-  if (r.timeout_samples() != 0) {
-    out += fmt::format("  ({} of the {} latency samples are timeouts, recorded at the latency each had when abandoned)\n",
-                       format_count(r.timeout_samples()), format_count(static_cast<std::uint64_t>(r.latency.total_count())));
-  }
-  if (r.latency.clamped_count() != 0) {
-    out += fmt::format("  ({} latency samples were outside 1 us .. 1 h and are counted at that bound)\n",
-                       format_count(static_cast<std::uint64_t>(r.latency.clamped_count())));
-  }
-  if (r.open_model) {
-    out += latency_row("uncorrected", r.latency_uncorrected);
-    out += "  (corrected: from each request's scheduled send time; uncorrected: from the actual send)\n";
-    out += fmt::format("  {:<12}achieved {:.1f} of {:.0f} req/s; send lag p99 {}, max {}\n", "schedule",
-                       r.throughput_rps(), r.rate_per_s, format_ms(ms(r.send_lag.value_at_percentile(99))),
-                       format_ms(ms(r.send_lag.max())));
-  }
+  out += latency_table(r, {"each request's scheduled send time", "the actual send", "req/s"});
   if (r.total != 0) {
     out += fmt::format("  {:<12}{:.2f} us CPU per request ({:.0f}% of {} thread{})\n", "client",
                        r.client_cpu_s * 1e6 / static_cast<double>(r.total), r.client_cpu_fraction * 100,
@@ -101,20 +115,7 @@ std::string exec_summary(const exec::ExecOptions& options, const std::string& sh
                        format_count(result.late_answers));
   }
   out += fmt::format("  {:<12}{:.1f} ops/s over {:.2f}s\n\n", "throughput", r.throughput_rps(), r.duration_s);
-  out += fmt::format("  {:<12}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}\n", "latency", "min", "p50",
-                     "p90", "p95", "p99", "p99.9", "max", "mean", "stddev");
-  out += latency_row(r.open_model ? "corrected" : "", r.latency);
-  if (r.timeout_samples() != 0) {
-    out += fmt::format("  ({} of the {} latency samples are timeouts, recorded at the latency each had when abandoned)\n",
-                       format_count(r.timeout_samples()), format_count(static_cast<std::uint64_t>(r.latency.total_count())));
-  }
-  if (r.open_model) {
-    out += latency_row("uncorrected", r.latency_uncorrected);
-    out += "  (corrected: from each operation's scheduled time; uncorrected: from the write to the worker)\n";
-    out += fmt::format("  {:<12}achieved {:.1f} of {:.0f} ops/s; send lag p99 {}, max {}\n", "schedule",
-                       r.throughput_rps(), r.rate_per_s, format_ms(ms(r.send_lag.value_at_percentile(99))),
-                       format_ms(ms(r.send_lag.max())));
-  }
+  out += latency_table(r, {"each operation's scheduled time", "the write to the worker", "ops/s"});
   if (r.total != 0) {
     out += fmt::format("  {:<12}{:.2f} us of perfgate CPU per operation ({:.0f}% of its one thread)\n", "client",
                        r.client_cpu_s * 1e6 / static_cast<double>(r.total), r.client_cpu_fraction * 100);

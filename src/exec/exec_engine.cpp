@@ -685,15 +685,8 @@ class ExecRun::Loop {
   }
 
   void roll_second(std::int64_t end) {
-    http::PublishedSecond second;
-    second.requests = second_requests_;
-    second.errors = second_errors_;
-    second.end_s = static_cast<double>(end - measure_start_ns_) / 1e9;
-    latency_.merge(second_latency_);
-    for (std::int32_t i = 0; i < second_latency_.counts_len(); ++i) {
-      if (std::int64_t n = second_latency_.count_at_index(i); n != 0) second.counts.emplace_back(i, n);
-    }
-    second_latency_.reset();
+    http::PublishedSecond second = http::close_second(second_latency_, latency_, second_requests_, second_errors_,
+                                                      static_cast<double>(end - measure_start_ns_) / 1e9);
     second_requests_ = 0;
     second_errors_ = 0;
     second_end_ns_ += kSecondNs;

@@ -416,16 +416,23 @@ void LoadWorker::scan_deadlines(std::int64_t now) {
   next_scan_ns_ = now + scan_interval_ns_;
 }
 
-void LoadWorker::roll_second(std::int64_t end) {
+PublishedSecond close_second(Histogram& second_latency, Histogram& run_latency, std::uint64_t requests,
+                             std::uint64_t errors, double end_s) {
   PublishedSecond second;
-  second.requests = second_requests_;
-  second.errors = second_errors_;
-  second.end_s = static_cast<double>(end - plan_.measure_start_ns) / 1e9;
-  stats_.latency.merge(second_latency_);
-  for (std::int32_t i = 0; i < second_latency_.counts_len(); ++i) {
-    if (std::int64_t count = second_latency_.count_at_index(i); count != 0) second.counts.emplace_back(i, count);
+  second.requests = requests;
+  second.errors = errors;
+  second.end_s = end_s;
+  run_latency.merge(second_latency);
+  for (std::int32_t i = 0; i < second_latency.counts_len(); ++i) {
+    if (std::int64_t count = second_latency.count_at_index(i); count != 0) second.counts.emplace_back(i, count);
   }
-  second_latency_.reset();
+  second_latency.reset();
+  return second;
+}
+
+void LoadWorker::roll_second(std::int64_t end) {
+  PublishedSecond second = close_second(second_latency_, stats_.latency, second_requests_, second_errors_,
+                                        static_cast<double>(end - plan_.measure_start_ns) / 1e9);
   second_requests_ = 0;
   second_errors_ = 0;
   second_end_ns_ += kSecondNs;

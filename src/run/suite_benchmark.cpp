@@ -79,16 +79,23 @@ std::string http_summary_lines(const http::LoadResult& r) {
   return out;
 }
 
+// Starts a load run (http::LoadRun, exec::ExecRun) and follows it to its end: progress about
+// every 100 ms, a stop passed on.
+template <typename Run>
+auto follow(Run& run, const BenchmarkHooks& hooks) {
+  run.start();
+  while (!run.finished()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (hooks.stop != nullptr && hooks.stop->load()) run.request_stop();
+    if (hooks.http_progress) hooks.http_progress(run.snapshot());
+  }
+  return run.wait();
+}
+
 BenchmarkOutcome run_http(const suite::BenchmarkSpec& spec, const PreparedHttp& prepared, const BenchmarkHooks& hooks) {
   BenchmarkOutcome outcome;
   http::LoadRun load(prepared.load);
-  load.start();
-  while (!load.finished()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (hooks.stop != nullptr && hooks.stop->load()) load.request_stop();
-    if (hooks.http_progress) hooks.http_progress(load.snapshot());
-  }
-  http::LoadResult result = load.wait();
+  http::LoadResult result = follow(load, hooks);
   outcome.interrupted = result.interrupted || (hooks.stop != nullptr && hooks.stop->load());
   if (result.unreachable) {
     outcome.failure = fmt::format("cannot connect to {}: {}", prepared.config.value("url", ""), result.connect_error);
@@ -120,13 +127,7 @@ BenchmarkOutcome run_exec(const suite::BenchmarkSpec& spec, const PreparedExec& 
   }
   pid_t group = run.process_group();
   if (hooks.process_group_started) hooks.process_group_started(group);
-  run.start();
-  while (!run.finished()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (hooks.stop != nullptr && hooks.stop->load()) run.request_stop();
-    if (hooks.http_progress) hooks.http_progress(run.snapshot());
-  }
-  exec::ExecResult result = run.wait();
+  exec::ExecResult result = follow(run, hooks);
   if (hooks.process_group_stopping) hooks.process_group_stopping(group);
   outcome.interrupted = result.load.interrupted || (hooks.stop != nullptr && hooks.stop->load());
   if (result.failure) {
