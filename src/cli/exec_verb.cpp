@@ -27,12 +27,6 @@
 namespace perfgate::cli {
 namespace {
 
-struct OutputFlags {
-  std::string json_path;
-  std::string name;
-  bool quiet = false;
-};
-
 // The workers' stderr, for a verb without a run folder: a fresh folder under $TMPDIR.
 std::string make_stderr_directory() {
   const char* tmp = std::getenv("TMPDIR");
@@ -63,10 +57,8 @@ int exec_verb(const std::vector<std::string>& args) {
                "from each operation's scheduled time (coordinated omission corrected).",
                "perfgate exec"};
   TableFlags<suite::ExecBenchmarkOptions> table_flags(app, suite::exec_option_table());
-  OutputFlags f;
-  app.add_option("--json", f.json_path, "Write the result document (perfgate.result/v1) to FILE, or - for stdout");
-  app.add_option("--name", f.name, "Benchmark name in the result document (default: the worker command)");
-  app.add_flag("-q,--quiet", f.quiet, "No progress line");
+  LoadOutputFlags f;
+  add_load_output_flags(app, f, "the worker command");
   app.footer("Example: perfgate exec -c 10 -d 30s -- python3 examples/exec/worker.py\n"
              "Exit codes: 0 ok, 2 bad options (a worker that is not executable too), 3 a worker failed to start,\n"
              "exited or broke the protocol, or no operation succeeded, 130 interrupted (partial results written).\n"

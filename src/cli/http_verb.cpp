@@ -23,17 +23,6 @@
 #include "suite/http_options.hpp"
 
 namespace perfgate::cli {
-namespace {
-
-// The flags that are about this invocation's outputs, not the benchmark: in a suite the
-// benchmark's `name:` and `perfgate run`'s own outputs play their part.
-struct OutputFlags {
-  std::string json_path;
-  std::string name;
-  bool quiet = false;
-};
-
-}  // namespace
 
 int http_verb(const std::vector<std::string>& args) {
   CLI::App app{"Load an HTTP endpoint and report throughput, errors and latency.\n"
@@ -43,10 +32,8 @@ int http_verb(const std::vector<std::string>& args) {
                "perfgate http"};
   // Every benchmark option comes from the table that `http:` in a suite reads too.
   TableFlags<suite::HttpBenchmarkOptions> table_flags(app, suite::http_option_table());
-  OutputFlags f;
-  app.add_option("--json", f.json_path, "Write the result document (perfgate.result/v1) to FILE, or - for stdout");
-  app.add_option("--name", f.name, "Benchmark name in the result document (default: METHOD path)");
-  app.add_flag("-q,--quiet", f.quiet, "No progress line");
+  LoadOutputFlags f;
+  add_load_output_flags(app, f, "METHOD path");
   app.footer("Exit codes: 0 ok, 2 bad options, 3 target unreachable or no request completed, 130 interrupted "
              "(partial results written).\n"
              "A suite's `http:` takes the same options (keys in docs/suite.md).");

@@ -85,6 +85,12 @@ std::FILE* check_output_paths(const std::vector<OutputOption>& outputs) {
   return on_stdout != nullptr ? stderr : stdout;
 }
 
+void add_load_output_flags(CLI::App& app, LoadOutputFlags& flags, const std::string& name_default) {
+  app.add_option("--json", flags.json_path, "Write the result document (perfgate.result/v1) to FILE, or - for stdout");
+  app.add_option("--name", flags.name, "Benchmark name in the result document (default: " + name_default + ")");
+  app.add_flag("-q,--quiet", flags.quiet, "No progress line");
+}
+
 template <typename Options>
 TableFlags<Options>::TableFlags(CLI::App& app, const suite::OptionTable<Options>& table) : table_(table) {
   using suite::OptionShape;
