@@ -197,7 +197,12 @@ class ExecRun::Loop {
       for (int i = 0; i < n && !failed_; ++i) {
         auto w = static_cast<std::size_t>(events[i].data.u64 / 2);
         if (events[i].data.u64 % 2 != 0) {
-          flush(w);
+          // Its stdin: writable again, or closed by the worker (an error epoll reports always).
+          if ((events[i].events & (EPOLLERR | EPOLLHUP)) != 0) {
+            fail(w, "", true);
+          } else {
+            flush(w);
+          }
         } else {
           on_readable(w);
         }

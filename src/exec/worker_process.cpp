@@ -25,6 +25,8 @@ namespace perfgate::exec {
 namespace {
 
 constexpr std::size_t kStderrTailBytes = 2048;
+// How long workers have to exit on the end of their input before SIGTERM.
+constexpr Nanos kExitOnEndOfInput = std::chrono::milliseconds(200);
 
 bool executable_file(const std::string& path, std::string* problem) {
   struct stat st {};
@@ -147,18 +149,19 @@ void WorkerGroup::start(const std::vector<std::string>& argv, int count, const s
 void WorkerGroup::stop(Nanos grace) noexcept {
   if (workers_.empty() || stopped_) return;
   stopped_ = true;
-  bool all_reaped = true;
-  for (auto& w : workers_) {
-    w.to_worker.reset();  // end of input: a polite worker exits on its own
-    all_reaped = reap(w, false) && all_reaped;
-  }
+  for (auto& w : workers_) w.to_worker.reset();  // end of input: a polite worker exits on its own
+  auto reap_all_within = [this](Nanos patience) {
+    std::int64_t deadline = monotonic_ns() + patience.count();
+    while (true) {
+      bool all = true;
+      for (auto& w : workers_) all = reap(w, false) && all;
+      if (all || monotonic_ns() >= deadline) return all;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  };
+  bool all_reaped = reap_all_within(kExitOnEndOfInput);
   if (!all_reaped && group_ > 0) ::kill(-group_, SIGTERM);
-  std::int64_t deadline = monotonic_ns() + grace.count();
-  while (!all_reaped && monotonic_ns() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    all_reaped = true;
-    for (auto& w : workers_) all_reaped = reap(w, false) && all_reaped;
-  }
+  if (!all_reaped) all_reaped = reap_all_within(grace);
   if (!all_reaped) {
     if (group_ > 0) ::kill(-group_, SIGKILL);
     for (auto& w : workers_) {

@@ -83,7 +83,8 @@ class WorkerGroup {
   // Starts `count` copies of argv, stderr to STDERR_DIRECTORY/worker-N.stderr (N from 1). Throws
   // RunError naming the program when one cannot be started.
   void start(const std::vector<std::string>& argv, int count, const std::string& stderr_directory);
-  // Closes their stdin, then SIGTERM to the group, SIGKILL after `grace`; reaps them all.
+  // Closes their stdin (200 ms to exit on that), then SIGTERM to the group, SIGKILL after
+  // `grace`; reaps them all.
   // Idempotent.
   void stop(Nanos grace = std::chrono::seconds(2)) noexcept;
 
