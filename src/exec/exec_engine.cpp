@@ -199,7 +199,7 @@ class ExecRun::Loop {
         if (events[i].data.u64 % 2 != 0) {
           // Its stdin: writable again, or closed by the worker (an error epoll reports always).
           if ((events[i].events & (EPOLLERR | EPOLLHUP)) != 0) {
-            fail(w, "", true);
+            fail(w, "closed its stdin", true);
           } else {
             flush(w);
           }
@@ -231,7 +231,8 @@ class ExecRun::Loop {
     if (failed_) {
       // A worker that died is asked how; one that broke the protocol is stopped first, so its
       // stderr is complete when its end is quoted.
-      std::string what = failed_by_exit_ ? group_.how_it_ended(failed_worker_, std::chrono::seconds(1)) : failure_what_;
+      std::string what = failed_by_exit_ ? group_.exit_of(failed_worker_, std::chrono::seconds(1)).value_or(failure_what_)
+                                         : failure_what_;
       group_.stop();
       out.failure = worker_failure(failed_worker_, what, false);
     }
@@ -363,7 +364,8 @@ class ExecRun::Loop {
 
   // "worker 2 of 4 (pid 1234) WHAT; the end of its stderr (PATH):\n    …"
   std::string worker_failure(std::size_t w, const std::string& what, bool wait_for_exit) {
-    std::string ended = wait_for_exit ? group_.how_it_ended(w, std::chrono::seconds(1)) + " " : "";
+    std::string ended =
+        wait_for_exit ? group_.exit_of(w, std::chrono::seconds(1)).value_or("closed its stdout") + " " : "";
     std::string tail = group_.stderr_tail(w);
     std::string out = fmt::format("{} {}{}", group_.describe(w), ended, what);
     if (tail.empty()) return out + fmt::format(" (its stderr, {}, is empty)", group_[w].stderr_path);
@@ -459,7 +461,7 @@ class ExecRun::Loop {
         if (!s.waiting_writable) set_writable_interest(w, true);
         return;
       }
-      fail(w, "", true);  // EPIPE: it is gone
+      fail(w, "closed its stdin", true);  // EPIPE: it is gone, or closed it
       return;
     }
     s.out.clear();
@@ -526,7 +528,7 @@ class ExecRun::Loop {
       s.reader.for_each_line([&](std::string_view line) { return on_line(w, line, now); });
       if (failed_) return;
       if (got == ReadOutcome::kEnd) {
-        fail(w, "", true);
+        fail(w, "closed its stdout", true);
         return;
       }
       if (s.reader.full()) {

@@ -173,11 +173,11 @@ void WorkerGroup::stop(Nanos grace) noexcept {
   // The pids and stderr paths stay, for messages.
 }
 
-std::string WorkerGroup::how_it_ended(std::size_t i, Nanos patience) {
+std::optional<std::string> WorkerGroup::exit_of(std::size_t i, Nanos patience) {
   WorkerProcess& w = workers_[i];
   std::int64_t deadline = monotonic_ns() + patience.count();
   while (!reap(w, false) && monotonic_ns() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  if (!w.reaped) return "closed its stdout";
+  if (!w.reaped) return std::nullopt;
   if (WIFEXITED(w.wait_status)) return fmt::format("exited with status {}", WEXITSTATUS(w.wait_status));
   if (WIFSIGNALED(w.wait_status)) return fmt::format("was killed by signal {}", WTERMSIG(w.wait_status));
   return "ended";

@@ -92,9 +92,9 @@ class WorkerGroup {
   WorkerProcess& operator[](std::size_t i) noexcept { return workers_[i]; }
   pid_t process_group() const noexcept { return group_; }
 
-  // Waits up to `patience` for worker i to exit (it closed its stdout) and describes how it
-  // ended: "exited with status 1", "was killed by signal 9", or "closed its stdout".
-  std::string how_it_ended(std::size_t i, Nanos patience);
+  // Waits up to `patience` for worker i to exit and says how it ended: "exited with status 1",
+  // "was killed by signal 9"; nullopt while it lives on.
+  std::optional<std::string> exit_of(std::size_t i, Nanos patience);
   // "worker 2 of 4 (pid 1234)"
   std::string describe(std::size_t i) const;
   // The last lines of worker i's stderr (at most ~2 KiB), each indented, or "" when empty.

@@ -184,6 +184,17 @@ TEST_F(ExecEngine, AWorkerThatExitsMidRunEndsTheBenchmarkWithItsStderr) {
   EXPECT_THAT(*r.failure, HasSubstr("worker-"));
 }
 
+TEST_F(ExecEngine, AWorkerThatClosesItsStdinEndsTheBenchmarkAtOnce) {
+  ExecOptions o = options(python("w.py", "import os, sys, time\nprint('ready', flush=True)\nos.close(0)\ntime.sleep(30)\n"));
+  o.duration = std::chrono::seconds(30);
+  auto started = std::chrono::steady_clock::now();
+  ExecResult r = run(o);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(15));
+  ASSERT_TRUE(r.failure);
+  EXPECT_THAT(*r.failure, HasSubstr("worker 1 of 1 (pid"));
+  EXPECT_THAT(*r.failure, HasSubstr("closed its stdin"));
+}
+
 TEST_F(ExecEngine, AMalformedLineIsAProtocolError) {
   ExecOptions o = options(python("w.py", line_worker("    return f'{i} ok\\n' if i == 5 else f'{i}\\tok\\n'\n")));
   o.duration = std::chrono::seconds(30);
@@ -202,8 +213,8 @@ TEST_F(ExecEngine, AnAnswerForAnUnknownIdIsAProtocolError) {
 }
 
 TEST_F(ExecEngine, ASilentWorkerCountsTimeoutsAndALateAnswerIsIgnored) {
-  // Every third operation is answered only after the next one arrives, 300 ms late: past the
-  // 100 ms timeout, so it counts once, as a timeout, and its late answer is ignored.
+  // Every third operation is answered only after the next one arrives: past its timeout, so it
+  // counts once, as a timeout, and its late answer is ignored.
   ExecOptions o = options(python("w.py",
                                  "import sys, time\n"
                                  "sys.stdout.write('ready\\n'); sys.stdout.flush()\n"
@@ -217,16 +228,17 @@ TEST_F(ExecEngine, ASilentWorkerCountsTimeoutsAndALateAnswerIsIgnored) {
                                  "    else:\n"
                                  "        sys.stdout.write(f'{i}\\tok\\n')\n"
                                  "    sys.stdout.flush()\n"));
-  o.timeout = std::chrono::milliseconds(100);
-  o.operations = 30;
+  // 1 s: far beyond what an answered operation takes even on a loaded machine.
+  o.timeout = std::chrono::seconds(1);
+  o.operations = 12;
   ExecResult r = run(o);
   ASSERT_FALSE(r.failure) << *r.failure;
-  EXPECT_EQ(r.load.total, 30u);
-  EXPECT_EQ(r.load.error_classes.timeout, 10u);
-  EXPECT_EQ(r.load.ok, 20u);
-  EXPECT_GE(r.late_answers, 9u);
+  EXPECT_EQ(r.load.total, 12u);
+  EXPECT_EQ(r.load.error_classes.timeout, 4u);
+  EXPECT_EQ(r.load.ok, 8u);
+  EXPECT_EQ(r.late_answers, 3u);  // the last held one is never answered
   // A timeout is in the latency at the latency it had when abandoned: at least the timeout.
-  EXPECT_GE(r.load.latency.max(), 100'000'000);
+  EXPECT_GE(r.load.latency.max(), 1'000'000'000);
 }
 
 TEST_F(ExecEngine, AWorkerThatNeverSaysReadyFailsBeforeTheClockWithItsStderr) {
@@ -259,7 +271,13 @@ TEST_F(ExecEngine, WorkersAreStoppedOnEveryPathEvenWhenTheyIgnoreTerm) {
     EXPECT_GT(r.load.error_classes.timeout, 0u);
   }
   ASSERT_GT(group, 0);
-  EXPECT_TRUE(perfgate::testing::process_group_dead(group)) << "a worker outlived its run";
+  // SIGKILLed processes take a moment to be gone.
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    gone = perfgate::testing::process_group_dead(group);
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(gone) << "a worker outlived its run";
 }
 
 TEST(FindExecutable, NamesWhatIsWrong) {
