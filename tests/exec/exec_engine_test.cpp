@@ -20,6 +20,14 @@ namespace {
 
 using ::testing::HasSubstr;
 
+// Starts the workers, runs, and returns the result.
+ExecResult run_to_the_end(const ExecOptions& o) {
+  ExecRun run(o);
+  run.start_workers();
+  run.start();
+  return run.wait();
+}
+
 class ExecEngine : public perfgate::testing::TempDirTest {
  protected:
   ExecEngine() : TempDirTest("perfgate-exec") {}
@@ -38,12 +46,7 @@ class ExecEngine : public perfgate::testing::TempDirTest {
     return o;
   }
 
-  static ExecResult run(const ExecOptions& o) {
-    ExecRun run(o);
-    run.start_workers();
-    run.start();
-    return run.wait();
-  }
+  static ExecResult run(const ExecOptions& o) { return run_to_the_end(o); }
 };
 
 const std::string kEcho = PERFGATE_ECHO_WORKER;
@@ -184,32 +187,33 @@ TEST_F(ExecEngine, AWorkerThatExitsMidRunEndsTheBenchmarkWithItsStderr) {
   EXPECT_THAT(*r.failure, HasSubstr("worker-"));
 }
 
-TEST_F(ExecEngine, AWorkerThatClosesItsStdinEndsTheBenchmarkAtOnce) {
-  ExecOptions o = options(python("w.py", "import os, sys, time\nprint('ready', flush=True)\nos.close(0)\ntime.sleep(30)\n"));
-  o.duration = std::chrono::seconds(30);
+// Runs a worker meant to break the run: it must end at once (not after the 30 s asked for), with
+// a failure that names it and says `what`.
+void expect_run_ends_with(const ExecOptions& o, const std::string& what) {
   auto started = std::chrono::steady_clock::now();
-  ExecResult r = run(o);
+  ExecResult r = run_to_the_end(o);
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(15));
   ASSERT_TRUE(r.failure);
   EXPECT_THAT(*r.failure, HasSubstr("worker 1 of 1 (pid"));
-  EXPECT_THAT(*r.failure, HasSubstr("closed its stdin"));
+  EXPECT_THAT(*r.failure, HasSubstr(what));
+}
+
+TEST_F(ExecEngine, AWorkerThatClosesItsStdinEndsTheBenchmarkAtOnce) {
+  ExecOptions o = options(python("w.py", "import os, sys, time\nprint('ready', flush=True)\nos.close(0)\ntime.sleep(30)\n"));
+  o.duration = std::chrono::seconds(30);
+  expect_run_ends_with(o, "closed its stdin");
 }
 
 TEST_F(ExecEngine, AMalformedLineIsAProtocolError) {
   ExecOptions o = options(python("w.py", line_worker("    return f'{i} ok\\n' if i == 5 else f'{i}\\tok\\n'\n")));
   o.duration = std::chrono::seconds(30);
-  ExecResult r = run(o);
-  ASSERT_TRUE(r.failure);
-  EXPECT_THAT(*r.failure, HasSubstr("worker 1 of 1"));
-  EXPECT_THAT(*r.failure, HasSubstr("wrote '5 ok', which is not the protocol"));
+  expect_run_ends_with(o, "wrote '5 ok', which is not the protocol");
 }
 
 TEST_F(ExecEngine, AnAnswerForAnUnknownIdIsAProtocolError) {
   ExecOptions o = options(python("w.py", line_worker("    return f'{i + 1000}\\tok\\n' if i == 3 else f'{i}\\tok\\n'\n")));
   o.duration = std::chrono::seconds(30);
-  ExecResult r = run(o);
-  ASSERT_TRUE(r.failure);
-  EXPECT_THAT(*r.failure, HasSubstr("answered the id '1003', which perfgate did not give it"));
+  expect_run_ends_with(o, "answered the id '1003', which perfgate did not give it");
 }
 
 TEST_F(ExecEngine, ASilentWorkerCountsTimeoutsAndALateAnswerIsIgnored) {
