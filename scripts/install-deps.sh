@@ -12,6 +12,7 @@ packages=(
   wrk nginx-light hyperfine            # peers for bench/ and tests
   python3 time                         # /usr/bin/time for client CPU in bench/
   linux-perf                           # perfgate profile and `profile: true` (perf record)
+  nodejs                               # the Node.js worker of examples/exec (run by a test)
   ccache                               # rebuilds of unchanged sources are free
 )
 

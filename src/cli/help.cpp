@@ -21,6 +21,7 @@ struct VerbLine {
 constexpr VerbLine kVerbLines[] = {
     {"http", "load an HTTP endpoint (closed or open model), live progress, summary, result JSON", true},
     {"sse", "Server-Sent-Events subscribers: delivery latency, losses, fan-out", true},
+    {"exec", "load any operation through worker processes (line protocol), closed or open model", true},
     {"serve", "a configurable target server for calibration, demos and tests", true},
     {"cmd", "time commands over many runs and compare them (hyperfine's options)", true},
     {"run", "run a suite: services, benchmarks, thresholds, history, regression gate", true},
@@ -60,6 +61,7 @@ int verb_help(const std::string& verb) {
   if (verb == "compare") return compare_verb({"compare", "--help"});
   if (verb == "docs") return docs_verb({"docs", "--help"});
   if (verb == "history") return history_verb({"history", "--help"});
+  if (verb == "exec") return exec_verb({"exec", "--help"});
   if (verb == "http") return http_verb({"http", "--help"});
   if (verb == "ingest") return ingest_verb({"ingest", "--help"});
   if (verb == "monitor") return monitor_verb({"monitor", "--help"});

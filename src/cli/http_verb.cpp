@@ -25,18 +25,6 @@
 #include "suite/http_options.hpp"
 
 namespace perfgate::cli {
-namespace {
-
-// The flags that are about this invocation's outputs, not the benchmark: in a suite the
-// benchmark's `name:` and `perfgate run`'s own outputs play their part.
-struct OutputFlags {
-  std::string json_path;
-  std::string bmf_path;
-  std::string name;
-  bool quiet = false;
-};
-
-}  // namespace
 
 int http_verb(const std::vector<std::string>& args) {
   CLI::App app{"Load an HTTP endpoint and report throughput, errors and latency.\n"
@@ -46,11 +34,10 @@ int http_verb(const std::vector<std::string>& args) {
                "perfgate http"};
   // Every benchmark option comes from the table that `http:` in a suite reads too.
   TableFlags<suite::HttpBenchmarkOptions> table_flags(app, suite::http_option_table());
-  OutputFlags f;
-  app.add_option("--json", f.json_path, "Write the result document (perfgate.result/v1) to FILE, or - for stdout");
-  app.add_option("--bmf", f.bmf_path, "Write latency and throughput in bencher's metric format (BMF JSON)");
-  app.add_option("--name", f.name, "Benchmark name in the result document (default: METHOD path)");
-  app.add_flag("-q,--quiet", f.quiet, "No progress line");
+  LoadOutputFlags f;
+  add_load_output_flags(app, f, "METHOD path");
+  std::string bmf_path;
+  app.add_option("--bmf", bmf_path, "Write latency and throughput in bencher's metric format (BMF JSON)");
   app.footer("Exit codes: 0 ok, 2 bad options, 3 target unreachable or no request completed, 130 interrupted "
              "(partial results written).\n"
              "A suite's `http:` takes the same options (keys in docs/suite.md).");
@@ -58,7 +45,7 @@ int http_verb(const std::vector<std::string>& args) {
   if (auto code = parse_verb_arguments(app, args)) return *code;
 
   suite::HttpBenchmarkOptions options = table_flags.read();
-  FILE* summary_stream = check_output_paths({{"--json", f.json_path}, {"--bmf", f.bmf_path}});
+  FILE* summary_stream = check_output_paths({{"--json", f.json_path}, {"--bmf", bmf_path}});
   run::PreparedHttp v = run::build_http(options, [&](std::string_view key) { return table_flags.flag_for(key); });
   const Redaction redaction(options.redact);
   std::string shown_url = redaction.url(v.load.url.to_string());
@@ -83,10 +70,10 @@ int http_verb(const std::vector<std::string>& args) {
     std::fputs(summary.c_str(), summary_stream);
     std::fflush(summary_stream);
   }
-  if (!f.json_path.empty() || !f.bmf_path.empty()) {
+  if (!f.json_path.empty() || !bmf_path.empty()) {
     nlohmann::json doc = result_document(run_info, {http::http_benchmark_json(name, v.config, result)});
     if (!f.json_path.empty()) write_file_atomically(f.json_path, doc.dump(2) + "\n");
-    if (!f.bmf_path.empty()) write_file_atomically(f.bmf_path, report::bmf_document(doc).dump(2) + "\n");
+    if (!bmf_path.empty()) write_file_atomically(bmf_path, report::bmf_document(doc).dump(2) + "\n");
   }
   if (result.interrupted) return exit_code::kInterrupted;
   if (result.nothing_completed) {

@@ -21,6 +21,7 @@ constexpr Verb kVerbs[] = {
     {"compare", perfgate::cli::compare_verb},
     {"docs", perfgate::cli::docs_verb},
     {"history", perfgate::cli::history_verb},
+    {"exec", perfgate::cli::exec_verb},
     {"http", perfgate::cli::http_verb},
     {"sse", perfgate::cli::sse_verb},
     {"ingest", perfgate::cli::ingest_verb},

@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "core/output_file.hpp"
 #include "suite/cmd_options.hpp"
+#include "suite/exec_options.hpp"
 #include "suite/http_options.hpp"
 #include "suite/sse_options.hpp"
 
@@ -85,6 +86,12 @@ std::FILE* check_output_paths(const std::vector<OutputOption>& outputs) {
   return on_stdout != nullptr ? stderr : stdout;
 }
 
+void add_load_output_flags(CLI::App& app, LoadOutputFlags& flags, const std::string& name_default) {
+  app.add_option("--json", flags.json_path, "Write the result document (perfgate.result/v1) to FILE, or - for stdout");
+  app.add_option("--name", flags.name, "Benchmark name in the result document (default: " + name_default + ")");
+  app.add_flag("-q,--quiet", flags.quiet, "No progress line");
+}
+
 template <typename Options>
 TableFlags<Options>::TableFlags(CLI::App& app, const suite::OptionTable<Options>& table) : table_(table) {
   using suite::OptionShape;
@@ -150,5 +157,6 @@ Options TableFlags<Options>::read() const {
 template class TableFlags<suite::HttpBenchmarkOptions>;
 template class TableFlags<suite::CmdBenchmarkOptions>;
 template class TableFlags<suite::SseBenchmarkOptions>;
+template class TableFlags<suite::ExecBenchmarkOptions>;
 
 }  // namespace perfgate::cli

@@ -58,6 +58,16 @@ struct OutputOption {
 // person reads goes: stderr when an output is on stdout, else stdout.
 std::FILE* check_output_paths(const std::vector<OutputOption>& outputs);
 
+// The flags of a load verb (http, exec) that are about this invocation's outputs, not the
+// benchmark: in a suite the benchmark's `name:` and `perfgate run`'s own outputs play their part.
+struct LoadOutputFlags {
+  std::string json_path;  // --json FILE|-
+  std::string name;       // --name
+  bool quiet = false;     // -q, --quiet
+};
+// Adds --json, --name (with `name_default` said in its help) and -q/--quiet.
+void add_load_output_flags(CLI::App& app, LoadOutputFlags& flags, const std::string& name_default);
+
 // The rows of an option table (suite/option_table.hpp) as CLI11 options of a verb: registered in
 // the table's order, then read into the options struct after parsing. Explicitly instantiated
 // for the http and cmd tables.

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <string>
+#include <chrono>
+#include <thread>
 
 #include "cmd/benchmark_runner.hpp"
 #include "http/load_engine.hpp"
@@ -20,6 +22,20 @@ class ProgressLine {
   bool enabled_;
   bool drawn_ = false;
 };
+
+// Starts a load run (http::LoadRun, exec::ExecRun), shows its progress until it ends (a signal
+// asks it to stop), and returns its result.
+template <typename Run, typename IsInterrupted>
+auto run_with_progress(Run& run, ProgressLine& progress, IsInterrupted interrupted) {
+  run.start();
+  while (!run.finished()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (interrupted()) run.request_stop();
+    progress.update(run.snapshot());
+  }
+  progress.clear();
+  return run.wait();
+}
 
 // The runs of `perfgate cmd`: "Benchmark 1/2 [######....] 6/10  ETA 1.2s", on a terminal only.
 class CommandProgressBar {

@@ -118,6 +118,8 @@ run::SuiteRunHooks terminal_hooks(FILE* out, bool color, bool quiet) {
     run::BenchmarkHooks benchmark_hooks;
     benchmark_hooks.http_progress = [progress](const http::ProgressSnapshot& s) { (*progress)->http.update(s); };
     benchmark_hooks.cmd_progress = [progress](const cmd::RunnerProgress& r) { (*progress)->cmd.update(r); };
+    benchmark_hooks.process_group_started = [](pid_t group) { kill_on_forced_exit(group); };
+    benchmark_hooks.process_group_stopping = [](pid_t group) { forget_on_forced_exit(group); };
     return benchmark_hooks;
   };
   hooks.benchmark_finished = [out, progress](const run::PreparedBenchmark&, const run::BenchmarkOutcome& outcome) {

@@ -12,6 +12,7 @@ int cmd_verb(const std::vector<std::string>& args);
 int compare_verb(const std::vector<std::string>& args);
 int docs_verb(const std::vector<std::string>& args);
 int history_verb(const std::vector<std::string>& args);
+int exec_verb(const std::vector<std::string>& args);
 int http_verb(const std::vector<std::string>& args);
 int ingest_verb(const std::vector<std::string>& args);
 int monitor_verb(const std::vector<std::string>& args);

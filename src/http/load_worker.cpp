@@ -18,6 +18,7 @@
 #include <cstring>
 
 #include "core/clock.hpp"
+#include "core/event_wait.hpp"
 
 namespace perfgate::http {
 namespace {
@@ -26,26 +27,6 @@ constexpr std::size_t kReadBufferBytes = 64 * 1024;
 constexpr int kMaxEvents = 256;
 constexpr std::int64_t kSecondNs = 1'000'000'000;
 constexpr std::int64_t kMaxSleepNs = 50'000'000;  // wake at least this often to see a stop
-
-double thread_cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_THREAD, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
-
-// epoll_pwait2 gives the open model microsecond wake-ups; older kernels fall back to ms.
-int wait_for_events(int epoll_fd, epoll_event* events, std::int64_t timeout_ns) {
-  static std::atomic<bool> pwait2_missing{false};
-  if (!pwait2_missing.load(std::memory_order_relaxed)) {
-    timespec ts{static_cast<time_t>(timeout_ns / kSecondNs), static_cast<long>(timeout_ns % kSecondNs)};
-    int n = epoll_pwait2(epoll_fd, events, kMaxEvents, &ts, nullptr);
-    if (n >= 0 || errno != ENOSYS) return n;
-    pwait2_missing.store(true, std::memory_order_relaxed);
-  }
-  int timeout_ms = static_cast<int>((timeout_ns + 999'999) / 1'000'000);
-  return epoll_wait(epoll_fd, events, kMaxEvents, timeout_ms);
-}
 
 }  // namespace
 
@@ -483,16 +464,23 @@ void LoadWorker::scan_deadlines(std::int64_t now) {
   next_scan_ns_ = now + scan_interval_ns_;
 }
 
-void LoadWorker::roll_second(std::int64_t end) {
+PublishedSecond close_second(Histogram& second_latency, Histogram& run_latency, std::uint64_t requests,
+                             std::uint64_t errors, double end_s) {
   PublishedSecond second;
-  second.requests = second_requests_;
-  second.errors = second_errors_;
-  second.end_s = static_cast<double>(end - plan_.measure_start_ns) / 1e9;
-  stats_.latency.merge(second_latency_);
-  for (std::int32_t i = 0; i < second_latency_.counts_len(); ++i) {
-    if (std::int64_t count = second_latency_.count_at_index(i); count != 0) second.counts.emplace_back(i, count);
+  second.requests = requests;
+  second.errors = errors;
+  second.end_s = end_s;
+  run_latency.merge(second_latency);
+  for (std::int32_t i = 0; i < second_latency.counts_len(); ++i) {
+    if (std::int64_t count = second_latency.count_at_index(i); count != 0) second.counts.emplace_back(i, count);
   }
-  second_latency_.reset();
+  second_latency.reset();
+  return second;
+}
+
+void LoadWorker::roll_second(std::int64_t end) {
+  PublishedSecond second = close_second(second_latency_, stats_.latency, second_requests_, second_errors_,
+                                        static_cast<double>(end - plan_.measure_start_ns) / 1e9);
   second_requests_ = 0;
   second_errors_ = 0;
   second_end_ns_ += kSecondNs;

@@ -27,6 +27,11 @@ struct PublishedSecond {
   std::vector<std::pair<std::int32_t, std::int64_t>> counts;  // sparse latency histogram
 };
 
+// Ends one second of a timeline (the exec engine's too): its latencies join the run's histogram
+// and come back as the sparse counts to publish; `second_latency` is reset for the next second.
+PublishedSecond close_second(Histogram& second_latency, Histogram& run_latency, std::uint64_t requests,
+                             std::uint64_t errors, double end_s);
+
 // The clock starts once every worker has made its connections (or failed to): a schedule
 // that started before would count the TCP handshakes as the target's latency.
 class StartLine {

@@ -11,6 +11,9 @@
 #include "cmd/command_line.hpp"
 #include "core/error.hpp"
 #include "core/redaction.hpp"
+#include "core/text_template.hpp"
+#include "exec/exec_result.hpp"
+#include "exec/worker_process.hpp"
 #include "http/load_engine.hpp"
 #include "core/text_template.hpp"
 #include "http/load_result.hpp"
@@ -215,6 +218,55 @@ PreparedSse build_sse(const suite::SseBenchmarkOptions& o, const suite::OptionNa
     throw RunError(fmt::format("cannot resolve the host of {}", redaction.url(s.publish ? publish_written : url_written)));
   }
   p.config = sse::sse_config_json(s, url_written, publish_written, redaction);
+  return p;
+}
+
+PreparedExec build_exec(const suite::ExecBenchmarkOptions& o, const suite::OptionNamer& name) {
+  PreparedExec p;
+  std::vector<std::string> argv = o.command;
+  if (argv.size() == 1) {
+    std::string error;
+    auto words = cmd::split_command_line(argv.front(), &error);
+    if (!words || words->empty()) {
+      throw UsageError(fmt::format("{}: {}", name("command"), words ? "the worker command is empty" : error));
+    }
+    argv = *words;
+  }
+  std::string problem;
+  if (!exec::find_executable(argv.front(), &problem)) {
+    throw UsageError(fmt::format("{}: cannot run the worker: {}", name("command"), problem));
+  }
+  std::string shown;
+  for (const auto& word : argv) shown += (shown.empty() ? "" : " ") + word;
+  p.shown_command = o.command_as_written.empty() ? shown : o.command_as_written;
+  exec::ExecOptions& e = p.options;
+  e.argv = std::move(argv);
+  e.workers = o.workers.value_or(1);
+  e.in_flight = o.in_flight;
+  e.concurrency = o.connections.value_or(e.workers * e.in_flight);
+  e.duration = o.duration;
+  e.operations = o.requests;
+  e.rate_per_s = o.rate_per_s;
+  e.warmup = o.warmup;
+  e.timeout = o.timeout;
+  e.grace = o.grace;
+  e.ready_timeout = o.ready_timeout;
+  e.payload = o.payload;
+  if (o.payload) {
+    try {
+      TextTemplate::compile(*o.payload);  // the engine compiles it again; a mistake is exit 2 here
+    } catch (const TemplateError& error) {
+      throw UsageError(fmt::format("{}: {}", name("payload"), error.what()));
+    }
+  }
+  // Two pipes per worker.
+  std::uint64_t descriptors = http::raise_descriptor_limit(2 * e.workers);
+  std::uint64_t needed = 2 * static_cast<std::uint64_t>(e.workers) + http::kDescriptorsBesideConnections;
+  if (needed > descriptors) {
+    throw UsageError(fmt::format("{}: {} workers need {} file descriptors, but the limit is {} (ulimit -n)",
+                                 name("workers"), e.workers, needed, descriptors));
+  }
+  p.config = exec::exec_config_json(e, p.shown_command);
   return p;
 }
 

@@ -16,9 +16,11 @@
 
 #include "callback/callback_listener.hpp"
 #include "cmd/benchmark_runner.hpp"
+#include "exec/exec_engine.hpp"
 #include "http/load_engine.hpp"
 #include "http/request_template.hpp"
 #include "suite/cmd_options.hpp"
+#include "suite/exec_options.hpp"
 #include "suite/http_options.hpp"
 #include "sse/sse_engine.hpp"
 #include "suite/sse_options.hpp"
@@ -51,6 +53,17 @@ struct PreparedSse {
 // URLs parsed and resolved, the publish body compiled (a template error is a UsageError naming
 // the option), threads defaulted (one per 1,000 subscribers, at most one per CPU).
 PreparedSse build_sse(const suite::SseBenchmarkOptions& options, const suite::OptionNamer& name);
+
+struct PreparedExec {
+  exec::ExecOptions options;
+  std::string shown_command;  // as written (a suite's text, unfilled)
+  nlohmann::json config;
+};
+
+// The worker found (exit 2 when it is not an executable file), a single command string split like
+// a shell would, the closed model's concurrency defaulted. The workers' stderr goes to
+// `stderr_directory` (set later when it is not known yet).
+PreparedExec build_exec(const suite::ExecBenchmarkOptions& options, const suite::OptionNamer& name);
 
 // Parameters expanded (the first varies slowest), commands named and, without a shell, split.
 // A command is named by --command-name, else its text; in a suite (`suite_benchmark` set) the

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "cmd/process.hpp"
 #include "core/error.hpp"
 #include "core/units.hpp"
+#include "exec/exec_result.hpp"
 #include "http/load_result.hpp"
 #include "core/redaction.hpp"
 #include "run/engine_options.hpp"
@@ -80,6 +82,19 @@ std::string http_summary_lines(const http::LoadResult& r) {
   return out;
 }
 
+// Starts a load run (http::LoadRun, exec::ExecRun) and follows it to its end: progress about
+// every 100 ms, a stop passed on.
+template <typename Run>
+auto follow(Run& run, const BenchmarkHooks& hooks) {
+  run.start();
+  while (!run.finished()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (hooks.stop != nullptr && hooks.stop->load()) run.request_stop();
+    if (hooks.http_progress) hooks.http_progress(run.snapshot());
+  }
+  return run.wait();
+}
+
 BenchmarkOutcome run_http(const suite::BenchmarkSpec& spec, const PreparedHttp& prepared, const BenchmarkHooks& hooks) {
   BenchmarkOutcome outcome;
   http::LoadResult result =
@@ -121,6 +136,39 @@ BenchmarkOutcome run_sse(const suite::BenchmarkSpec& spec, const PreparedSse& pr
   }
   outcome.benchmarks.push_back(sse::sse_benchmark_json(spec.name, prepared.config, result));
   outcome.summary = sse::sse_summary_lines(result);
+  return outcome;
+}
+
+BenchmarkOutcome run_exec(const suite::BenchmarkSpec& spec, const PreparedExec& prepared, const BenchmarkHooks& hooks) {
+  BenchmarkOutcome outcome;
+  exec::ExecOptions options = prepared.options;
+  options.stderr_directory = (hooks.run_directory.empty() ? std::string(".") : hooks.run_directory) + "/exec-" + spec.name;
+  std::error_code dir_error;
+  std::filesystem::create_directories(options.stderr_directory, dir_error);
+  if (dir_error) {
+    throw RunError(fmt::format("cannot create '{}' for the workers' stderr: {}", options.stderr_directory, dir_error.message()));
+  }
+  exec::ExecRun run(options);
+  try {
+    run.start_workers(hooks.stop);
+  } catch (const RunError& e) {
+    outcome.interrupted = hooks.stop != nullptr && hooks.stop->load();
+    outcome.failure = e.what();
+    outcome.failure_exit_code = outcome.interrupted ? exit_code::kInterrupted : exit_code::kRunFailed;
+    return outcome;
+  }
+  pid_t group = run.process_group();
+  if (hooks.process_group_started) hooks.process_group_started(group);
+  exec::ExecResult result = follow(run, hooks);
+  if (hooks.process_group_stopping) hooks.process_group_stopping(group);
+  outcome.interrupted = result.load.interrupted || (hooks.stop != nullptr && hooks.stop->load());
+  if (result.failure) {
+    outcome.failure = *result.failure;
+    outcome.failure_exit_code = exit_code::kRunFailed;
+    return outcome;
+  }
+  outcome.benchmarks.push_back(exec::exec_benchmark_json(spec.name, prepared.config, result));
+  outcome.summary = http_summary_lines(result.load) + exec::error_message_lines(result);
   return outcome;
 }
 
@@ -192,6 +240,8 @@ PreparedBenchmark prepare_benchmark(const suite::BenchmarkSpec& spec) {
       p.cmd = build_runner(spec.cmd, name, &spec.name);
     } else if (spec.kind == suite::BenchmarkKind::kSse) {
       p.sse = build_sse(spec.sse, name);
+    } else if (spec.kind == suite::BenchmarkKind::kExec) {
+      p.exec = build_exec(spec.exec, name);
     }
   } catch (const UsageError& error) {
     fail(spec, error.what());
@@ -212,6 +262,7 @@ BenchmarkOutcome run_benchmark(const PreparedBenchmark& prepared, const Benchmar
   } window_end{hooks};
   if (prepared.cmd) return run_cmd(*prepared.spec, *prepared.cmd, hooks);
   if (prepared.sse) return run_sse(*prepared.spec, *prepared.sse, hooks);
+  if (prepared.exec) return run_exec(*prepared.spec, *prepared.exec, hooks);
   return run_ingest(*prepared.spec, hooks);
 }
 
@@ -228,6 +279,14 @@ std::string description(const PreparedBenchmark& p) {
     std::string publish = o.publish ? fmt::format("publishing {:g}/s", o.publish->rate_per_s) : "timed by their own field";
     return fmt::format("sse {}  ({} subscribers, {}, {})", p.sse->config.value("url", ""), o.subscribers, publish,
                        format_duration(o.duration));
+  }
+  if (p.exec) {
+    const auto& e = p.exec->options;
+    std::string bound = e.duration ? format_duration(*e.duration) : fmt::format("{} operations", e.operations);
+    std::string model = e.rate_per_s ? fmt::format("open model {:g}/s", *e.rate_per_s)
+                                     : fmt::format("{} in flight", e.concurrency);
+    return fmt::format("exec {}  ({}, {} worker{}, {})", p.exec->shown_command, model, e.workers,
+                       e.workers == 1 ? "" : "s", bound);
   }
   if (p.cmd) {
     const cmd::BenchmarkCommand& first = p.cmd->commands.front();

@@ -14,6 +14,8 @@
 // harness's own name is kept in "ingested_name").
 #pragma once
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <functional>
 #include <optional>
@@ -33,6 +35,7 @@ struct PreparedBenchmark {
   std::optional<PreparedHttp> http;
   std::optional<cmd::RunnerOptions> cmd;
   std::optional<PreparedSse> sse;
+  std::optional<PreparedExec> exec;
 };
 
 // Validates and converts (the loader already made `body: "@file"` relative to the suite).
@@ -47,6 +50,9 @@ struct BenchmarkHooks {
   // whole benchmark) begins and ends; each is called at most once, ended only after started.
   std::function<void()> measured_window_started;
   std::function<void()> measured_window_ended;
+  std::string run_directory;                // exec: the workers' stderr go to RUN_DIRECTORY/exec-NAME/
+  std::function<void(pid_t)> process_group_started;   // exec: the workers' group, to kill on a forced exit
+  std::function<void(pid_t)> process_group_stopping;
 };
 
 struct BenchmarkOutcome {

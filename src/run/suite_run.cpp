@@ -141,6 +141,7 @@ BenchmarkOutcome SuiteRun::measure(const PreparedBenchmark& prepared, const std:
     benchmark_hooks.measured_window_started = [&] { profiles->start(); };
     benchmark_hooks.measured_window_ended = [&] { profile_files = profiles->stop(prepared.spec->name, &profile_notes); };
   }
+  benchmark_hooks.run_directory = run_directory_;
   BenchmarkOutcome outcome = run_benchmark(prepared, benchmark_hooks);
   if (profiles != nullptr) profiles->discard();
   outcome.summary += profile_notes;
@@ -159,6 +160,7 @@ BenchmarkOutcome SuiteRun::measure(const PreparedBenchmark& prepared, const std:
 SuiteRunResult SuiteRun::run(const SuiteRunHooks& hooks) {
   SuiteRunResult result;
   result.run_directory = run_directory(options_.store_url, info_.id);
+  run_directory_ = result.run_directory;
   std::error_code dir_error;
   std::filesystem::create_directories(result.run_directory, dir_error);
   if (dir_error) {

@@ -117,6 +117,7 @@ class SuiteRun {
   SuiteRunOptions options_;
   Store& store_;
   RunInfo info_;
+  std::string run_directory_;  // set by run(): where exec workers' stderr go
   std::vector<PreparedBenchmark> prepared_;
   std::vector<const suite::ServiceSpec*> services_;
   ServiceMonitors* monitors_ = nullptr;  // while run() runs

@@ -23,6 +23,7 @@
 
 #include "core/units.hpp"
 #include "suite/cmd_options.hpp"
+#include "suite/exec_options.hpp"
 #include "suite/http_options.hpp"
 #include "suite/source_position.hpp"
 #include "suite/sse_options.hpp"
@@ -79,7 +80,7 @@ struct IngestBenchmarkOptions {
   SourcePosition format_position;
 };
 
-enum class BenchmarkKind { kHttp, kCmd, kIngest, kSse };
+enum class BenchmarkKind { kHttp, kCmd, kIngest, kSse, kExec };
 
 struct BenchmarkSpec {
   std::string name;
@@ -88,6 +89,7 @@ struct BenchmarkSpec {
   CmdBenchmarkOptions cmd;    // meaningful when kind == kCmd
   IngestBenchmarkOptions ingest;  // meaningful when kind == kIngest
   SseBenchmarkOptions sse;        // meaningful when kind == kSse
+  ExecBenchmarkOptions exec;      // meaningful when kind == kExec
   std::vector<Threshold> thresholds;
   // `needs: [api]`: the services it talks to; with --only only those of the selected benchmarks
   // start. nullopt: it needs them all.

@@ -30,7 +30,7 @@ const std::vector<std::string> kTopLevelKeys = {"name",       "store",     "serv
 const std::vector<std::string> kServiceKeys = {"name",    "command", "ready", "ready_timeout", "monitor",
                                                "attach",  "env",     "env_clear", "profile"};
 const std::vector<std::string> kAttachKeys = {"pid", "pid_file", "cgroup"};
-const std::vector<std::string> kBenchmarkKeys = {"name", "http", "cmd", "ingest", "sse", "thresholds", "needs", "env", "env_clear"};
+const std::vector<std::string> kBenchmarkKeys = {"name", "http", "cmd", "ingest", "sse", "exec", "thresholds", "needs", "env", "env_clear"};
 const std::vector<std::string> kIngestKeys = {"format", "command", "file"};
 const std::vector<std::string> kRegressionKeys = {"max_change", "per_metric", "baseline_branch", "metrics",
                                                   "min_history"};
@@ -463,12 +463,13 @@ class SuiteReader {
 
   void read_benchmark_kind(const YAML::Node& node, BenchmarkSpec& benchmark) const {
     std::vector<Entry> kinds;
-    for (const char* kind : {"http", "cmd", "ingest", "sse"}) {
+    for (const char* kind : {"http", "cmd", "ingest", "sse", "exec"}) {
       if (auto found = find_entry(node, kind)) kinds.push_back(*found);
     }
     if (kinds.empty()) {
       fail(benchmark.position,
-           fmt::format("benchmark '{}' has no kind: expected one of 'http:', 'cmd:', 'ingest:' or 'sse:'", benchmark.name));
+           fmt::format("benchmark '{}' has no kind: expected one of 'http:', 'cmd:', 'exec:', 'sse:' or 'ingest:'",
+                       benchmark.name));
     }
     if (kinds.size() > 1) {
       fail(kinds[1].key_position, fmt::format("benchmark '{}' has two kinds ('{}' and '{}'); expected exactly one",
@@ -487,6 +488,12 @@ class SuiteReader {
       read_options(kinds[0], sse_option_table(), "sse", benchmark, benchmark.sse);
       if (auto url = find_entry(kinds[0].value, "url")) benchmark.sse.url_as_written = written(*url);
       if (auto url = find_entry(kinds[0].value, "publish")) benchmark.sse.publish_url_as_written = written(*url);
+    } else if (kinds[0].key == "exec") {
+      benchmark.kind = BenchmarkKind::kExec;
+      read_options(kinds[0], exec_option_table(), "exec", benchmark, benchmark.exec);
+      if (auto command = find_entry(kinds[0].value, "command"); command && command->value.IsScalar()) {
+        benchmark.exec.command_as_written = written(*command);
+      }
     } else {
       benchmark.kind = BenchmarkKind::kIngest;
       read_ingest(kinds[0], benchmark);
@@ -757,10 +764,11 @@ class SuiteReader {
 
   void read_thresholds(const Entry& entry, const Suite& suite, BenchmarkSpec& benchmark) const {
     expect_list(entry, "thresholds like 'p95 < 50ms'");
-    MetricFamily family = benchmark.kind == BenchmarkKind::kHttp  ? MetricFamily::kHttp
-                          : benchmark.kind == BenchmarkKind::kCmd ? MetricFamily::kCmd
-                          : benchmark.kind == BenchmarkKind::kSse ? MetricFamily::kSse
-                                                                  : MetricFamily::kIngested;
+    // exec benchmarks have the metrics of http ones.
+    MetricFamily family = benchmark.kind == BenchmarkKind::kCmd      ? MetricFamily::kCmd
+                          : benchmark.kind == BenchmarkKind::kSse    ? MetricFamily::kSse
+                          : benchmark.kind == BenchmarkKind::kIngest ? MetricFamily::kIngested
+                                                                     : MetricFamily::kHttp;
     for (const auto& node : entry.value) {
       SourcePosition at = position_of(node, entry.value_position);
       if (!node.IsScalar())

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "suite/cmd_options.hpp"
+#include "suite/exec_options.hpp"
 #include "suite/http_options.hpp"
 #include "suite/sse_options.hpp"
 #include "support/help_flags.hpp"
@@ -59,6 +60,9 @@ TEST(OptionParity, TheSuiteReferenceListsEveryKey) {
   for (const auto& row : suite::sse_option_table().options) {
     EXPECT_THAT(text.str(), ::testing::HasSubstr("| `" + std::string(row.key) + "` |")) << "sse: " << row.key;
   }
+  for (const auto& row : suite::exec_option_table().options) {
+    EXPECT_THAT(text.str(), ::testing::HasSubstr("| `" + std::string(row.key) + "` |")) << "exec: " << row.key;
+  }
 }
 
 TEST(OptionParity, EveryHttpFlagHasASuiteKeyAndEveryKeyAFlag) {
@@ -67,6 +71,16 @@ TEST(OptionParity, EveryHttpFlagHasASuiteKeyAndEveryKeyAFlag) {
                                   "-h", "--help",   // CLI11's own
                                   "--json",         // a suite: perfgate run --json
                                   "--bmf",          // a suite: perfgate run --bmf
+                                  "--name",         // a suite: the benchmark's name:
+                                  "-q", "--quiet",  // a suite: perfgate run's terminal
+                              });
+}
+
+TEST(OptionParity, EveryExecFlagHasASuiteKeyAndEveryKeyAFlag) {
+  expect_table_and_help_agree("exec", suite::exec_option_table(),
+                              {
+                                  "-h", "--help",   // CLI11's own
+                                  "--json",         // a suite: perfgate run --json
                                   "--name",         // a suite: the benchmark's name:
                                   "-q", "--quiet",  // a suite: perfgate run's terminal
                               });

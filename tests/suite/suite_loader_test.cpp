@@ -403,7 +403,7 @@ TEST(SuiteLoaderErrors, DuplicateKey) {
 
 TEST(SuiteLoaderErrors, NoKind) {
   EXPECT_EQ(load_error(std::string(kMinimalHeader) + "  - name: a\n    thresholds: []\n"),
-            "FILE:3:5: benchmark 'a' has no kind: expected one of 'http:', 'cmd:', 'ingest:' or 'sse:'");
+            "FILE:3:5: benchmark 'a' has no kind: expected one of 'http:', 'cmd:', 'exec:', 'sse:' or 'ingest:'");
 }
 
 TEST(SuiteLoaderErrors, TwoKinds) {
