@@ -55,7 +55,10 @@ int http_verb(const std::vector<std::string>& args) {
   install_interrupt_handlers();
   ProgressLine progress(f.quiet);
   http::LoadResult result = run::run_http_load(
-      v, {.progress = [&](const http::ProgressSnapshot& s) { progress.update(s); }, .stop_requested = interrupted});
+      v, {.progress = [&](const http::ProgressSnapshot& s) { progress.update(s); },
+          .stop_requested = interrupted,
+          .measured_window_started = nullptr,
+          .measured_window_ended = nullptr});
   progress.clear();
   result.interrupted = result.interrupted || interrupted();
 

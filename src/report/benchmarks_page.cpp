@@ -42,6 +42,8 @@ std::string kind_of(const suite::BenchmarkSpec& b) {
       return "ingest (" + b.ingest.format + ")";
     case suite::BenchmarkKind::kSse:
       return "sse";
+    case suite::BenchmarkKind::kExec:
+      return "exec";
   }
   return "";
 }
