@@ -12,7 +12,9 @@
 #include "cli/signals.hpp"
 #include "cli/summary.hpp"
 #include "cli/verbs.hpp"
+#include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/hdr_interval_log.hpp"
 #include "core/output_file.hpp"
 #include "core/redaction.hpp"
 #include "core/result_document.hpp"
@@ -29,6 +31,7 @@ namespace {
 // benchmark's `name:` and `perfgate run`'s own outputs play their part.
 struct OutputFlags {
   std::string json_path;
+  std::string hlog_path;
   std::string name;
   bool quiet = false;
 };
@@ -45,6 +48,7 @@ int http_verb(const std::vector<std::string>& args) {
   TableFlags<suite::HttpBenchmarkOptions> table_flags(app, suite::http_option_table());
   OutputFlags f;
   app.add_option("--json", f.json_path, "Write the result document (perfgate.result/v1) to FILE, or - for stdout");
+  app.add_option("--hlog", f.hlog_path, "Write an HdrHistogram interval log (one interval a second) to FILE");
   app.add_option("--name", f.name, "Benchmark name in the result document (default: METHOD path)");
   app.add_flag("-q,--quiet", f.quiet, "No progress line");
   app.footer("Exit codes: 0 ok, 2 bad options, 3 target unreachable or no request completed, 130 interrupted "
@@ -55,6 +59,7 @@ int http_verb(const std::vector<std::string>& args) {
 
   suite::HttpBenchmarkOptions options = table_flags.read();
   check_output_path("--json", f.json_path);
+  check_output_path("--hlog", f.hlog_path);
   run::PreparedHttp v = run::build_http(options, [&](std::string_view key) { return table_flags.flag_for(key); });
   const Redaction redaction(options.redact);
   std::string shown_url = redaction.url(v.load.url.to_string());
@@ -64,13 +69,22 @@ int http_verb(const std::vector<std::string>& args) {
   install_interrupt_handlers();
   ProgressLine progress(f.quiet);
   http::LoadRun run(v.load);
+  // The interval log is gathered a second at a time and written whole at the end, as --json is.
+  std::string hlog = hdr_log_header(wall_ns() + v.load.warmup.count());
+  Histogram hlog_scratch;
+  auto take_hlog_seconds = [&] {
+    if (f.hlog_path.empty()) return;
+    for (const auto& second : run.take_seconds()) hlog += http::hdr_log_line(second, hlog_scratch);
+  };
   run.start();
   while (!run.finished()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (interrupted()) run.request_stop();
     progress.update(run.snapshot());
+    take_hlog_seconds();
   }
   progress.clear();
+  take_hlog_seconds();
   http::LoadResult result = run.wait();
   result.interrupted = result.interrupted || interrupted();
 
@@ -86,6 +100,7 @@ int http_verb(const std::vector<std::string>& args) {
     std::fputs(summary.c_str(), summary_stream);
     std::fflush(summary_stream);
   }
+  if (!f.hlog_path.empty()) write_file_atomically(f.hlog_path, hlog);
   if (!f.json_path.empty()) {
     nlohmann::json doc = result_document(run_info, {http::http_benchmark_json(name, v.config, result)});
     write_file_atomically(f.json_path, doc.dump(2) + "\n");

@@ -130,4 +130,22 @@ std::string format_count(std::uint64_t n) {
   return out;
 }
 
+std::optional<double> parse_size_per_hour(std::string_view text) {
+  std::size_t slash = text.find('/');
+  double per_hour = 1;
+  if (slash != std::string_view::npos) {
+    std::string_view unit = text.substr(slash + 1);
+    if (unit == "s") {
+      per_hour = 3600;
+    } else if (unit == "m") {
+      per_hour = 60;
+    } else if (unit != "h") {
+      return std::nullopt;
+    }
+  }
+  auto bytes = parse_size_bytes(text.substr(0, slash));
+  if (!bytes) return std::nullopt;
+  return static_cast<double>(*bytes) * per_hour;
+}
+
 }  // namespace perfgate

@@ -1,6 +1,9 @@
 // The HTTP benchmark object of the result document; see load_result.hpp.
 #include "http/load_result.hpp"
 
+#include <algorithm>
+
+#include "core/hdr_interval_log.hpp"
 #include "core/histogram_codec.hpp"
 
 namespace perfgate::http {
@@ -59,6 +62,14 @@ std::vector<Metric> http_metrics(const LoadResult& r) {
       {"latency_max", ms(h.max()), "ms", "lower"},
   };
   return metrics;
+}
+
+std::string hdr_log_line(const PublishedSecond& second, Histogram& scratch) {
+  for (auto [index, count] : second.counts) scratch.add_at_index(index, count);
+  double start_s = static_cast<double>(second.index);
+  std::string line = hdr_log_interval_line(start_s, std::max(second.end_s - start_s, 0.0), scratch);
+  scratch.reset();
+  return line;
 }
 
 nlohmann::json http_benchmark_json(const std::string& name, const nlohmann::json& config, const LoadResult& r) {

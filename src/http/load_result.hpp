@@ -22,6 +22,10 @@ nlohmann::json http_config_json(const LoadOptions& options, const std::string& s
 
 std::vector<Metric> http_metrics(const LoadResult& result);
 
+// The HdrHistogram interval-log line of one second (core/hdr_interval_log.hpp); `scratch` is a
+// default-shaped histogram, left empty again.
+std::string hdr_log_line(const PublishedSecond& second, Histogram& scratch);
+
 nlohmann::json http_benchmark_json(const std::string& name, const nlohmann::json& config,
                                    const LoadResult& result);
 

@@ -368,6 +368,13 @@ std::string ServiceSupervisor::cgroup_of(const std::string& name) const {
   return "";
 }
 
+pid_t ServiceSupervisor::pid_of(const std::string& name) const {
+  for (const Service& service : services_) {
+    if (service.name == name) return service.pid;
+  }
+  return -1;
+}
+
 std::string ServiceSupervisor::make_cgroup(const std::string& name) {
   auto give_up = [&](const std::string& why) {
     containment_warning_ = fmt::format(

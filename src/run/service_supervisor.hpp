@@ -84,6 +84,8 @@ class ServiceSupervisor {
   const std::string& containment_warning() const { return containment_warning_; }
   // The cgroup v2 folder of a started service ("" when it runs in a process group only).
   std::string cgroup_of(const std::string& name) const;
+  // The pid of a started service's shell, the root of its process tree (-1 when not started).
+  pid_t pid_of(const std::string& name) const;
   // The process group ids (= the shells' pids) of the started, not yet stopped services.
   std::vector<pid_t> process_groups() const;
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <set>
 #include <system_error>
+#include <tuple>
 #include <utility>
 
 #include <fmt/format.h>
@@ -99,6 +100,48 @@ std::string run_directory(const std::string& store_url, const std::string& run_i
   return base + "/runs/" + run_id;
 }
 
+std::optional<std::pair<std::string, int>> start_services(ServiceSupervisor& supervisor,
+                                                          const std::vector<const suite::ServiceSpec*>& services,
+                                                          const SuiteRunHooks& hooks, const std::atomic<bool>* stop) {
+  bool containment_warned = false;
+  for (const auto* needed : services) {
+    const suite::ServiceSpec& service = *needed;
+    auto started = std::chrono::steady_clock::now();
+    try {
+      supervisor.start(service, stop);
+    } catch (const ServiceFailed& e) {
+      supervisor.stop_all();
+      bool stopped = stop != nullptr && stop->load();
+      return std::pair{fmt::format("{}: {}", service.position.to_string(), e.what()),
+                       stopped ? exit_code::kInterrupted : exit_code::kRunFailed};
+    }
+    if (hooks.service_containment_warning && !supervisor.containment_warning().empty() && !containment_warned) {
+      hooks.service_containment_warning(supervisor.containment_warning());
+      containment_warned = true;
+    }
+    if (hooks.service_group_started) {
+      for (pid_t group : supervisor.process_groups()) hooks.service_group_started(group);
+    }
+    if (hooks.service_cgroup_started && !supervisor.cgroup_of(service.name).empty()) {
+      hooks.service_cgroup_started(supervisor.cgroup_of(service.name));
+    }
+    if (hooks.service_ready) hooks.service_ready(service, seconds_since(started), supervisor.log_path(service.name));
+  }
+  return std::nullopt;
+}
+
+void stop_services(ServiceSupervisor& supervisor, const suite::Suite& suite, const SuiteRunHooks& hooks) {
+  if (hooks.service_group_stopping) {
+    for (pid_t group : supervisor.process_groups()) hooks.service_group_stopping(group);
+  }
+  if (hooks.service_cgroup_stopping) {
+    for (const auto& service : suite.services) {
+      if (!supervisor.cgroup_of(service.name).empty()) hooks.service_cgroup_stopping(supervisor.cgroup_of(service.name));
+    }
+  }
+  supervisor.stop_all();
+}
+
 bool SuiteRunResult::failed() const {
   return failed_check_count(checks) > 0 || (comparison && comparison->gate_failed);
 }
@@ -136,30 +179,10 @@ SuiteRunResult SuiteRun::run(const SuiteRunHooks& hooks) {
   }
 
   ServiceSupervisor services(result.run_directory);
-  bool containment_warned = false;
-  for (const auto* needed : services_) {
-    const suite::ServiceSpec& service = *needed;
-    auto started = std::chrono::steady_clock::now();
-    try {
-      services.start(service, options_.stop);
-    } catch (const ServiceFailed& e) {
-      services.stop_all();
-      result.services_failed = true;
-      result.failure = fmt::format("{}: {}", service.position.to_string(), e.what());
-      result.failure_exit_code = stopped() ? exit_code::kInterrupted : exit_code::kRunFailed;
-      return result;
-    }
-    if (hooks.service_containment_warning && !services.containment_warning().empty() && !containment_warned) {
-      hooks.service_containment_warning(services.containment_warning());
-      containment_warned = true;
-    }
-    if (hooks.service_group_started) {
-      for (pid_t group : services.process_groups()) hooks.service_group_started(group);
-    }
-    if (hooks.service_cgroup_started && !services.cgroup_of(service.name).empty()) {
-      hooks.service_cgroup_started(services.cgroup_of(service.name));
-    }
-    if (hooks.service_ready) hooks.service_ready(service, seconds_since(started), services.log_path(service.name));
+  if (auto failed = start_services(services, services_, hooks, options_.stop)) {
+    result.services_failed = true;
+    std::tie(result.failure, result.failure_exit_code) = *failed;
+    return result;
   }
 
   result.run_id = store_.begin_run(run_record(info_, suite_.name));
@@ -202,15 +225,7 @@ SuiteRunResult SuiteRun::run(const SuiteRunHooks& hooks) {
     if (baseline.run) compare_and_confirm(*baseline.run, result, hooks);
   }
 
-  if (hooks.service_group_stopping) {
-    for (pid_t group : services.process_groups()) hooks.service_group_stopping(group);
-  }
-  if (hooks.service_cgroup_stopping) {
-    for (const auto& service : suite_.services) {
-      if (!services.cgroup_of(service.name).empty()) hooks.service_cgroup_stopping(services.cgroup_of(service.name));
-    }
-  }
-  services.stop_all();
+  stop_services(services, suite_, hooks);
   result.elapsed_s = seconds_since(wall_start);
 
   if (result.complete) store_.complete_run(result.run_id, result.checks);

@@ -55,9 +55,24 @@ CREATE TABLE metrics (
 // find_run_by_commit looks runs up by commit prefix.
 constexpr const char* kIndexCommits = "CREATE INDEX runs_by_commit ON runs (git_commit);";
 
+// Soak runs: a checkpoint line per benchmark per checkpoint, stored as it is written (a soak
+// killed at hour 20 keeps its story), and the soak's summary and verdicts with the run.
+constexpr const char* kSoakCheckpoints = R"sql(
+CREATE TABLE checkpoints (
+  run_id    TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  seq       INTEGER NOT NULL,                  -- order of writing
+  benchmark TEXT NOT NULL,
+  t_s       DOUBLE PRECISION NOT NULL,         -- end of the interval, seconds into the soak
+  line_json TEXT NOT NULL,
+  PRIMARY KEY (run_id, seq)
+);
+ALTER TABLE runs ADD COLUMN soak_json TEXT;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "runs, benchmarks and metrics", kCreateSchema},
     {2, "index runs by git commit", kIndexCommits},
+    {3, "soak checkpoints and summary", kSoakCheckpoints},
 };
 
 void create_version_table(Connection& connection) {
