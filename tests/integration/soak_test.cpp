@@ -1,0 +1,167 @@
+// `perfgate run SUITE --soak` end to end: the real binary soaks `perfgate serve` (leaking on
+// purpose or not) under an open-model load, writes its checkpoints and interval logs, judges
+// leaks and drift, and keeps every checkpoint when it is interrupted or its service dies.
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "core/hdr_interval_log.hpp"
+#include "store/store.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace {
+
+using perfgate::testing::BackgroundProcess;
+using perfgate::testing::free_port;
+using perfgate::testing::perfgate_binary;
+using perfgate::testing::ProcessOutput;
+using perfgate::testing::run_process;
+using ::testing::HasSubstr;
+
+class SoakRun : public perfgate::testing::TempDirTest {
+ protected:
+  SoakRun() : TempDirTest("perfgate-soak") {}
+
+  std::string read(const std::string& name) const {
+    std::ifstream in(path(name));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+  std::vector<std::string> argv(const std::vector<std::string>& args) const {
+    std::vector<std::string> v{"sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", dir_, perfgate_binary()};
+    v.insert(v.end(), args.begin(), args.end());
+    return v;
+  }
+
+  // A suite named NAME whose service `api` is `perfgate serve SERVE_ARGS`, monitored, writing its
+  // pid to NAME.pid; one benchmark `health` at 200 requests/s.
+  std::string suite(const std::string& name, int port, const std::string& serve_args, const std::string& soak) const {
+    std::string p = std::to_string(port);
+    return "name: " + name + "\n"
+           "services:\n"
+           "  - name: api\n"
+           "    command: echo $$$$ > " + name + ".pid; exec " + perfgate_binary() + " serve --port " + p +
+           " --quiet " + serve_args + "\n"
+           "    ready: http://127.0.0.1:" + p + "/health\n"
+           "    monitor: true\n"
+           "benchmarks:\n"
+           "  - name: health\n"
+           "    http: {url: \"http://127.0.0.1:" + p + "/health\", rate: 200/s, connections: 4, threads: 1, "
+           "duration: 1s}\n"
+           "soak: " + soak + "\n";
+  }
+
+  pid_t service_pid(const std::string& name) const {
+    std::string text = read(name + ".pid");
+    return text.empty() ? -1 : static_cast<pid_t>(std::stol(text));
+  }
+
+  // The run folder the summary names ("... in DIR)").
+  static std::string run_folder(const std::string& out) {
+    auto at = out.find("interval logs in ");
+    if (at == std::string::npos) return "";
+    at += 17;
+    return out.substr(at, out.find(')', at) - at);
+  }
+
+  std::vector<nlohmann::json> checkpoint_lines(const std::string& folder) const {
+    std::vector<nlohmann::json> lines;
+    std::ifstream in(path(folder + "/checkpoints.jsonl"));
+    for (std::string line; std::getline(in, line);) {
+      auto parsed = nlohmann::json::parse(line, nullptr, false);
+      EXPECT_FALSE(parsed.is_discarded()) << "half a line: " << line;
+      lines.push_back(parsed);
+    }
+    return lines;
+  }
+
+  bool gone(pid_t pid) const {
+    for (int i = 0; i < 100 && pid > 0; ++i) {
+      if (perfgate::testing::process_dead(pid)) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+
+  // Waits until the soak has written `n` checkpoint lines somewhere under runs/.
+  bool wait_for_checkpoints(std::size_t n, std::chrono::seconds limit) const {
+    auto until = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < until) {
+      std::error_code error;
+      for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_, error)) {
+        if (entry.path().filename() != "checkpoints.jsonl") continue;
+        std::ifstream in(entry.path());
+        std::size_t lines = 0;
+        for (std::string line; std::getline(in, line);) ++lines;
+        if (lines >= n) return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+};
+
+TEST_F(SoakRun, AnInterruptedSoakKeepsItsCheckpointsAndStopsItsServices) {
+  int port = free_port();
+  write("suite.yaml", suite("stopped", port, "", "{duration: 10m, checkpoint: 2s}"));
+  BackgroundProcess run(argv({"run", "suite.yaml", "--store", "h.db", "--json", "partial.json", "-q"}));
+  ASSERT_TRUE(wait_for_checkpoints(2, std::chrono::seconds(30))) << run.out() << run.err();
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));  // into the third interval
+  run.signal(SIGINT);
+  EXPECT_EQ(run.wait(std::chrono::seconds(20)), 130) << run.out() << run.err();
+  EXPECT_TRUE(gone(service_pid("stopped"))) << "the service outlived an interrupted soak";
+  std::string folder = run_folder(run.out());
+  ASSERT_FALSE(folder.empty()) << run.out();
+  std::vector<nlohmann::json> lines = checkpoint_lines(folder);
+  ASSERT_EQ(lines.size(), 3u) << run.out();  // two whole intervals and the one the signal closed
+  EXPECT_DOUBLE_EQ(lines[1]["t_s"].get<double>(), 4.0);
+  EXPECT_GT(lines[2]["t_s"].get<double>(), 4.0);
+  EXPECT_LT(lines[2]["t_s"].get<double>(), 6.0);
+  nlohmann::json doc = nlohmann::json::parse(read("partial.json"));
+  EXPECT_EQ(doc["run"]["status"], "incomplete");
+  EXPECT_EQ(doc["soak"]["ended"], "interrupted");
+  EXPECT_EQ(doc["soak"]["checkpoints"], 3);
+  // The store has the same lines, and `report --run` tells the story again.
+  std::string id = doc["run"]["id"];
+  ProcessOutput report = run_process(argv({"report", "--run", id, "--store", "h.db"}));
+  EXPECT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_THAT(report.out, HasSubstr("Checkpoints (3 lines)"));
+  EXPECT_THAT(report.out, HasSubstr("0:04 health"));
+}
+
+TEST_F(SoakRun, AServiceThatDiesEndsTheSoakWithExit3AndEveryCheckpoint) {
+  int port = free_port();
+  write("suite.yaml", suite("dies", port, "", "{duration: 10m, checkpoint: 2s}"));
+  BackgroundProcess run(argv({"run", "suite.yaml", "--store", "h.db", "-q"}));
+  ASSERT_TRUE(wait_for_checkpoints(1, std::chrono::seconds(30))) << run.out() << run.err();
+  ASSERT_EQ(kill(service_pid("dies"), SIGKILL), 0);
+  EXPECT_EQ(run.wait(std::chrono::seconds(20)), 3) << run.out() << run.err();
+  EXPECT_THAT(run.err(), HasSubstr("service 'api'"));
+  EXPECT_THAT(run.err(), HasSubstr("signal 9"));
+  EXPECT_THAT(run.err(), HasSubstr("s into the soak"));
+  std::string folder = run_folder(run.out());
+  ASSERT_FALSE(folder.empty()) << run.out();
+  std::vector<nlohmann::json> lines = checkpoint_lines(folder);
+  EXPECT_GE(lines.size(), 2u);
+  auto store = perfgate::open_store(path("h.db"));
+  auto runs = store->list_runs(std::nullopt, 10);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].record.suite, "dies/soak");
+  EXPECT_EQ(store->checkpoints(runs[0].record.id).size(), lines.size());
+  EXPECT_EQ(store->get_run(runs[0].record.id)->at("soak")["ended"], "failed");
+}
+
+}  // namespace
