@@ -27,7 +27,7 @@ constexpr VerbLine kVerbLines[] = {
     {"history", "list stored runs and metric series", true},
     {"report", "trends from the history or a tracker JSONL file", true},
     {"ingest", "import results of other harnesses", true},
-    {"monitor", "sample CPU, memory, threads and fds of a process tree", false},
+    {"monitor", "sample CPU, memory, threads and fds of a process tree; leak check", true},
     {"profile", "CPU flame graph of a process under load", false},
     {"docs", "write docs/benchmarks.md from the suite and the baseline", false},
 };
@@ -59,6 +59,7 @@ int verb_help(const std::string& verb) {
   if (verb == "history") return history_verb({"history", "--help"});
   if (verb == "http") return http_verb({"http", "--help"});
   if (verb == "ingest") return ingest_verb({"ingest", "--help"});
+  if (verb == "monitor") return monitor_verb({"monitor", "--help"});
   if (verb == "report") return report_verb({"report", "--help"});
   if (verb == "run") return run_verb({"run", "--help"});
   if (verb == "serve") return serve_verb({"serve", "--help"});

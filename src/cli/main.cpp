@@ -22,6 +22,7 @@ constexpr Verb kVerbs[] = {
     {"history", perfgate::cli::history_verb},
     {"http", perfgate::cli::http_verb},
     {"ingest", perfgate::cli::ingest_verb},
+    {"monitor", perfgate::cli::monitor_verb},
     {"report", perfgate::cli::report_verb},
     {"run", perfgate::cli::run_verb},
     {"serve", perfgate::cli::serve_verb},

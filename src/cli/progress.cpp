@@ -58,4 +58,21 @@ void CommandProgressBar::clear() {
   drawn_ = false;
 }
 
+StatusLine::StatusLine(bool quiet) : enabled_(!quiet && isatty(STDERR_FILENO) == 1) {}
+
+void StatusLine::show(const std::string& line) {
+  if (!enabled_) return;
+  std::fprintf(stderr, "\r\033[K%s", line.c_str());
+  std::fflush(stderr);
+  drawn_ = true;
+}
+
+void StatusLine::clear() {
+  if (drawn_) {
+    std::fputs("\r\033[K", stderr);
+    std::fflush(stderr);
+    drawn_ = false;
+  }
+}
+
 }  // namespace perfgate::cli

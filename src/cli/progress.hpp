@@ -1,6 +1,8 @@
 // The live progress lines on stderr: shown only when stderr is a terminal and not --quiet.
 #pragma once
 
+#include <string>
+
 #include "cmd/benchmark_runner.hpp"
 #include "http/load_engine.hpp"
 
@@ -24,6 +26,19 @@ class CommandProgressBar {
  public:
   explicit CommandProgressBar(bool quiet);
   void update(const cmd::RunnerProgress& progress);
+  void clear();
+
+ private:
+  bool enabled_;
+  bool drawn_ = false;
+};
+
+// One status line redrawn in place ("12.0s  cpu 45%  rss 120 MiB ..."), on a terminal only.
+class StatusLine {
+ public:
+  explicit StatusLine(bool quiet);
+  bool enabled() const { return enabled_; }
+  void show(const std::string& line);
   void clear();
 
  private:

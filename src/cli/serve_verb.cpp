@@ -18,6 +18,7 @@
 #include "cli/verbs.hpp"
 #include "core/error.hpp"
 #include "core/units.hpp"
+#include "serve/memory_leak.hpp"
 #include "serve/server.hpp"
 
 namespace perfgate::cli {
@@ -138,9 +139,16 @@ int serve_verb(const std::vector<std::string>& args) {
                  "connections served at once; more are closed at once (default 10000)")
       ->type_name("N");
   app.add_flag("-q,--quiet", raw.quiet, "do not print the listening line");
+  std::string leak_rate;
+  app.add_option("--leak", leak_rate, "grow memory on purpose by this much touched memory, e.g. 2MB/s (up to 1GB)")
+      ->type_name("RATE");
 
   if (auto code = parse_verb_arguments(app, args)) return *code;
   serve::ServeOptions options = validate(raw);
+  std::optional<double> leak_bytes_per_s;
+  if (!leak_rate.empty() && !(leak_bytes_per_s = parse_byte_rate_per_s(leak_rate))) {
+    throw UsageError(fmt::format("--leak: expected a growth like 2MB/s or 100MB/m, got '{}'", leak_rate));
+  }
 
   install_interrupt_handlers();
   serve::TargetServer server(options);
@@ -150,6 +158,8 @@ int serve_verb(const std::vector<std::string>& args) {
                ipv6 ? "]" : "", server.port());
     std::fflush(stderr);
   }
+  std::optional<serve::MemoryLeak> leak;
+  if (leak_bytes_per_s && *leak_bytes_per_s > 0) leak.emplace(*leak_bytes_per_s);
   server.run(interrupt_flag());
   // The server runs until a signal; being stopped is its normal end, reported as DESIGN's 130.
   return interrupted() ? exit_code::kInterrupted : exit_code::kOk;

@@ -13,6 +13,7 @@ int compare_verb(const std::vector<std::string>& args);
 int history_verb(const std::vector<std::string>& args);
 int http_verb(const std::vector<std::string>& args);
 int ingest_verb(const std::vector<std::string>& args);
+int monitor_verb(const std::vector<std::string>& args);
 int report_verb(const std::vector<std::string>& args);
 int run_verb(const std::vector<std::string>& args);
 int serve_verb(const std::vector<std::string>& args);

@@ -95,6 +95,17 @@ std::optional<std::uint64_t> parse_size_bytes(std::string_view text) {
   return static_cast<std::uint64_t>(std::llround(bytes));
 }
 
+std::optional<double> parse_byte_rate_per_s(std::string_view text) {
+  if (text == "0") return 0.0;
+  const std::size_t slash = text.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  auto bytes = parse_size_bytes(text.substr(0, slash));
+  // The time unit alone ("MB/h"), as a rate of one per that unit.
+  auto per_s = parse_rate_per_s("1" + std::string(text.substr(slash)));
+  if (!bytes || !per_s) return std::nullopt;
+  return static_cast<double>(*bytes) * *per_s;
+}
+
 std::optional<double> parse_percent_fraction(std::string_view text, double max_percent) {
   if (!text.empty() && text.back() == '%') text.remove_suffix(1);
   auto number = take_number(text);
@@ -128,24 +139,6 @@ std::string format_count(std::uint64_t n) {
     out.push_back(digits[i]);
   }
   return out;
-}
-
-std::optional<double> parse_size_per_hour(std::string_view text) {
-  std::size_t slash = text.find('/');
-  double per_hour = 1;
-  if (slash != std::string_view::npos) {
-    std::string_view unit = text.substr(slash + 1);
-    if (unit == "s") {
-      per_hour = 3600;
-    } else if (unit == "m") {
-      per_hour = 60;
-    } else if (unit != "h") {
-      return std::nullopt;
-    }
-  }
-  auto bytes = parse_size_bytes(text.substr(0, slash));
-  if (!bytes) return std::nullopt;
-  return static_cast<double>(*bytes) * per_hour;
 }
 
 }  // namespace perfgate

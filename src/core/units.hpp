@@ -18,8 +18,9 @@ std::optional<Nanos> parse_duration(std::string_view text);
 std::optional<double> parse_rate_per_s(std::string_view text);
 // "512B", "64KB", "500MB", "1GB", "10KiB"; a bare number is bytes.
 std::optional<std::uint64_t> parse_size_bytes(std::string_view text);
-// "1MB/h", "2MB/s", "512KB/m" -> bytes per hour (>= 0); a growth without "/UNIT" is per hour.
-std::optional<double> parse_size_per_hour(std::string_view text);
+// A growth of memory over time: "2MB/s", "1MB/h", "512KB/m" -> bytes per second (>= 0; "0"
+// alone is allowed). The time unit is required, so "1MB" is not a rate.
+std::optional<double> parse_byte_rate_per_s(std::string_view text);
 // "0.1%" -> 0.001; "5" -> 0.05 (a bare number is a percentage); at most `max_percent`.
 std::optional<double> parse_percent_fraction(std::string_view text, double max_percent = 100);
 

@@ -51,7 +51,8 @@ class ProcessTreeSource final : public ResourceSource {
     root_start_ = root_stat_.start_ticks;
     last_time_ = std::chrono::steady_clock::now();
     std::vector<ProcessTimes> tree;
-    collect(tree);  // the CPU baseline
+    collect(tree);
+    cpu_.advance(tree);  // the CPU baseline: the first sample covers the time since now
   }
 
   std::optional<ResourceSample> sample() override {
@@ -105,6 +106,11 @@ class ProcessTreeSource final : public ResourceSource {
     MemberFiles& root_files = files_[root_];
     ProcStat root_now;
     if (!read_member_stat(root_, root_files, root_now) || root_now.start_ticks != root_start_) {
+      return false;
+    }
+    // A zombie root has exited: its memory, threads and descriptors read as nothing, and a
+    // last sample of zeros would bend the leak slope down. Gone, like a reaped one.
+    if (root_now.state == 'Z' || root_now.state == 'X') {
       return false;
     }
 

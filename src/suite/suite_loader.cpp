@@ -739,7 +739,7 @@ class SuiteReader {
     if (auto checkpoint = find_entry(entry.value, "checkpoint")) soak.checkpoint = duration_value(*checkpoint, false);
     if (auto threshold = find_entry(entry.value, "leak_threshold")) {
       soak.leak_threshold_bytes_per_h =
-          converted(*threshold, parse_size_per_hour(string_value(*threshold)), "a growth like 1MB/h");
+          converted(*threshold, parse_byte_rate_per_s(string_value(*threshold)), "a growth like 1MB/h") * 3600;
     }
     auto warn = [&](const char* key) {
       auto found = find_entry(entry.value, key);

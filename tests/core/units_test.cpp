@@ -61,5 +61,17 @@ TEST(Format, ReadableUnits) {
   EXPECT_EQ(format_count(12), "12");
 }
 
+TEST(ParseByteRate, SizePerTimeUnit) {
+  EXPECT_DOUBLE_EQ(*parse_byte_rate_per_s("2MB/s"), 2.0 * 1024 * 1024);
+  EXPECT_DOUBLE_EQ(*parse_byte_rate_per_s("1MB/h"), 1024.0 * 1024 / 3600);
+  EXPECT_DOUBLE_EQ(*parse_byte_rate_per_s("512KB/m"), 512.0 * 1024 / 60);
+  EXPECT_DOUBLE_EQ(*parse_byte_rate_per_s("0"), 0);
+  EXPECT_DOUBLE_EQ(*parse_byte_rate_per_s("0MB/h"), 0);
+  EXPECT_FALSE(parse_byte_rate_per_s("1MB").has_value());    // a size, not a rate
+  EXPECT_FALSE(parse_byte_rate_per_s("1MB/d").has_value());  // no such time unit
+  EXPECT_FALSE(parse_byte_rate_per_s("lots/s").has_value());
+  EXPECT_FALSE(parse_byte_rate_per_s("-1MB/s").has_value());
+}
+
 }  // namespace
 }  // namespace perfgate

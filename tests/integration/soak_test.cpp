@@ -29,10 +29,6 @@ using perfgate::testing::ProcessOutput;
 using perfgate::testing::run_process;
 using ::testing::HasSubstr;
 
-// Grows by 2 MB of touched memory a second, up to 200 MB: a leak in the service's process tree.
-const std::string kLeaker =
-    "perl -e 'my @kept; for (1 .. 200) { push @kept, \"x\" x 1048576; select(undef, undef, undef, 0.5) } sleep 600'";
-
 class SoakRun : public perfgate::testing::TempDirTest {
  protected:
   SoakRun() : TempDirTest("perfgate-soak") {}
@@ -51,15 +47,13 @@ class SoakRun : public perfgate::testing::TempDirTest {
   }
 
   // A suite named NAME whose service `api` is `perfgate serve SERVE_ARGS`, monitored, writing its
-  // pid to NAME.pid; one benchmark `health` at 200 requests/s. `sidecar` runs in the service's
-  // process tree (a child of the shell that becomes serve).
-  std::string suite(const std::string& name, int port, const std::string& serve_args, const std::string& soak,
-                    const std::string& sidecar = "") const {
+  // pid to NAME.pid; one benchmark `health` at 200 requests/s.
+  std::string suite(const std::string& name, int port, const std::string& serve_args, const std::string& soak) const {
     std::string p = std::to_string(port);
     return "name: " + name + "\n"
            "services:\n"
            "  - name: api\n"
-           "    command: echo $$$$ > " + name + ".pid; " + (sidecar.empty() ? "" : sidecar + " & ") + "exec " +
+           "    command: echo $$$$ > " + name + ".pid; exec " +
            perfgate_binary() + " serve --port " + p +
            " --quiet " + serve_args + "\n"
            "    ready: http://127.0.0.1:" + p + "/health\n"
@@ -128,7 +122,7 @@ TEST_F(SoakRun, ALeakingServiceFailsAndASoundOnePasses) {
   int leaky_port = free_port();
   int sound_port = free_port();
   const std::string soak = "{duration: 40s, checkpoint: 10s, leak_threshold: 100MB/h, on_drift: warn}";
-  write("leaky.yaml", suite("leaky", leaky_port, "", soak, kLeaker));
+  write("leaky.yaml", suite("leaky", leaky_port, "--leak 2MB/s", soak));
   write("sound.yaml", suite("sound", sound_port, "", soak));
   auto leaky = std::async(std::launch::async, [&] {
     return run_process(argv({"run", "leaky.yaml", "--store", "leaky/h.db", "-q"}), std::chrono::seconds(120));
