@@ -4,6 +4,7 @@
 // interrupted or fails half-way; the outputs are written then too.
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -96,9 +97,13 @@ run::SuiteRunHooks terminal_hooks(FILE* out, bool color, bool quiet) {
   auto progress = std::make_shared<std::optional<TerminalProgress>>();
   run::SuiteRunHooks hooks;
   hooks.service_ready = [out](const suite::ServiceSpec& service, double seconds, const std::string& log_path) {
-    std::fprintf(out, "service '%s' %s in %.2f s (log %s)%s\n", service.name.c_str(),
-                 service.ready_url || service.ready_tcp || service.ready_command ? "ready" : "started", seconds, log_path.c_str(),
-                 service.monitor ? "; monitor: resource monitoring is not in this build yet, not sampled" : "");
+    std::fprintf(out, "service '%s' %s in %.2f s (log %s)\n", service.name.c_str(),
+                 service.ready_url || service.ready_tcp || service.ready_command ? "ready" : "started", seconds, log_path.c_str());
+    std::fflush(out);
+  };
+  hooks.service_monitored = [out](const suite::ServiceSpec& service, const std::string& source) {
+    std::fprintf(out, "service '%s' monitored (%s, every %g ms)\n", service.name.c_str(), source.c_str(),
+                 std::chrono::duration<double, std::milli>(service.monitor_interval).count());
     std::fflush(out);
   };
   hooks.service_containment_warning = [](const std::string& warning) {
@@ -242,6 +247,7 @@ int run_verb(const std::vector<std::string>& args) {
   summary.comparison = result.comparison ? &*result.comparison : nullptr;
   summary.baseline_label = result.baseline_label;
   summary.no_baseline_reason = result.no_baseline_reason;
+  summary.benchmarks = result.document["benchmarks"];
 
   std::fputs("\n", out);
   if (result.comparison) {

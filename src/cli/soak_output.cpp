@@ -24,14 +24,7 @@ int run_soak(run::SoakRun& soak, Store& store, const run::SuiteRunHooks& hooks, 
     std::fprintf(out, "%s\n", report::checkpoint_progress_line(c.number, c.t_s, c.total_s, c.lines).c_str());
     std::fflush(out);
   };
-  // The services' lines say which are sampled: a soak samples every `monitor: true` service.
-  run::SuiteRunHooks service_hooks = hooks;
-  service_hooks.service_ready = [out](const suite::ServiceSpec& service, double seconds, const std::string& log_path) {
-    std::fprintf(out, "service '%s' ready in %.2f s (log %s)%s\n", service.name.c_str(), seconds, log_path.c_str(),
-                 service.monitor ? "; monitored" : "");
-    std::fflush(out);
-  };
-  run::SoakResult result = soak.run(service_hooks, soak_hooks);
+  run::SoakResult result = soak.run(hooks, soak_hooks);
   if (result.services_failed) {
     std::fprintf(stderr, "perfgate run: %s\n", result.failure->c_str());
     return result.failure_exit_code;

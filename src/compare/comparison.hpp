@@ -99,7 +99,10 @@ struct ComparisonReport {
 // latency_p50, latency_p99, throughput and error_rate; for cmd wall_mean and wall_median; for an
 // ingested benchmark its mean and median (the metrics its samples stand behind, or named *_mean,
 // *_median, mean, median). min, max, stddev and the rest are shown, not gated: they follow single
-// requests or runs and would raise noise.
+// requests or runs and would raise noise. Of a monitored service's metrics SERVICE.rss_max gates,
+// and SERVICE.cpu_pct_mean in the open model (config.rate set: the work is fixed, so more CPU is
+// a higher cost; in the closed model a faster service uses more CPU because it serves more);
+// cpu_pct_max, threads_max and fds_max are single samples: shown, not gated.
 bool gated_by_default(const nlohmann::json& benchmark, std::string_view metric);
 
 // Every metric name perfgate's own engines write (http and cmd), for "did you mean" on a misspelt one.

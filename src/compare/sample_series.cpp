@@ -92,7 +92,33 @@ std::vector<double> throughput_per_second(const json& benchmark) {
   return rates;
 }
 
+// The service's samples of the benchmark's window (perfgate run with a monitored service).
+std::vector<double> resource_samples(const json& benchmark, std::string_view metric, const char* key) {
+  std::vector<double> values;
+  auto timelines = benchmark.find("resource_timeline");
+  if (timelines == benchmark.end() || !timelines->is_object()) return values;
+  auto timeline = timelines->find(service_of_metric(metric));
+  if (timeline == timelines->end() || !timeline->is_array()) return values;
+  for (const auto& point : *timeline) {
+    auto value = point.is_object() ? point.find(key) : point.end();
+    if (point.is_object() && value != point.end() && is_finite_number(*value)) values.push_back(value->get<double>());
+  }
+  return values;
+}
+
 }  // namespace
+
+std::string service_of_metric(std::string_view metric) {
+  static constexpr std::string_view kServiceMetrics[] = {"cpu_pct_mean", "cpu_pct_max", "rss_max", "threads_max",
+                                                         "fds_max"};
+  auto dot = metric.rfind('.');
+  if (dot == std::string_view::npos || dot == 0) return "";
+  std::string_view suffix = metric.substr(dot + 1);
+  for (auto name : kServiceMetrics) {
+    if (suffix == name) return std::string(metric.substr(0, dot));
+  }
+  return "";
+}
 
 SampleSeries series_for_metric(std::string_view metric) {
   if (metric == "wall_mean" || metric == "wall_median" || metric == "wall_min" || metric == "wall_max") {
@@ -112,6 +138,10 @@ SampleSeries series_for_metric(std::string_view metric) {
   if (metric == "latency_p999") return SampleSeries::latency_histogram;
   if (metric == "throughput") return SampleSeries::throughput_per_s;
   if (metric == "error_rate") return SampleSeries::error_rate_per_s;
+  // A service's mean CPU and its memory rest on the samples of the window; the peaks of CPU,
+  // threads and fds are single samples.
+  if (!service_of_metric(metric).empty() && metric.ends_with(".cpu_pct_mean")) return SampleSeries::service_cpu_per_sample;
+  if (!service_of_metric(metric).empty() && metric.ends_with(".rss_max")) return SampleSeries::service_rss_per_sample;
   return SampleSeries::none;
 }
 
@@ -150,11 +180,15 @@ std::string_view describe(SampleSeries series) {
       return "latency histograms";
     case SampleSeries::ingested_values:
       return "the harness's samples";
+    case SampleSeries::service_cpu_per_sample:
+      return "per-sample service CPU";
+    case SampleSeries::service_rss_per_sample:
+      return "per-sample service RSS";
   }
   return "no samples";
 }
 
-std::vector<double> extract_series(const nlohmann::json& benchmark, SampleSeries series) {
+std::vector<double> extract_series(const nlohmann::json& benchmark, SampleSeries series, std::string_view metric) {
   if (!benchmark.is_object()) return {};
   switch (series) {
     case SampleSeries::none:
@@ -177,6 +211,10 @@ std::vector<double> extract_series(const nlohmann::json& benchmark, SampleSeries
       return {};
     case SampleSeries::ingested_values:
       return per_run_samples(benchmark, "values");
+    case SampleSeries::service_cpu_per_sample:
+      return resource_samples(benchmark, metric, "cpu_pct");
+    case SampleSeries::service_rss_per_sample:
+      return resource_samples(benchmark, metric, "rss_bytes");
   }
   return {};
 }

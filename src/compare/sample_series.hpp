@@ -4,6 +4,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -20,6 +21,8 @@ enum class SampleSeries {
   error_rate_per_s,   // timeline[].errors / timeline[].requests
   latency_histogram,  // the whole run's `histogram`: tested by count_tests.hpp, not as a series (latency_p999)
   ingested_values,    // samples.values of an ingested benchmark, for the metrics in samples.values_metrics
+  service_cpu_per_sample,  // resource_timeline.SERVICE[].cpu_pct: behind SERVICE.cpu_pct_mean
+  service_rss_per_sample,  // resource_timeline.SERVICE[].rss_bytes: behind SERVICE.rss_max
 };
 
 // The series whose shift a change of `metric` shows up in.
@@ -36,9 +39,14 @@ SampleSeries series_for(const nlohmann::json& benchmark, std::string_view metric
 // A short phrase for reasons and reports: "per-run wall times", "per-second p99".
 std::string_view describe(SampleSeries series);
 
-// The samples of `series` in one benchmark object; empty when the benchmark has none.
+// The service a service metric belongs to: "api" for "api.rss_max" (names may hold dots: the
+// metric is after the last one); "" for any other metric.
+std::string service_of_metric(std::string_view metric);
+
+// The samples of `series` in one benchmark object; empty when the benchmark has none. The
+// service series read the timeline of the service of `metric` (service_of_metric).
 // Entries that are not finite numbers are skipped, seconds without a successful response give
 // no latency sample (their percentile would read 0 ms), seconds without requests no error rate, and a trailing sliver of a second gives no throughput sample (its rate is noise).
-std::vector<double> extract_series(const nlohmann::json& benchmark, SampleSeries series);
+std::vector<double> extract_series(const nlohmann::json& benchmark, SampleSeries series, std::string_view metric = {});
 
 }  // namespace perfgate::compare

@@ -111,6 +111,7 @@ struct TestSuite {
   std::string name;
   double time_s = 0;
   std::vector<TestCase> cases;
+  std::vector<std::pair<std::string, std::string>> properties;
 
   std::size_t failures() const {
     std::size_t n = 0;
@@ -129,7 +130,7 @@ std::string seconds(double s) { return fmt::format("{:.3f}", std::isfinite(s) &&
 TestSuite threshold_suite(const std::string& suite_name, const json& checks, double duration_s) {
   // The run's time is spent measuring what the thresholds judge; the regression checks are
   // arithmetic on stored numbers and take none.
-  TestSuite suite{suite_name + " thresholds", duration_s, {}};
+  TestSuite suite{suite_name + " thresholds", duration_s, {}, {}};
   if (!checks.is_array()) return suite;
   for (const json& check : checks) {
     TestCase c;
@@ -151,6 +152,28 @@ TestSuite threshold_suite(const std::string& suite_name, const json& checks, dou
     suite.cases.push_back(std::move(c));
   }
   return suite;
+}
+
+// A monitored service's figures of each benchmark, as the thresholds suite's properties:
+// "health api.rss_max" = "13631488 bytes" (the names of the benchmark's metrics).
+std::vector<std::pair<std::string, std::string>> resource_properties(const json& benchmarks) {
+  std::vector<std::pair<std::string, std::string>> properties;
+  if (!benchmarks.is_array()) return properties;
+  for (const json& b : benchmarks) {
+    if (!b.is_object() || !b.contains("resources") || !b["resources"].is_object() || !b.contains("metrics") ||
+        !b["metrics"].is_array()) {
+      continue;
+    }
+    for (const auto& [service, figures] : b["resources"].items()) {
+      for (const json& m : b["metrics"]) {
+        std::string name = string_field(m, "name", "");
+        if (!name.starts_with(service + ".") || !m.contains("value") || !m["value"].is_number()) continue;
+        properties.emplace_back(string_field(b, "name", "?") + " " + name,
+                                fmt::format("{} {}", m["value"].get<double>(), string_field(m, "unit", "")));
+      }
+    }
+  }
+  return properties;
 }
 
 // The time a benchmark measured: its duration_s (http), else the sum of its runs' wall times (cmd).
@@ -178,7 +201,7 @@ std::string regression_case_name(const compare::ComparisonRow& row) {
 
 TestSuite regression_suite(const std::string& suite_name, const compare::ComparisonReport* comparison,
                            const json& benchmarks) {
-  TestSuite suite{suite_name + " regressions", 0, {}};
+  TestSuite suite{suite_name + " regressions", 0, {}, {}};
   if (comparison == nullptr) {
     TestCase c;
     c.classname = suite_name;
@@ -231,6 +254,13 @@ TestSuite regression_suite(const std::string& suite_name, const compare::Compari
 void append_suite(std::string& out, const TestSuite& suite) {
   out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{}\">\n",
                      attr(suite.name), suite.cases.size(), suite.failures(), suite.skipped(), seconds(suite.time_s));
+  if (!suite.properties.empty()) {
+    out += "    <properties>\n";
+    for (const auto& [name, value] : suite.properties) {
+      out += fmt::format("      <property name=\"{}\" value=\"{}\"/>\n", attr(name), attr(value));
+    }
+    out += "    </properties>\n";
+  }
   for (const auto& c : suite.cases) {
     out += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{}\"", attr(c.classname), attr(c.name),
                        seconds(c.time_s));
@@ -258,6 +288,7 @@ std::string junit_xml(const std::string& suite_name, const nlohmann::json& check
                       const compare::ComparisonReport* comparison, double duration_s, const nlohmann::json& benchmarks) {
   std::vector<TestSuite> suites{threshold_suite(suite_name, checks, duration_s),
                                 regression_suite(suite_name, comparison, benchmarks)};
+  suites.front().properties = resource_properties(benchmarks);
   std::size_t tests = 0, failures = 0, skipped = 0;
   for (const auto& s : suites) {
     tests += s.cases.size();

@@ -14,7 +14,9 @@ namespace perfgate::report {
 // One <testsuites name="perfgate"> with two <testsuite>s:
 //   "SUITE thresholds"  — one test case per entry of `checks` (the result document's list
 //                         [{"benchmark", "expr", "observed", "observed_text"?, "passed"}]);
-//                         a check that did not pass is a <failure type="threshold">.
+//                         a check that did not pass is a <failure type="threshold">; the
+//                         figures of monitored services are its <properties> ("health
+//                         api.rss_max" = "13631488 bytes"), service thresholds its cases.
 //   "SUITE regressions" — one test case per row of `comparison`, named for what it checks
 //                         ("latency_p99 did not regress beyond +10% (lower is better)") and
 //                         timed with its benchmark's duration (from `benchmarks`, the document's

@@ -5,8 +5,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <vector>
 
 #include "core/text_escape.hpp"
+#include "core/units.hpp"
+#include "report/service_resources.hpp"
 
 namespace perfgate::report {
 namespace {
@@ -19,7 +23,8 @@ table{border-collapse:collapse;margin:.5em 0}th,td{padding:.25em .7em;border-bot
 td.n{text-align:right;font-variant-numeric:tabular-nums}.meta{color:#555}
 .pass{color:#17702f}.fail,.regressed{color:#b00020;font-weight:600}.improved{color:#17702f}.noisy{color:#8a6d00}
 .reason{color:#555;font-size:.92em}svg{background:#fafafa;border:1px solid #ddd}
-.p50{stroke:#1f6feb;color:#1f6feb}.p99{stroke:#d1242f;color:#d1242f})";
+.p50{stroke:#1f6feb;color:#1f6feb}.p99{stroke:#d1242f;color:#d1242f}
+.cpu{stroke:#8250df;color:#8250df}.rss{stroke:#1a7f37;color:#1a7f37})";
 
 std::string text_of(const json& object, const char* key) {
   auto it = object.find(key);
@@ -85,6 +90,45 @@ std::string comparison_table(const RunSummary& summary) {
   return out;
 }
 
+struct ChartLine {
+  std::vector<double> values;  // one per time in `t`
+  const char* css_class;
+};
+
+// Lines over time on one chart, from zero: an inline SVG, no script. `y_text` writes the top value.
+std::string line_chart(const std::string& label, const std::vector<double>& t, const std::vector<ChartLine>& lines,
+                       const std::function<std::string(double)>& y_text) {
+  if (t.size() < 2 || lines.empty()) return "";
+  constexpr double kWidth = 640;
+  constexpr double kHeight = 180;
+  constexpr double kLeft = 56;
+  constexpr double kBottom = 22;
+  constexpr double kTop = 10;
+  double t_max = std::max(*std::max_element(t.begin(), t.end()), 1e-9);
+  double y_max = 1e-9;
+  for (const auto& line : lines) {
+    for (double v : line.values) y_max = std::max(y_max, v);
+  }
+  y_max *= 1.1;
+  auto x = [&](double value) { return kLeft + (kWidth - kLeft - 10) * value / t_max; };
+  auto y = [&](double value) { return kTop + (kHeight - kTop - kBottom) * (1 - value / y_max); };
+  std::string out = fmt::format(
+      "<svg role=\"img\" aria-label=\"{2}\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\">", kWidth, kHeight,
+      html_text(label));
+  out += fmt::format("<text x=\"4\" y=\"{:.0f}\" font-size=\"11\">{}</text>", kTop + 10, html_text(y_text(y_max)));
+  out += fmt::format("<text x=\"4\" y=\"{:.0f}\" font-size=\"11\">0</text>", kHeight - kBottom);
+  out += fmt::format("<text x=\"{:.0f}\" y=\"{:.0f}\" font-size=\"11\" text-anchor=\"end\">{} s</text>", kWidth - 10,
+                     kHeight - 6, number(t_max));
+  for (const auto& line : lines) {
+    std::string points;
+    for (std::size_t i = 0; i < line.values.size() && i < t.size(); ++i) {
+      points += fmt::format("{:.1f},{:.1f} ", x(t[i]), y(line.values[i]));
+    }
+    out += fmt::format("<polyline class=\"{}\" fill=\"none\" stroke-width=\"2\" points=\"{}\"/>", line.css_class, points);
+  }
+  return out + "</svg>\n";
+}
+
 // Per-second p50 and p99 of an http benchmark as two lines on one chart, from zero.
 std::string latency_chart(const json& timeline) {
   std::vector<double> t;
@@ -97,31 +141,55 @@ std::string latency_chart(const json& timeline) {
     p50.push_back(point["p50_ms"].get<double>());
     p99.push_back(point["p99_ms"].get<double>());
   }
-  if (t.size() < 2) return "";
-  constexpr double kWidth = 640;
-  constexpr double kHeight = 180;
-  constexpr double kLeft = 56;
-  constexpr double kBottom = 22;
-  constexpr double kTop = 10;
-  double t_max = std::max(*std::max_element(t.begin(), t.end()), 1e-9);
-  double y_max = std::max(*std::max_element(p99.begin(), p99.end()), 1e-9) * 1.1;
-  auto x = [&](double value) { return kLeft + (kWidth - kLeft - 10) * value / t_max; };
-  auto y = [&](double value) { return kTop + (kHeight - kTop - kBottom) * (1 - value / y_max); };
-  auto polyline = [&](const std::vector<double>& values, const char* css_class) {
-    std::string points;
-    for (std::size_t i = 0; i < values.size(); ++i) points += fmt::format("{:.1f},{:.1f} ", x(t[i]), y(values[i]));
-    return fmt::format("<polyline class=\"{}\" fill=\"none\" stroke-width=\"2\" points=\"{}\"/>", css_class, points);
-  };
-  std::string out = fmt::format(
-      "<svg role=\"img\" aria-label=\"latency per second\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\">",
-      kWidth, kHeight);
-  out += fmt::format("<text x=\"4\" y=\"{:.0f}\" font-size=\"11\">{} ms</text>", kTop + 10, number(y_max));
-  out += fmt::format("<text x=\"4\" y=\"{:.0f}\" font-size=\"11\">0</text>", kHeight - kBottom);
-  out += fmt::format("<text x=\"{:.0f}\" y=\"{:.0f}\" font-size=\"11\" text-anchor=\"end\">{} s</text>", kWidth - 10,
-                     kHeight - 6, number(t_max));
-  out += polyline(p50, "p50") + polyline(p99, "p99") + "</svg>\n";
+  std::string chart = line_chart("latency per second", t, {{p50, "p50"}, {p99, "p99"}},
+                                 [](double v) { return number(v) + " ms"; });
+  if (chart.empty()) return "";
   return "<p class=\"meta\">Latency per second: <span class=\"p50\">p50</span> and <span class=\"p99\">p99</span>.</p>\n" +
-         out;
+         chart;
+}
+
+// A monitored service's CPU and RSS over the benchmark's measured window (resource_timeline).
+std::string resource_charts(const std::string& service, const json& timeline) {
+  std::vector<double> t;
+  std::vector<double> cpu;
+  std::vector<double> rss;
+  for (const auto& point : timeline) {
+    if (!point.is_object() || !point.contains("t") || !point["t"].is_number()) continue;
+    auto value = [&](const char* key) {
+      return point.contains(key) && point[key].is_number() ? point[key].get<double>() : 0.0;
+    };
+    t.push_back(value("t"));
+    cpu.push_back(value("cpu_pct"));
+    rss.push_back(value("rss_bytes"));
+  }
+  std::string cpu_chart = line_chart(service + " CPU over time", t, {{cpu, "cpu"}}, [](double v) { return number(v) + "%"; });
+  if (cpu_chart.empty()) return "";
+  std::string rss_chart = line_chart(service + " RSS over time", t, {{rss, "rss"}}, [](double v) { return format_bytes(v); });
+  return fmt::format("<p class=\"meta\">Service <code>{0}</code>: <span class=\"cpu\">CPU</span> (100% = one CPU busy) "
+                     "and <span class=\"rss\">RSS</span> over time.</p>\n",
+                     html_text(service)) +
+         cpu_chart + rss_chart;
+}
+
+std::string resources_table(const json& benchmark) {
+  json list = json::array({benchmark});
+  std::string out;
+  for (const auto& f : service_figures(list)) {
+    if (out.empty()) {
+      out = "<table><tr><th>Service</th><th>CPU mean</th><th>CPU max</th><th>RSS max</th><th>Threads</th><th>FDs</th>"
+            "<th>Samples</th></tr>\n";
+    }
+    if (f.samples == 0) {
+      out += fmt::format("<tr><td>{}</td><td colspan=\"5\">not measured: {}</td><td class=\"n\">0</td></tr>\n",
+                         html_text(f.service), html_text(f.note));
+      continue;
+    }
+    out += fmt::format("<tr><td>{}</td><td class=\"n\">{:.1f}%</td><td class=\"n\">{:.1f}%</td><td class=\"n\">{}</td>"
+                       "<td class=\"n\">{:.0f}</td><td class=\"n\">{:.0f}</td><td class=\"n\">{}</td></tr>\n",
+                       html_text(f.service), f.cpu_pct_mean, f.cpu_pct_max, html_text(format_bytes(f.rss_max_bytes)),
+                       f.threads_max, f.fds_max, f.samples);
+  }
+  return out.empty() ? out : out + "</table>\n";
 }
 
 std::string benchmark_section(const json& benchmark) {
@@ -141,6 +209,12 @@ std::string benchmark_section(const json& benchmark) {
   }
   if (auto timeline = benchmark.find("timeline"); timeline != benchmark.end() && timeline->is_array()) {
     out += latency_chart(*timeline);
+  }
+  out += resources_table(benchmark);
+  if (auto timelines = benchmark.find("resource_timeline"); timelines != benchmark.end() && timelines->is_object()) {
+    for (const auto& [service, timeline] : timelines->items()) {
+      if (timeline.is_array()) out += resource_charts(service, timeline);
+    }
   }
   return out;
 }

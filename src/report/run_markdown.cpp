@@ -5,6 +5,7 @@
 
 #include "core/text_escape.hpp"
 #include "report/comparison_report.hpp"
+#include "report/service_resources.hpp"
 
 namespace perfgate::report {
 
@@ -36,6 +37,7 @@ std::string run_markdown(const RunSummary& summary) {
     }
     out += "\n";
   }
+  out += service_resources_markdown(summary.benchmarks);
   if (summary.comparison != nullptr) {
     out += comparison_markdown(*summary.comparison, summary.baseline_label, summary.run_label);
   } else {

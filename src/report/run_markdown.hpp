@@ -17,6 +17,8 @@ struct RunSummary {
   std::string no_baseline_reason;      // "first run of 'quickstart' on main", "--baseline none"
   nlohmann::json checks = nlohmann::json::array();  // the result document's `checks`
   const compare::ComparisonReport* comparison = nullptr;  // null without a baseline
+  // The result document's `benchmarks`: the monitored services' figures come from them.
+  nlohmann::json benchmarks = nlohmann::json::array();
 };
 
 // "PASS" / "FAIL: 1 check failed, 2 regressions" — the one line every rendering starts with.

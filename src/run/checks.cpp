@@ -73,6 +73,14 @@ nlohmann::json check(const suite::Threshold& threshold, const std::string& bench
 nlohmann::json check_thresholds(const suite::BenchmarkSpec& spec, const std::vector<nlohmann::json>& benchmarks) {
   nlohmann::json checks = nlohmann::json::array();
   for (const auto& threshold : spec.thresholds) {
+    // A service's figures cover the suite benchmark's whole window, which every benchmark object
+    // it produced carries alike: one check.
+    if (threshold.is_service_metric()) {
+      checks.push_back(check(threshold, spec.name,
+                             benchmarks.empty() ? std::nullopt : metric_in(benchmarks.front(), threshold.result_metric),
+                             benchmarks.empty() ? std::string() : invalid_reason(benchmarks.front())));
+      continue;
+    }
     if (spec.kind != suite::BenchmarkKind::kIngest && benchmarks.size() <= 1) {
       checks.push_back(check(threshold, spec.name,
                              benchmarks.empty() ? std::nullopt : metric_in(benchmarks.front(), threshold.result_metric),

@@ -20,6 +20,9 @@ namespace perfgate::run {
 // harness benchmark, and there a threshold `NAME.METRIC` checks the harness benchmark NAME
 // (its "ingested_name"), while a plain `METRIC` checks every one that has it. A duration
 // threshold (ms) is compared with an ingested time in ns, us, ms or s after conversion.
+// A service threshold (`api.rss < 500MB`, the benchmark's own or the suite's `resources:`) is
+// one check named for the suite benchmark: the service's figures cover its whole window (under
+// a load that was not what was asked, an invalid benchmark, it fails like the others).
 nlohmann::json check_thresholds(const suite::BenchmarkSpec& spec, const std::vector<nlohmann::json>& benchmarks);
 
 // The number of entries of a `checks` list whose "passed" is false.

@@ -24,6 +24,7 @@
 #include "monitor/resource_source.hpp"
 #include "monitor/trend.hpp"
 #include "run/checks.hpp"
+#include "run/service_monitors.hpp"
 #include "run/service_supervisor.hpp"
 
 namespace perfgate::run {
@@ -38,12 +39,7 @@ constexpr std::size_t kDriftMinCheckpoints = 5;
 double seconds_of(Nanos d) { return static_cast<double>(d.count()) / 1e9; }
 double ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
 
-// Samples often enough for a slope within one checkpoint, at most once a second.
-std::chrono::milliseconds sample_interval(Nanos checkpoint) {
-  auto tenth = std::chrono::duration_cast<std::chrono::milliseconds>(checkpoint / 10);
-  return std::clamp(tenth, std::chrono::milliseconds(200), std::chrono::milliseconds(1000));
-}
-
+// A checkpoint's figures of one service, in the shape of a benchmark's `resources` (DESIGN).
 nlohmann::json resource_json(std::span<const monitor::ResourceSample> samples) {
   monitor::ResourceSummary s = monitor::summarize(samples);
   return {{"cpu_pct", {{"mean", s.cpu_pct_mean}, {"max", s.cpu_pct_max}}},
@@ -56,7 +52,8 @@ nlohmann::json resource_json(std::span<const monitor::ResourceSample> samples) {
 // A monitored service: its sampler and where the soak's t = 0 is on the sampler's clock.
 struct MonitoredService {
   std::string name;
-  std::unique_ptr<monitor::ResourceMonitor> monitor;
+  std::string source;
+  const monitor::ResourceMonitor* monitor = nullptr;
   double offset_s = 0;
 
   std::vector<monitor::ResourceSample> window(double from_s, double to_s) const {
@@ -258,22 +255,14 @@ SoakResult SoakRun::run(const SuiteRunHooks& hooks, const SoakHooks& soak_hooks)
   }
 
   ServiceSupervisor services(result.run_directory);
-  if (auto failed = start_services(services, selection_.services(), hooks, options_.stop)) {
+  ServiceMonitors monitors;
+  if (auto failed = start_services(services, monitors, selection_.services(), hooks, options_.stop)) {
     result.services_failed = true;
     std::tie(result.failure, result.failure_exit_code) = *failed;
     return result;
   }
   std::vector<MonitoredService> monitored;
-  for (const auto* service : selection_.services()) {
-    if (!service->monitor) continue;
-    // The process tree, as `perfgate monitor --pid` sees it: RSS as PSS, which a cgroup's
-    // memory.current (page cache included) is not.
-    auto& m = monitored.emplace_back();
-    m.name = service->name;
-    m.monitor = std::make_unique<monitor::ResourceMonitor>(monitor::process_tree_source(services.pid_of(service->name)),
-                                                           sample_interval(settings_.checkpoint));
-    m.monitor->start();
-  }
+  for (const auto& sampled : monitors.sampled()) monitored.push_back({sampled.name, sampled.source, sampled.monitor});
 
   result.run_id = store_.begin_run(run_record(info, stored_suite_name()));
   AppendFile checkpoints_file(result.run_directory + "/checkpoints.jsonl");
@@ -380,10 +369,12 @@ SoakResult SoakRun::run(const SuiteRunHooks& hooks, const SoakHooks& soak_hooks)
     }
     nlohmann::json b = http::http_benchmark_json(load.name(), load.prepared->http->config, r);
     b["soak"] = {{"hlog", load.name() + ".hlog"}};
-    if (!monitored.empty()) {
-      b["resources"] = nlohmann::json::object();
-      for (const auto& m : monitored) b["resources"][m.name] = resource_json(m.window(0, soak_elapsed_s));
+    // The whole soak's figures of each service, as a suite benchmark has them (SERVICE.* metrics
+    // for `resources:` thresholds); the timeline over time is the checkpoints'.
+    for (const auto& m : monitored) {
+      add_service_resources(b, m.name, m.source, m.window(0, soak_elapsed_s), 0);
     }
+    b.erase("resource_timeline");
     nlohmann::json checks = check_thresholds(*load.prepared->spec, {b});
     for (const auto& c : checks) result.checks.push_back(c);
     benchmarks.push_back(std::move(b));
@@ -392,7 +383,6 @@ SoakResult SoakRun::run(const SuiteRunHooks& hooks, const SoakHooks& soak_hooks)
 
   nlohmann::json leak = nlohmann::json::object();
   for (auto& m : monitored) {
-    m.monitor->stop();
     nlohmann::json verdict = leak_json(m.window(0, soak_elapsed_s), settings_.leak_threshold_bytes_per_h);
     if (any_leaking(verdict)) result.leak_failed = !settings_.warn_on_leak;
     leak[m.name] = std::move(verdict);
@@ -405,7 +395,7 @@ SoakResult SoakRun::run(const SuiteRunHooks& hooks, const SoakHooks& soak_hooks)
     drift[load.name()] = std::move(verdict);
   }
 
-  stop_services(services, suite_, hooks);
+  stop_services(services, monitors, suite_, hooks);
 
   result.interrupted = stopped();
   if (died && !result.failure) {

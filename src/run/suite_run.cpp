@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <set>
 #include <system_error>
 #include <tuple>
@@ -16,24 +17,11 @@
 #include "core/error.hpp"
 #include "core/suggestion.hpp"
 #include "run/checks.hpp"
+#include "run/service_monitors.hpp"
 #include "run/service_supervisor.hpp"
 
 namespace perfgate::run {
 namespace {
-
-// Service metrics (`api.cpu < 80%`) need resource monitoring, which arrives with `perfgate monitor`:
-// refuse them now rather than fail every such check as "not measured".
-void reject_service_thresholds(const suite::Suite& suite) {
-  for (const auto& b : suite.benchmarks) {
-    for (const auto& t : b.thresholds) {
-      if (t.is_service_metric()) {
-        throw UsageError(fmt::format("{}: threshold '{}': service metrics need resource monitoring, which is not in "
-                                     "this build yet",
-                                     t.position.to_string(), t.text));
-      }
-    }
-  }
-}
 
 std::vector<const suite::BenchmarkSpec*> select_benchmarks(const suite::Suite& suite,
                                                            const std::vector<std::string>& only) {
@@ -79,8 +67,15 @@ void check_regression_metric_names(const suite::Suite& suite) {
   bool ingests = std::any_of(suite.benchmarks.begin(), suite.benchmarks.end(),
                              [](const suite::BenchmarkSpec& b) { return b.kind == suite::BenchmarkKind::kIngest; });
   if (ingests) return;
+  std::vector<std::string> service_metrics;
+  for (const auto& service : suite.services) {
+    if (!service.monitored()) continue;
+    for (const char* metric : {"cpu_pct_mean", "cpu_pct_max", "rss_max", "threads_max", "fds_max"}) {
+      service_metrics.push_back(service.name + "." + metric);
+    }
+  }
   for (const auto& [name, position] : suite.regression.metric_positions) {
-    compare::check_metric_name(position.to_string() + ": regression", name, {});
+    compare::check_metric_name(position.to_string() + ": regression", name, service_metrics);
   }
 }
 
@@ -100,37 +95,53 @@ std::string run_directory(const std::string& store_url, const std::string& run_i
   return base + "/runs/" + run_id;
 }
 
-std::optional<std::pair<std::string, int>> start_services(ServiceSupervisor& supervisor,
+std::optional<std::pair<std::string, int>> start_services(ServiceSupervisor& supervisor, ServiceMonitors& monitors,
                                                           const std::vector<const suite::ServiceSpec*>& services,
                                                           const SuiteRunHooks& hooks, const std::atomic<bool>* stop) {
   bool containment_warned = false;
+  // A service that did not start, or cannot be sampled: nothing is stored, exit 3.
+  auto give_up = [&](const suite::ServiceSpec& service, const RunError& e) {
+    monitors.stop();
+    supervisor.stop_all();
+    bool stopped = stop != nullptr && stop->load();
+    return std::pair{fmt::format("{}: {}", service.position.to_string(), e.what()),
+                     stopped ? exit_code::kInterrupted : exit_code::kRunFailed};
+  };
   for (const auto* needed : services) {
     const suite::ServiceSpec& service = *needed;
     auto started = std::chrono::steady_clock::now();
-    try {
-      supervisor.start(service, stop);
-    } catch (const ServiceFailed& e) {
-      supervisor.stop_all();
-      bool stopped = stop != nullptr && stop->load();
-      return std::pair{fmt::format("{}: {}", service.position.to_string(), e.what()),
-                       stopped ? exit_code::kInterrupted : exit_code::kRunFailed};
+    if (service.started_by_perfgate()) {
+      try {
+        supervisor.start(service, stop);
+      } catch (const ServiceFailed& e) {
+        return give_up(service, e);
+      }
+      if (hooks.service_containment_warning && !supervisor.containment_warning().empty() && !containment_warned) {
+        hooks.service_containment_warning(supervisor.containment_warning());
+        containment_warned = true;
+      }
+      if (hooks.service_group_started) {
+        for (pid_t group : supervisor.process_groups()) hooks.service_group_started(group);
+      }
+      if (hooks.service_cgroup_started && !supervisor.cgroup_of(service.name).empty()) {
+        hooks.service_cgroup_started(supervisor.cgroup_of(service.name));
+      }
+      if (hooks.service_ready) hooks.service_ready(service, seconds_since(started), supervisor.log_path(service.name));
     }
-    if (hooks.service_containment_warning && !supervisor.containment_warning().empty() && !containment_warned) {
-      hooks.service_containment_warning(supervisor.containment_warning());
-      containment_warned = true;
+    if (service.monitored()) {
+      try {
+        monitors.start(service, supervisor.pid_of(service.name), supervisor.cgroup_of(service.name));
+      } catch (const RunError& e) {
+        return give_up(service, e);
+      }
+      if (hooks.service_monitored) hooks.service_monitored(service, monitors.source_of(service.name));
     }
-    if (hooks.service_group_started) {
-      for (pid_t group : supervisor.process_groups()) hooks.service_group_started(group);
-    }
-    if (hooks.service_cgroup_started && !supervisor.cgroup_of(service.name).empty()) {
-      hooks.service_cgroup_started(supervisor.cgroup_of(service.name));
-    }
-    if (hooks.service_ready) hooks.service_ready(service, seconds_since(started), supervisor.log_path(service.name));
   }
   return std::nullopt;
 }
 
-void stop_services(ServiceSupervisor& supervisor, const suite::Suite& suite, const SuiteRunHooks& hooks) {
+void stop_services(ServiceSupervisor& supervisor, ServiceMonitors& monitors, const suite::Suite& suite,
+                   const SuiteRunHooks& hooks) {
   if (hooks.service_group_stopping) {
     for (pid_t group : supervisor.process_groups()) hooks.service_group_stopping(group);
   }
@@ -139,6 +150,7 @@ void stop_services(ServiceSupervisor& supervisor, const suite::Suite& suite, con
       if (!supervisor.cgroup_of(service.name).empty()) hooks.service_cgroup_stopping(supervisor.cgroup_of(service.name));
     }
   }
+  monitors.stop();
   supervisor.stop_all();
 }
 
@@ -148,10 +160,10 @@ bool SuiteRunResult::failed() const {
 
 SuiteRun::SuiteRun(const suite::Suite& suite, SuiteRunOptions options, Store& store)
     : suite_(suite), options_(std::move(options)), store_(store), info_(make_run_info()) {
-  reject_service_thresholds(suite_);
   check_regression_metric_names(suite_);
   for (const auto* spec : select_benchmarks(suite_, options_.only)) prepared_.push_back(prepare_benchmark(*spec));
   services_ = needed_services(suite_, prepared_, !options_.only.empty());
+  check_attach_targets(services_);
   info_.tags = options_.tags;
   options_.gate.gated_metrics = suite_.regression.metrics;
   options_.gate.min_history = suite_.regression.min_history;
@@ -164,7 +176,29 @@ BenchmarkOutcome SuiteRun::measure(const PreparedBenchmark& prepared, const std:
   BenchmarkHooks benchmark_hooks;
   if (hooks.benchmark_starting) benchmark_hooks = hooks.benchmark_starting(prepared, heading);
   benchmark_hooks.stop = options_.stop;
+  // The services' figures cover what is measured: from the end of the warm-up to the end.
+  std::optional<ServiceMonitors::Window> window;
+  if (monitors_ != nullptr && !monitors_->empty()) {
+    window = monitors_->open_window();
+    if (prepared.http) window->skip(std::chrono::duration<double>(prepared.http->load.warmup).count());
+    if (prepared.cmd) {
+      auto measuring = std::make_shared<bool>(false);
+      auto progress = benchmark_hooks.cmd_progress;
+      benchmark_hooks.cmd_progress = [progress, measuring, w = &*window](const cmd::RunnerProgress& p) {
+        if (!p.warmup && !*measuring) {
+          *measuring = true;
+          w->restart();
+        }
+        if (progress) progress(p);
+      };
+    }
+  }
   BenchmarkOutcome outcome = run_benchmark(prepared, benchmark_hooks);
+  if (window) {
+    monitors_->close_window(*window, *prepared.spec, outcome.benchmarks);
+    // Every benchmark object of one suite benchmark has the same window: one set of lines.
+    if (!outcome.benchmarks.empty()) outcome.summary += service_resource_lines(outcome.benchmarks.front());
+  }
   if (hooks.benchmark_finished) hooks.benchmark_finished(prepared, outcome);
   return outcome;
 }
@@ -179,7 +213,13 @@ SuiteRunResult SuiteRun::run(const SuiteRunHooks& hooks) {
   }
 
   ServiceSupervisor services(result.run_directory);
-  if (auto failed = start_services(services, services_, hooks, options_.stop)) {
+  ServiceMonitors monitors;
+  monitors_ = &monitors;
+  struct Forget {
+    ServiceMonitors*& monitors;
+    ~Forget() { monitors = nullptr; }
+  } forget{monitors_};
+  if (auto failed = start_services(services, monitors, services_, hooks, options_.stop)) {
     result.services_failed = true;
     std::tie(result.failure, result.failure_exit_code) = *failed;
     return result;
@@ -225,7 +265,7 @@ SuiteRunResult SuiteRun::run(const SuiteRunHooks& hooks) {
     if (baseline.run) compare_and_confirm(*baseline.run, result, hooks);
   }
 
-  stop_services(services, suite_, hooks);
+  stop_services(services, monitors, suite_, hooks);
   result.elapsed_s = seconds_since(wall_start);
 
   if (result.complete) store_.complete_run(result.run_id, result.checks);

@@ -30,6 +30,8 @@
 
 namespace perfgate::run {
 
+class ServiceMonitors;
+
 struct SuiteRunOptions {
   std::vector<std::string> only;            // globs of benchmark names; empty: all
   std::map<std::string, std::string> tags;  // stored with the run
@@ -44,6 +46,8 @@ struct SuiteRunOptions {
 // What a run reports while it goes. Every hook may be empty.
 struct SuiteRunHooks {
   std::function<void(const suite::ServiceSpec&, double seconds, const std::string& log_path)> service_ready;
+  // A monitored service is being sampled: "process tree of pid 12", "cgroup /sys/fs/cgroup/…".
+  std::function<void(const suite::ServiceSpec&, const std::string& source)> service_monitored;
   // Once, when services cannot be contained in cgroups: why, and what may escape the stop.
   std::function<void(const std::string& warning)> service_containment_warning;
   // Process groups of services: started (kill them should perfgate be forced out) and stopping.
@@ -82,7 +86,8 @@ struct SuiteRunResult {
 class SuiteRun {
  public:
   // Selects (--only) and prepares the benchmarks and the services they need, and checks the
-  // metric names of `regression:`. Throws UsageError for anything wrong with the input, before
+  // metric names of `regression:` and the `attach:` targets of services perfgate does not start
+  // (a pid that is not running, a missing pid file or cgroup). Throws UsageError for anything wrong with the input, before
   // anything starts. The default baseline is chosen per benchmark once they are measured. `suite` and `store` must outlive it.
   SuiteRun(const suite::Suite& suite, SuiteRunOptions options, Store& store);
 
@@ -114,18 +119,21 @@ class SuiteRun {
   RunInfo info_;
   std::vector<PreparedBenchmark> prepared_;
   std::vector<const suite::ServiceSpec*> services_;
+  ServiceMonitors* monitors_ = nullptr;  // while run() runs
 };
 
 class ServiceSupervisor;
 
-// Starts the services in order, telling `hooks` about each. When one does not start, stops those
-// that did and returns why ("suite.yaml:4:5: service 'api' …") with the exit code (3, or 130
-// when *stop was set meanwhile).
-std::optional<std::pair<std::string, int>> start_services(ServiceSupervisor& supervisor,
+// Starts the services perfgate starts, in order, and samples the monitored ones (`monitor:`,
+// `attach:`), telling `hooks` about each. When one does not start or cannot be sampled, stops
+// what started and returns why ("suite.yaml:4:5: service 'api' …") with the exit code (3, or
+// 130 when *stop was set meanwhile).
+std::optional<std::pair<std::string, int>> start_services(ServiceSupervisor& supervisor, ServiceMonitors& monitors,
                                                           const std::vector<const suite::ServiceSpec*>& services,
                                                           const SuiteRunHooks& hooks, const std::atomic<bool>* stop);
-// Tells `hooks` that the services stop, and stops them.
-void stop_services(ServiceSupervisor& supervisor, const suite::Suite& suite, const SuiteRunHooks& hooks);
+// Tells `hooks` that the services stop, stops sampling them, and stops them.
+void stop_services(ServiceSupervisor& supervisor, ServiceMonitors& monitors, const suite::Suite& suite,
+                   const SuiteRunHooks& hooks);
 
 // Service logs and result.json of run ID: next to a SQLite store, else under .perfgate/.
 std::string run_directory(const std::string& store_url, const std::string& run_id);

@@ -11,6 +11,7 @@
 // so that secrets from the environment never reach an output.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <string_view>
@@ -32,20 +33,39 @@ namespace perfgate::suite {
 // letters, digits, '-', '_' and '.', not starting with '.'.
 bool is_label(std::string_view name);
 
-// A process started before the benchmarks and stopped after them.
+// `attach:` — a process (tree) or cgroup perfgate did not start, to be sampled like a monitored
+// service: `{pid: N}`, `{pid_file: PATH}` (read once the services are up) or `{cgroup: PATH}`
+// (a cgroup v2 folder; CPU, memory and tasks from cpu.stat, memory.current, pids.current).
+struct AttachTarget {
+  enum class Kind { kPid, kPidFile, kCgroup };
+  Kind kind = Kind::kPid;
+  long pid = 0;            // kPid
+  std::string path;        // kPidFile, kCgroup: relative paths start at the suite's folder
+  std::string shown;       // "pid 4242", "pid_file run/api.pid", "cgroup /sys/fs/cgroup/api" (as written)
+  SourcePosition position;
+};
+
+// A process started before the benchmarks and stopped after them, and/or one sampled while they run.
 struct ServiceSpec {
   std::string name;
-  std::string command;                   // run by `sh -c`
+  std::string command;                   // run by `sh -c`; empty for a service perfgate only attaches to
   // At most one of the three ready checks, each repeated until it succeeds or ready_timeout:
   std::optional<std::string> ready_url;      // `ready: http://…`: GET until 2xx
   std::optional<std::string> ready_tcp;      // `ready: tcp://HOST:PORT`: "HOST:PORT", until it accepts
   std::optional<std::string> ready_command;  // `ready: {command: …}`: sh -c until it exits 0
   std::string ready_url_shown;               // as written, with the suite's `redact:` applied
   Nanos ready_timeout{std::chrono::seconds(30)};
-  bool monitor = false;                    // sample CPU, RSS, threads, fds of its process tree
+  // Sample CPU, RSS, threads and fds of its process tree (its cgroup when perfgate put it in one)
+  // during every benchmark's measured window; `attach:` implies it.
+  bool monitor = false;
+  std::optional<AttachTarget> attach;
+  Nanos monitor_interval{std::chrono::milliseconds(250)};  // `monitor: {interval: 100ms}`
   bool env_clear = false;                  // start from an empty environment, not perfgate's
   std::map<std::string, std::string> env;  // added to the inherited (or empty) environment
   SourcePosition position;                 // of the `- name:` item
+
+  bool monitored() const { return monitor || attach.has_value(); }
+  bool started_by_perfgate() const { return !command.empty(); }
 };
 
 // `ingest:` — another harness's results: a command whose stdout is parsed, or a file.
@@ -73,6 +93,11 @@ struct BenchmarkSpec {
   std::map<std::string, std::string> env;  // cmd: added to the inherited (or empty) environment
   SourcePosition position;  // of the `- name:` item
   std::map<std::string, SourcePosition> option_positions;  // of each key under http: or cmd:, for messages
+
+  // Whether it talks to the service: named in `needs:`, or no `needs:` at all.
+  bool needs_service(const std::string& service) const {
+    return !needs || std::find(needs->begin(), needs->end(), service) != needs->end();
+  }
 };
 
 // When a change against the baseline fails the gate: significant and larger than this.
@@ -112,6 +137,10 @@ struct Suite {
   std::vector<std::string> redact;  // `redact:`: header and query parameter names shown as ***
   std::vector<ServiceSpec> services;
   std::vector<BenchmarkSpec> benchmarks;
+  // `resources: [api.rss < 500MB, ...]`: service thresholds for every benchmark that needs the
+  // service. The loader also appends them to those benchmarks' `thresholds`, so they are checked,
+  // reported and stored like the benchmark's own.
+  std::vector<Threshold> resource_thresholds;
   RegressionPolicy regression;
   std::optional<SoakPolicy> soak;
   SourcePosition position;  // of the document

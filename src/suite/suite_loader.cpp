@@ -27,7 +27,8 @@ namespace {
 
 const std::vector<std::string> kTopLevelKeys = {"name",       "store",     "services", "benchmarks",
                                                 "regression", "resources", "redact", "soak"};
-const std::vector<std::string> kServiceKeys = {"name", "command", "ready", "ready_timeout", "monitor", "env", "env_clear"};
+const std::vector<std::string> kServiceKeys = {"name", "command", "ready", "ready_timeout", "monitor", "attach", "env", "env_clear"};
+const std::vector<std::string> kAttachKeys = {"pid", "pid_file", "cgroup"};
 const std::vector<std::string> kBenchmarkKeys = {"name", "http", "cmd", "ingest", "thresholds", "needs", "env", "env_clear"};
 const std::vector<std::string> kIngestKeys = {"format", "command", "file"};
 const std::vector<std::string> kSoakKeys = {"duration", "checkpoint", "leak_threshold", "on_leak", "on_drift"};
@@ -49,10 +50,6 @@ class SuiteReader {
       fail(suite.position, "expected a mapping with 'name' and 'benchmarks' at the top of the suite file");
     }
     check_keys(root, kTopLevelKeys, "top-level key");
-    if (auto resources = find_entry(root, "resources")) {
-      fail(resources->key_position,
-           "'resources:' is not supported yet: resource monitoring is not in this build");
-    }
     suite.name = required_string(root, "name", suite.position, "the suite");
     if (auto store = find_entry(root, "store")) {
       suite.store = string_value(*store);
@@ -63,6 +60,7 @@ class SuiteReader {
     auto benchmarks = find_entry(root, "benchmarks");
     if (!benchmarks) fail(suite.position, "missing required key 'benchmarks' in the suite");
     read_benchmarks(*benchmarks, suite);
+    if (auto resources = find_entry(root, "resources")) read_resources(*resources, suite);
     if (auto regression = find_entry(root, "regression")) read_regression(*regression, suite.regression);
     if (auto soak = find_entry(root, "soak")) suite.soak = read_soak(*soak);
     return suite;
@@ -299,16 +297,97 @@ class SuiteReader {
         fail(name_position,
              fmt::format("duplicate service name '{}' (first defined at line {})", service.name, it->second.line));
       }
-      service.command = required_string(node, "command", service.position, fmt::format("service '{}'", service.name));
+      if (auto attach = find_entry(node, "attach")) read_attach(*attach, service);
+      // A service perfgate only attaches to has no command; every other one needs one.
+      if (!service.attach || find_entry(node, "command")) {
+        service.command = required_string(node, "command", service.position, fmt::format("service '{}'", service.name));
+      }
       if (auto ready = find_entry(node, "ready")) {
         read_ready(*ready, service);
         if (service.ready_url) service.ready_url_shown = Redaction(suite.redact).url(written(*ready));
       }
       if (auto timeout = find_entry(node, "ready_timeout")) service.ready_timeout = duration_value(*timeout, false);
-      if (auto monitor = find_entry(node, "monitor")) service.monitor = bool_value(*monitor);
+      if (auto monitor = find_entry(node, "monitor")) read_monitor(*monitor, service);
+      if (service.attach && !service.monitor) {
+        if (auto monitor = find_entry(node, "monitor")) {
+          fail(monitor->value_position, fmt::format("service '{}': 'attach:' is there to monitor it; 'monitor: false' "
+                                                    "contradicts it (remove one of them)",
+                                                    service.name));
+        }
+        service.monitor = true;
+      }
+      for (const char* key : {"ready", "ready_timeout", "env", "env_clear"}) {
+        auto found = service.started_by_perfgate() ? std::nullopt : find_entry(node, key);
+        if (found) {
+          fail(found->key_position, fmt::format("'{}': service '{}' has no command (perfgate only attaches to it)",
+                                                key, service.name));
+        }
+      }
       if (auto env = find_entry(node, "env")) service.env = environment_variables(*env);
       if (auto clear = find_entry(node, "env_clear")) service.env_clear = bool_value(*clear);
       suite.services.push_back(std::move(service));
+    }
+  }
+
+  // `monitor: true | false | {interval: DUR}`.
+  void read_monitor(const Entry& entry, ServiceSpec& service) const {
+    if (!entry.value.IsMap()) {
+      service.monitor = bool_value(entry);
+      return;
+    }
+    check_keys(entry.value, {"interval"}, "monitor key");
+    service.monitor = true;
+    if (auto interval = find_entry(entry.value, "interval")) {
+      service.monitor_interval = duration_value(*interval, false);
+      if (service.monitor_interval < std::chrono::milliseconds(10)) {
+        fail(interval->value_position, fmt::format("'interval': expected 10ms or more, got '{}'", written(*interval)));
+      }
+    }
+  }
+
+  // `attach: {pid: N}`, `{pid_file: PATH}` or `{cgroup: PATH}`: exactly one of them. Whether the
+  // process or the cgroup exists is checked when the run is prepared, before anything starts.
+  void read_attach(const Entry& entry, ServiceSpec& service) const {
+    constexpr const char* kForms = "{pid: N}, {pid_file: PATH} or {cgroup: PATH}";
+    if (!entry.value.IsMap() || entry.value.size() != 1) {
+      fail(entry.value_position, fmt::format("'attach': expected one of {}, got {}", kForms,
+                                             entry.value.IsMap() ? fmt::format("{} keys", entry.value.size())
+                                                                 : described_kind(entry.value)));
+    }
+    check_keys(entry.value, kAttachKeys, "attach key");
+    AttachTarget target;
+    auto only = find_entry(entry.value, entry.value.begin()->first.Scalar());
+    target.position = only->value_position;
+    if (only->key == "pid") {
+      target.kind = AttachTarget::Kind::kPid;
+      target.pid = int_value(*only, 1);
+      target.shown = fmt::format("pid {}", target.pid);
+    } else {
+      std::string path = string_value(*only);
+      if (path.empty()) fail(only->value_position, fmt::format("'{}': expected a path", only->key));
+      target.kind = only->key == "pid_file" ? AttachTarget::Kind::kPidFile : AttachTarget::Kind::kCgroup;
+      target.path = relative_to_suite(path);
+      target.shown = fmt::format("{} {}", only->key, relative_to_suite(written(*only)));
+    }
+    service.attach = std::move(target);
+  }
+
+  // `resources: [api.rss < 500MB, ...]`: service thresholds that every benchmark needing the
+  // service gets, after its own.
+  void read_resources(const Entry& entry, Suite& suite) const {
+    expect_list(entry, "service thresholds like 'api.rss < 500MB'");
+    for (const auto& node : entry.value) {
+      SourcePosition at = position_of(node, entry.value_position);
+      if (!node.IsScalar())
+        fail(at, fmt::format("expected a service threshold like 'api.rss < 500MB', got {}", described_kind(node)));
+      Threshold threshold = threshold_as_written(node.Scalar(), MetricFamily::kService, at);
+      check_service_monitored(threshold, suite);
+      suite.resource_thresholds.push_back(threshold);
+    }
+    for (auto& benchmark : suite.benchmarks) {
+      for (const auto& threshold : suite.resource_thresholds) {
+        if (benchmark.needs_service(threshold.service)) benchmark.thresholds.push_back(threshold);
+      }
     }
   }
 
@@ -370,6 +449,13 @@ class SuiteReader {
       benchmark.http.redact.insert(benchmark.http.redact.begin(), suite.redact.begin(), suite.redact.end());
       if (auto thresholds = find_entry(node, "thresholds")) read_thresholds(*thresholds, suite, benchmark);
       if (auto needs = find_entry(node, "needs")) read_needs(*needs, suite, benchmark);
+      for (const auto& threshold : benchmark.thresholds) {
+        if (threshold.is_service_metric() && !benchmark.needs_service(threshold.service)) {
+          fail(threshold.position, fmt::format("threshold '{}': benchmark '{}' does not need service '{}' (add it to "
+                                               "'needs:')",
+                                               threshold.text, benchmark.name, threshold.service));
+        }
+      }
       suite.benchmarks.push_back(std::move(benchmark));
     }
   }
@@ -646,7 +732,7 @@ class SuiteReader {
       if (!node.IsScalar())
         fail(at, fmt::format("expected a threshold like 'p95 < 50ms', got {}", described_kind(node)));
       Threshold threshold = threshold_as_written(node.Scalar(), family, at);
-      if (threshold.is_service_metric()) check_service_known(threshold, suite);
+      if (threshold.is_service_metric()) check_service_monitored(threshold, suite);
       benchmark.thresholds.push_back(std::move(threshold));
     }
   }
@@ -683,10 +769,17 @@ class SuiteReader {
     return threshold;
   }
 
-  void check_service_known(const Threshold& threshold, const Suite& suite) const {
+  // A service threshold names a service of the suite that is sampled.
+  void check_service_monitored(const Threshold& threshold, const Suite& suite) const {
     std::vector<std::string> names;
     for (const auto& service : suite.services) names.push_back(service.name);
-    if (std::find(names.begin(), names.end(), threshold.service) != names.end()) return;
+    for (const auto& service : suite.services) {
+      if (service.name != threshold.service) continue;
+      if (service.monitored()) return;
+      fail(threshold.position, fmt::format("threshold '{}': service '{}' is not monitored (add 'monitor: true' to it, "
+                                           "line {})",
+                                           threshold.text, service.name, service.position.line));
+    }
     std::string hint = did_you_mean(threshold.service, names);
     if (hint.empty())
       hint = names.empty() ? " (the suite has no services)" : fmt::format(" (expected one of {})", join_names(names));

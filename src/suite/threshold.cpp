@@ -51,11 +51,18 @@ constexpr std::array kCmdMetrics = {
     MetricSpec{"rss", "rss_max", ValueKind::kSize},
 };
 
+// `api.cpu` is the mean over the window (what "CPU < 80% under load" means); a single sample's
+// peak is `api.cpu_pct_max`. The others are peaks, written short or in full.
 constexpr std::array kServiceMetrics = {
-    MetricSpec{"cpu", "cpu_pct_max", ValueKind::kCpuPercent},
-    MetricSpec{"rss", "rss_bytes_max", ValueKind::kSize},
+    MetricSpec{"cpu", "cpu_pct_mean", ValueKind::kCpuPercent},
+    MetricSpec{"cpu_pct_mean", "cpu_pct_mean", ValueKind::kCpuPercent},
+    MetricSpec{"cpu_pct_max", "cpu_pct_max", ValueKind::kCpuPercent},
+    MetricSpec{"rss", "rss_max", ValueKind::kSize},
+    MetricSpec{"rss_max", "rss_max", ValueKind::kSize},
     MetricSpec{"threads", "threads_max", ValueKind::kCount},
+    MetricSpec{"threads_max", "threads_max", ValueKind::kCount},
     MetricSpec{"fds", "fds_max", ValueKind::kCount},
+    MetricSpec{"fds_max", "fds_max", ValueKind::kCount},
 };
 
 template <std::size_t N>
@@ -240,27 +247,38 @@ Threshold parse_threshold(std::string_view text, MetricFamily family, const Sour
 
   const MetricSpec* spec = nullptr;
   ValueKind kind = ValueKind::kIngested;
-  if (auto dot = threshold.metric.find('.');
-      dot != std::string::npos && find_metric(kServiceMetrics, std::string_view(threshold.metric).substr(dot + 1))) {
+  // Service names may hold dots; metric names do not: the service is before the last one.
+  auto dot = threshold.metric.rfind('.');
+  std::string_view suffix = dot == std::string::npos ? std::string_view() : std::string_view(threshold.metric).substr(dot + 1);
+  // "p99.9" is the 99.9th percentile, written p999 here, not a service named p99.
+  std::string undotted = threshold.metric;
+  std::erase(undotted, '.');
+  bool percentile_slip = family != MetricFamily::kIngested && dot != std::string::npos &&
+                         (find_metric(kHttpMetrics, undotted) != nullptr || find_metric(kCmdMetrics, undotted) != nullptr);
+  if (dot != std::string::npos && dot > 0 && find_metric(kServiceMetrics, suffix)) {
     threshold.service = threshold.metric.substr(0, dot);
-    spec = find_metric(kServiceMetrics, std::string_view(threshold.metric).substr(dot + 1));
+    spec = find_metric(kServiceMetrics, suffix);
     threshold.result_metric = threshold.service + "." + spec->result_name;
     kind = spec->kind;
+  } else if (family == MetricFamily::kService || (dot != std::string::npos && dot > 0 && !percentile_slip &&
+                                                  family != MetricFamily::kIngested)) {
+    auto names = written_names(kServiceMetrics);
+    if (dot == std::string::npos || dot == 0) {
+      fail(fmt::format("expected a service metric SERVICE.METRIC like 'api.rss' (METRIC one of {})", join_names(names)));
+    }
+    fail(fmt::format("unknown service metric '{}'{} (expected one of {})", suffix, did_you_mean(std::string(suffix), names),
+                     join_names(names)));
   } else if (family == MetricFamily::kHttp || family == MetricFamily::kCmd) {
     spec = family == MetricFamily::kHttp ? find_metric(kHttpMetrics, threshold.metric)
                                          : find_metric(kCmdMetrics, threshold.metric);
     if (spec == nullptr) {
       auto names = family == MetricFamily::kHttp ? written_names(kHttpMetrics) : written_names(kCmdMetrics);
       std::string family_name = family == MetricFamily::kHttp ? "http" : "cmd";
-      // "p99.9" is the 99.9th percentile, written p999 here, not a service named p99. Service
-      // metrics are not suggested: resource monitoring is not in this build.
-      std::string undotted = threshold.metric;
-      std::erase(undotted, '.');
       std::string hint = std::find(names.begin(), names.end(), undotted) != names.end()
                              ? fmt::format("; did you mean '{}'?", undotted)
                              : did_you_mean(threshold.metric, names);
-      fail(fmt::format("unknown {} metric '{}'{} (expected one of {})", family_name, threshold.metric, hint,
-                       join_names(names)));
+      fail(fmt::format("unknown {} metric '{}'{} (expected one of {}, or SERVICE.cpu|rss|threads|fds)", family_name,
+                       threshold.metric, hint, join_names(names)));
     }
     threshold.result_metric = spec->result_name;
     kind = spec->kind;

@@ -10,12 +10,15 @@
 //   cmd    wall_mean wall_median             -> same name,      "s"   (VALUE a duration)
 //          user sys                          -> user_mean sys_mean, "s"
 //          rss                               -> rss_max,        "bytes" (VALUE a size: 500MB)
-//   service SERVICE.cpu                      -> SERVICE.cpu_pct_max, "percent" (80% -> 80)
-//           SERVICE.rss                      -> SERVICE.rss_bytes_max, "bytes"
+//   service SERVICE.cpu | SERVICE.cpu_pct_mean -> SERVICE.cpu_pct_mean, "percent" (80% -> 80)
+//           SERVICE.cpu_pct_max              -> SERVICE.cpu_pct_max, "percent"
+//           SERVICE.rss | SERVICE.rss_max    -> SERVICE.rss_max, "bytes"
 //           SERVICE.threads | SERVICE.fds    -> SERVICE.threads_max | SERVICE.fds_max, "count"
+//           (and their full names threads_max, fds_max)
 //   ingested any identifier                  -> same name; a duration VALUE becomes "ms",
 //                                               a plain number stays unitless ("")
-// Service metrics are the maximum (cpu: of the sampled percentages) over the benchmark.
+// Service metrics are over the benchmark's measured window: cpu the mean of the sampled
+// percentages (100% = one CPU busy), cpu_pct_max the highest sample, the others the peaks.
 #pragma once
 
 #include <string>
@@ -27,8 +30,9 @@ namespace perfgate::suite {
 
 enum class ThresholdOp { kLess, kLessOrEqual, kGreater, kGreaterOrEqual };
 
-// Which metric names a threshold may use: those of its benchmark's kind.
-enum class MetricFamily { kHttp, kCmd, kIngested };
+// Which metric names a threshold may use: those of its benchmark's kind (and SERVICE.* in all of
+// them); kService: service metrics only (the suite's `resources:`).
+enum class MetricFamily { kHttp, kCmd, kIngested, kService };
 
 struct Threshold {
   std::string text;           // as written, for messages and the result's `checks`

@@ -86,11 +86,15 @@ TEST(SuiteLoader, LoadsTheDesignExample) {
   EXPECT_FALSE(health.http.threads.has_value());
   EXPECT_EQ(health.http.timeout, seconds(10));
   EXPECT_EQ(health.position.line, 11);
-  ASSERT_EQ(health.thresholds.size(), 3u);
+  ASSERT_EQ(health.thresholds.size(), 6u);  // its own three, then the suite's `resources:`
   EXPECT_EQ(health.thresholds[0].result_metric, "latency_p95");
   EXPECT_EQ(health.thresholds[0].unit, "ms");
   EXPECT_DOUBLE_EQ(health.thresholds[0].value, 50);
   EXPECT_EQ(health.thresholds[0].position, (SourcePosition{fixture("webhook.yaml"), 13, 18}));
+  EXPECT_EQ(health.thresholds[3].result_metric, "api.rss_max");
+  EXPECT_EQ(health.thresholds[4].result_metric, "api.cpu_pct_mean");
+  EXPECT_EQ(health.thresholds[5].result_metric, "api.threads_max");
+  EXPECT_EQ(health.thresholds[5].position, (SourcePosition{fixture("webhook.yaml"), 25, 45}));
   EXPECT_EQ(health.thresholds[1].result_metric, "error_rate");
   EXPECT_DOUBLE_EQ(health.thresholds[1].value, 0.001);
   EXPECT_EQ(health.thresholds[2].result_metric, "throughput");
@@ -106,7 +110,7 @@ TEST(SuiteLoader, LoadsTheDesignExample) {
   ASSERT_TRUE(webhook.http.rate_per_s.has_value());
   EXPECT_NEAR(*webhook.http.rate_per_s, 1000.0 / 60, 1e-9);
   EXPECT_EQ(webhook.http.duration, seconds(60));
-  ASSERT_EQ(webhook.thresholds.size(), 1u);
+  ASSERT_EQ(webhook.thresholds.size(), 4u);
   EXPECT_EQ(describe(webhook.thresholds[0]), "p99 < 200ms");
 
   const BenchmarkSpec& build = suite.benchmarks[2];
@@ -128,6 +132,7 @@ services:
     command: ./db
     ready_timeout: 5s
     env: {PORT: "5432"}
+    monitor: true
   - name: cache
     command: ./cache
     ready: tcp://127.0.0.1:6379
@@ -163,7 +168,8 @@ regression: {max_change: 5%, per_metric: {latency_p99: 20%}, baseline_branch: tr
 )");
   Suite suite = load_suite(path, no_variables());
   EXPECT_EQ(suite.services[0].ready_timeout, seconds(5));
-  EXPECT_FALSE(suite.services[0].monitor);
+  EXPECT_TRUE(suite.services[0].monitor);
+  EXPECT_FALSE(suite.services[1].monitor);
   EXPECT_EQ(suite.services[0].env.at("PORT"), "5432");
   EXPECT_EQ(suite.services[1].ready_tcp, "127.0.0.1:6379");
   EXPECT_EQ(suite.services[2].ready_command, "./queue --ping");
@@ -243,14 +249,14 @@ TEST(SuiteLoaderErrors, BadThreshold) {
   EXPECT_EQ(load_error(std::string(kMinimalHeader) +
                        "  - name: a\n    http: {url: \"http://h/\"}\n    thresholds: [p95 < 50ms, p955 < 50ms]\n"),
             "FILE:5:30: threshold 'p955 < 50ms': unknown http metric 'p955'; did you mean 'p95'? (expected one of "
-            "min, mean, p50, p90, p95, p99, p999, max, throughput, error_rate)");
+            "min, mean, p50, p90, p95, p99, p999, max, throughput, error_rate, or SERVICE.cpu|rss|threads|fds)");
 }
 
 TEST(SuiteLoaderErrors, ThresholdOfTheOtherKind) {
   EXPECT_EQ(load_error(std::string(kMinimalHeader) +
                        "  - name: a\n    cmd: {command: x}\n    thresholds:\n      - p95 < 5ms\n"),
             "FILE:6:9: threshold 'p95 < 5ms': unknown cmd metric 'p95' (expected one of wall_mean, wall_median, "
-            "user, sys, rss)");
+            "user, sys, rss, or SERVICE.cpu|rss|threads|fds)");
 }
 
 TEST(SuiteLoaderErrors, ThresholdOnUnknownService) {
@@ -300,9 +306,88 @@ TEST(SuiteLoader, ReadsIngestBenchmarksWithTheirThresholds) {
   EXPECT_EQ(suite.benchmarks[1].ingest.file, (scratch_dir() / "results/h.json").string());
 }
 
-TEST(SuiteLoaderErrors, ResourcesRejected) {
-  EXPECT_EQ(load_error("name: s\nbenchmarks:\n  - {name: a, cmd: {command: x}}\nresources: [api.rss < 500MB]\n"),
-            "FILE:4:1: 'resources:' is not supported yet: resource monitoring is not in this build");
+TEST(SuiteLoader, ReadsMonitoredAndAttachedServicesAndSuiteWideResources) {
+  std::string path = write_suite(
+      "name: s\n"
+      "services:\n"
+      "  - {name: api, command: ./api, monitor: true}\n"
+      "  - {name: db, attach: {pid: 1}}\n"
+      "  - {name: cache, attach: {pid_file: run/cache.pid}, monitor: {interval: 100ms}}\n"
+      "  - {name: pool, attach: {cgroup: /sys/fs/cgroup/pool}}\n"
+      "  - {name: quiet, command: ./quiet}\n"
+      "benchmarks:\n"
+      "  - name: a\n"
+      "    cmd: {command: x}\n"
+      "    thresholds: [api.cpu_pct_max < 190%]\n"
+      "  - name: b\n"
+      "    cmd: {command: x}\n"
+      "    needs: [db]\n"
+      "resources: [api.rss < 500MB, db.fds < 1024]\n");
+  Suite suite = load_suite(path, no_variables());
+  ASSERT_EQ(suite.services.size(), 5u);
+  EXPECT_TRUE(suite.services[0].monitor);
+  EXPECT_FALSE(suite.services[0].attach);
+  EXPECT_EQ(suite.services[0].monitor_interval, std::chrono::milliseconds(250));
+  // attach implies monitor; an attached service has no command.
+  const ServiceSpec& db = suite.services[1];
+  EXPECT_TRUE(db.monitor);
+  EXPECT_TRUE(db.command.empty());
+  ASSERT_TRUE(db.attach);
+  EXPECT_EQ(db.attach->kind, AttachTarget::Kind::kPid);
+  EXPECT_EQ(db.attach->pid, 1);
+  EXPECT_EQ(db.attach->shown, "pid 1");
+  const ServiceSpec& cache = suite.services[2];
+  ASSERT_TRUE(cache.attach);
+  EXPECT_EQ(cache.attach->kind, AttachTarget::Kind::kPidFile);
+  EXPECT_EQ(cache.attach->path, (scratch_dir() / "run/cache.pid").string()) << "relative to the suite's folder";
+  EXPECT_EQ(cache.monitor_interval, std::chrono::milliseconds(100));
+  EXPECT_EQ(suite.services[3].attach->kind, AttachTarget::Kind::kCgroup);
+  EXPECT_EQ(suite.services[3].attach->path, "/sys/fs/cgroup/pool");
+  EXPECT_FALSE(suite.services[4].monitored());
+
+  ASSERT_EQ(suite.resource_thresholds.size(), 2u);
+  EXPECT_EQ(suite.resource_thresholds[0].result_metric, "api.rss_max");
+  // Every benchmark gets the suite's resource thresholds after its own, for the services it needs.
+  const auto& a = suite.benchmarks[0].thresholds;
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a[0].result_metric, "api.cpu_pct_max");
+  EXPECT_EQ(a[1].result_metric, "api.rss_max");
+  EXPECT_EQ(a[1].position.line, 15);
+  EXPECT_EQ(a[2].result_metric, "db.fds_max");
+  const auto& b = suite.benchmarks[1].thresholds;
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].result_metric, "db.fds_max");
+}
+
+TEST(SuiteLoaderErrors, ResourcesAndAttach) {
+  const std::string bench = "benchmarks:\n  - {name: a, cmd: {command: x}}\n";
+  EXPECT_EQ(load_error("name: s\n" + bench + "resources: [api.rss < 500MB]\n"),
+            "FILE:4:13: threshold 'api.rss < 500MB': unknown service 'api' (the suite has no services)");
+  EXPECT_EQ(load_error("name: s\nservices: [{name: api, command: x}]\n" + bench + "resources: [api.rss < 500MB]\n"),
+            "FILE:5:13: threshold 'api.rss < 500MB': service 'api' is not monitored (add 'monitor: true' to it, line 2)");
+  EXPECT_EQ(load_error("name: s\nservices: [{name: api, command: x, monitor: true}]\n" + bench + "resources: [p95 < 5ms]\n"),
+            "FILE:5:13: threshold 'p95 < 5ms': expected a service metric SERVICE.METRIC like 'api.rss' (METRIC one of "
+            "cpu, cpu_pct_mean, cpu_pct_max, rss, rss_max, threads, threads_max, fds, fds_max)");
+  EXPECT_EQ(load_error("name: s\nservices: [{name: api, command: x, monitor: true}]\n" + bench + "resources: api.rss\n"),
+            "FILE:5:12: 'resources': expected a list of service thresholds like 'api.rss < 500MB', got a scalar");
+  EXPECT_EQ(load_error("name: s\nservices: [{name: api, command: x, monitor: true}]\nbenchmarks:\n"
+                       "  - {name: a, cmd: {command: x}, needs: [], thresholds: [api.rss < 1GB]}\n"),
+            "FILE:4:58: threshold 'api.rss < 1GB': benchmark 'a' does not need service 'api' (add it to 'needs:')");
+  EXPECT_EQ(load_error("name: s\nservices: [{name: api}]\n" + bench),
+            "FILE:2:12: missing required key 'command' in service 'api'");
+  EXPECT_EQ(load_error("name: s\nservices: [{name: api, attach: {pid: 1, cgroup: /x}}]\n" + bench),
+            "FILE:2:32: 'attach': expected one of {pid: N}, {pid_file: PATH} or {cgroup: PATH}, got 2 keys");
+  EXPECT_EQ(load_error("name: s\nservices: [{name: api, attach: {pdi: 1}}]\n" + bench),
+            "FILE:2:33: unknown attach key 'pdi'; did you mean 'pid'?");
+  EXPECT_EQ(load_error("name: s\nservices: [{name: api, attach: {pid: -4}}]\n" + bench),
+            "FILE:2:38: 'pid': expected a positive whole number like 10, got '-4'");
+  EXPECT_EQ(load_error("name: s\nservices: [{name: api, attach: {pid: 1}, monitor: false}]\n" + bench),
+            "FILE:2:51: service 'api': 'attach:' is there to monitor it; 'monitor: false' contradicts it (remove one of "
+            "them)");
+  EXPECT_EQ(load_error("name: s\nservices: [{name: api, attach: {pid: 1}, ready: \"tcp://h:1\"}]\n" + bench),
+            "FILE:2:42: 'ready': service 'api' has no command (perfgate only attaches to it)");
+  EXPECT_EQ(load_error("name: s\nservices: [{name: api, command: x, monitor: {interval: 1ms}}]\n" + bench),
+            "FILE:2:56: 'interval': expected 10ms or more, got '1ms'");
 }
 
 TEST(SuiteLoaderErrors, DuplicateBenchmarkName) {

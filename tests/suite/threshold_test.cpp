@@ -46,10 +46,18 @@ TEST(ParseThreshold, NormalisesToResultMetricsAndUnits) {
       {"user < 1s", MetricFamily::kCmd, "user_mean", "s", ThresholdOp::kLess, 1, "user < 1s"},
       {"sys < 100ms", MetricFamily::kCmd, "sys_mean", "s", ThresholdOp::kLess, 0.1, "sys < 100ms"},
       {"rss < 500MB", MetricFamily::kCmd, "rss_max", "bytes", ThresholdOp::kLess, 500.0 * 1024 * 1024, "rss < 500MB"},
-      {"api.rss < 500MB", MetricFamily::kHttp, "api.rss_bytes_max", "bytes", ThresholdOp::kLess, 500.0 * 1024 * 1024,
+      {"api.rss < 500MB", MetricFamily::kHttp, "api.rss_max", "bytes", ThresholdOp::kLess, 500.0 * 1024 * 1024,
        "api.rss < 500MB"},
-      {"api.cpu < 80%", MetricFamily::kHttp, "api.cpu_pct_max", "percent", ThresholdOp::kLess, 80, "api.cpu < 80%"},
-      {"api.cpu < 250%", MetricFamily::kCmd, "api.cpu_pct_max", "percent", ThresholdOp::kLess, 250, "api.cpu < 250%"},
+      {"api.rss_max < 1KB", MetricFamily::kService, "api.rss_max", "bytes", ThresholdOp::kLess, 1024, "api.rss_max < 1KB"},
+      // `cpu` is the mean over the window; the highest sample is written in full.
+      {"api.cpu < 80%", MetricFamily::kHttp, "api.cpu_pct_mean", "percent", ThresholdOp::kLess, 80, "api.cpu < 80%"},
+      {"api.cpu < 250%", MetricFamily::kCmd, "api.cpu_pct_mean", "percent", ThresholdOp::kLess, 250, "api.cpu < 250%"},
+      {"api.cpu_pct_max <= 190%", MetricFamily::kIngested, "api.cpu_pct_max", "percent", ThresholdOp::kLessOrEqual, 190,
+       "api.cpu_pct_max <= 190%"},
+      {"api.cpu_pct_mean < 50%", MetricFamily::kService, "api.cpu_pct_mean", "percent", ThresholdOp::kLess, 50,
+       "api.cpu_pct_mean < 50%"},
+      {"worker.v2.threads_max < 64", MetricFamily::kService, "worker.v2.threads_max", "count", ThresholdOp::kLess, 64,
+       "worker.v2.threads_max < 64"},
       {"api.threads < 1000", MetricFamily::kHttp, "api.threads_max", "count", ThresholdOp::kLess, 1000,
        "api.threads < 1000"},
       {"my-db.fds <= 64", MetricFamily::kCmd, "my-db.fds_max", "count", ThresholdOp::kLessOrEqual, 64,
@@ -110,20 +118,26 @@ TEST(ParseThreshold, ErrorsNameTheTextAndPosition) {
       {"api.threads < 1.5", MetricFamily::kHttp,
        "suite.yaml:7:18: threshold 'api.threads < 1.5': expected a whole number like 1000 for 'api.threads', got "
        "'1.5'"},
-      // Resource monitoring is not in this build: no message points to SERVICE.* metrics.
       {"api.memory < 1GB", MetricFamily::kHttp,
-       "suite.yaml:7:18: threshold 'api.memory < 1GB': unknown http metric 'api.memory' (expected one of min, mean, "
-       "p50, p90, p95, p99, p999, max, throughput, error_rate)"},
+       "suite.yaml:7:18: threshold 'api.memory < 1GB': unknown service metric 'memory' (expected one of cpu, "
+       "cpu_pct_mean, cpu_pct_max, rss, rss_max, threads, threads_max, fds, fds_max)"},
+      {"api.rss_mx < 1GB", MetricFamily::kCmd,
+       "suite.yaml:7:18: threshold 'api.rss_mx < 1GB': unknown service metric 'rss_mx'; did you mean 'rss_max'? "
+       "(expected one of cpu, cpu_pct_mean, cpu_pct_max, rss, rss_max, threads, threads_max, fds, fds_max)"},
+      // `resources:` holds service thresholds only.
+      {"p95 < 5ms", MetricFamily::kService,
+       "suite.yaml:7:18: threshold 'p95 < 5ms': expected a service metric SERVICE.METRIC like 'api.rss' (METRIC one "
+       "of cpu, cpu_pct_mean, cpu_pct_max, rss, rss_max, threads, threads_max, fds, fds_max)"},
       // The 99.9th percentile is p999, not a service named p99.
       {"p99.9 < 5ms", MetricFamily::kHttp,
        "suite.yaml:7:18: threshold 'p99.9 < 5ms': unknown http metric 'p99.9'; did you mean 'p999'? (expected one of "
-       "min, mean, p50, p90, p95, p99, p999, max, throughput, error_rate)"},
+       "min, mean, p50, p90, p95, p99, p999, max, throughput, error_rate, or SERVICE.cpu|rss|threads|fds)"},
       {"latency_p95 < 5ms", MetricFamily::kHttp,
        "suite.yaml:7:18: threshold 'latency_p95 < 5ms': unknown http metric 'latency_p95' (expected one of min, mean, "
-       "p50, p90, p95, p99, p999, max, throughput, error_rate)"},
+       "p50, p90, p95, p99, p999, max, throughput, error_rate, or SERVICE.cpu|rss|threads|fds)"},
       {"wall_man < 1s", MetricFamily::kCmd,
        "suite.yaml:7:18: threshold 'wall_man < 1s': unknown cmd metric 'wall_man'; did you mean 'wall_mean'? (expected "
-       "one of wall_mean, wall_median, user, sys, rss)"},
+       "one of wall_mean, wall_median, user, sys, rss, or SERVICE.cpu|rss|threads|fds)"},
       {"x < soon", MetricFamily::kIngested,
        "suite.yaml:7:18: threshold 'x < soon': expected a number or a duration like 5ms for 'x', got 'soon'"},
   };
