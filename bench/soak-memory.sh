@@ -24,7 +24,7 @@ services:
   - name: serve
     command: exec $perfgate serve --port $port --quiet
     ready: http://127.0.0.1:$port/health
-    monitor: {interval: 1s}
+    monitor: true
 benchmarks:
   - name: health
     http: {url: "http://127.0.0.1:$port/health", rate: $rate/s, connections: 20, threads: 1, duration: 1s}

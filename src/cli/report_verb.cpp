@@ -85,7 +85,8 @@ int report_verb(const std::vector<std::string>& args) {
       "operation per line. Per operation: count, successes, avg, p95, p99, min, max (ms; nearest-rank\n"
       "percentiles over every record, failed ones included); reliability; the slowest operations;\n"
       "degradation flags (p95 > 2x avg, avg up > 20% against the previous period, error rate > 1%).\n"
-      "Malformed lines are skipped and counted. gzip and zstd files are decompressed.",
+      "Malformed lines are skipped and counted. gzip and zstd files are decompressed.\n"
+      "With --run ID instead: a stored soak run's summary, checkpoint table and verdicts again.",
       "perfgate report"};
   std::vector<std::string> inputs;
   std::size_t slowest = 10;
