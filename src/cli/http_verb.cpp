@@ -12,7 +12,9 @@
 #include "cli/signals.hpp"
 #include "cli/summary.hpp"
 #include "cli/verbs.hpp"
+#include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/hdr_interval_log.hpp"
 #include "core/output_file.hpp"
 #include "core/redaction.hpp"
 #include "core/result_document.hpp"
@@ -38,6 +40,8 @@ int http_verb(const std::vector<std::string>& args) {
   add_load_output_flags(app, f, "METHOD path");
   std::string bmf_path;
   app.add_option("--bmf", bmf_path, "Write latency and throughput in bencher's metric format (BMF JSON)");
+  std::string hlog_path;
+  app.add_option("--hlog", hlog_path, "Write an HdrHistogram interval log (one interval a second) to FILE");
   app.footer("Exit codes: 0 ok, 2 bad options, 3 target unreachable or no request completed, 130 interrupted "
              "(partial results written).\n"
              "A suite's `http:` takes the same options (keys in docs/suite.md).");
@@ -45,7 +49,7 @@ int http_verb(const std::vector<std::string>& args) {
   if (auto code = parse_verb_arguments(app, args)) return *code;
 
   suite::HttpBenchmarkOptions options = table_flags.read();
-  FILE* summary_stream = check_output_paths({{"--json", f.json_path}, {"--bmf", bmf_path}});
+  FILE* summary_stream = check_output_paths({{"--json", f.json_path}, {"--bmf", bmf_path}, {"--hlog", hlog_path}});
   run::PreparedHttp v = run::build_http(options, [&](std::string_view key) { return table_flags.flag_for(key); });
   const Redaction redaction(options.redact);
   std::string shown_url = redaction.url(v.load.url.to_string());
@@ -54,11 +58,19 @@ int http_verb(const std::vector<std::string>& args) {
 
   install_interrupt_handlers();
   ProgressLine progress(f.quiet);
+  // The interval log is gathered a second at a time and written whole at the end, as --json is.
+  std::string hlog = hdr_log_header(wall_ns() + v.load.warmup.count());
+  Histogram hlog_scratch;
+  auto take_hlog_seconds = [&](http::LoadRun& run) {
+    if (hlog_path.empty()) return;
+    for (const auto& second : run.take_seconds()) hlog += http::hdr_log_line(second, hlog_scratch);
+  };
   http::LoadResult result = run::run_http_load(
       v, {.progress = [&](const http::ProgressSnapshot& s) { progress.update(s); },
           .stop_requested = interrupted,
           .measured_window_started = nullptr,
-          .measured_window_ended = nullptr});
+          .measured_window_ended = nullptr,
+          .each_poll = take_hlog_seconds});
   progress.clear();
   result.interrupted = result.interrupted || interrupted();
 
@@ -73,6 +85,7 @@ int http_verb(const std::vector<std::string>& args) {
     std::fputs(summary.c_str(), summary_stream);
     std::fflush(summary_stream);
   }
+  if (!hlog_path.empty()) write_file_atomically(hlog_path, hlog);
   if (!f.json_path.empty() || !bmf_path.empty()) {
     nlohmann::json doc = result_document(run_info, {http::http_benchmark_json(name, v.config, result)});
     if (!f.json_path.empty()) write_file_atomically(f.json_path, doc.dump(2) + "\n");

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/option_values.hpp"
+#include "cli/run_reference.hpp"
 #include "cli/verbs.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -19,6 +20,8 @@
 #include "oplog/operation_report.hpp"
 #include "oplog/report_format.hpp"
 #include "oplog/timestamp.hpp"
+#include "report/soak_report.hpp"
+#include "store/store.hpp"
 
 namespace perfgate::cli {
 namespace {
@@ -46,6 +49,35 @@ void print_input_notes(const oplog::Report& report) {
   for (const auto& w : in.warnings) std::fprintf(stderr, "perfgate report: warning: %s\n", terminal_text(w).c_str());
 }
 
+// `--run ID`: a stored run's story again. For a soak: the summary, the checkpoint table and the
+// verdicts, from the store alone (a soak killed by SIGKILL keeps its checkpoints).
+int stored_run_report(const std::string& run_text, const std::string& store_url) {
+  if (!store_exists(store_url)) {
+    throw UsageError(fmt::format("--store: no run history at '{}' (perfgate run creates it)", store_url));
+  }
+  auto store = open_store(store_url);
+  auto found = find_stored_run(*store, run_text);
+  if (!found) throw UsageError(fmt::format("--run '{}': no such run in '{}'", run_text, store_url));
+  const nlohmann::json& document = found->document;
+  std::vector<nlohmann::json> checkpoints = store->checkpoints(document["run"].value("id", ""));
+  if (!document.contains("soak") && checkpoints.empty()) {
+    throw UsageError(fmt::format("--run '{}': {} is not a soak run (perfgate compare and perfgate history show "
+                                 "other runs)",
+                                 run_text, found->label));
+  }
+  std::printf("perfgate report: %s, suite '%s', started %s, %s\n", found->label.c_str(),
+              terminal_text(document["run"].value("suite", "")).c_str(),
+              document["run"].value("started_at", "").c_str(), document["run"].value("status", "").c_str());
+  if (!document.contains("soak")) {
+    std::printf("The soak did not finish (no summary was written); its %zu checkpoint lines:\n", checkpoints.size());
+    std::fputs(report::checkpoint_table(checkpoints).c_str(), stdout);
+    return exit_code::kOk;
+  }
+  std::printf("%s\n%s\n", report::soak_summary(document, checkpoints).c_str(),
+              report::soak_verdict_line(document["soak"]).c_str());
+  return exit_code::kOk;
+}
+
 }  // namespace
 
 int report_verb(const std::vector<std::string>& args) {
@@ -63,14 +95,19 @@ int report_verb(const std::vector<std::string>& args) {
       "degradation flags (p95 > 2x avg, avg up > 20% against the previous period, error rate > 1%).\n"
       "Malformed lines are skipped and counted. gzip and zstd files are decompressed.\n"
       "`perfgate report trends` without --input shows the stored runs' trends and change points\n"
-      "(perfgate report trends --help).",
+      "(perfgate report trends --help).\n"
+      "With --run ID instead: a stored soak run's summary, checkpoint table and verdicts again.",
       "perfgate report"};
   std::vector<std::string> inputs;
   std::size_t slowest = 10;
   std::string now_text;
+  std::string run_text;
+  std::string store_url = ".perfgate/history.db";
   app.add_option("--input", inputs, "An operation log (JSON lines, plain, .gz or .zst); - for stdin (repeatable)")
-      ->required()
-      ->allow_extra_args(false);  // one file per --input, so a misspelt subcommand is not read as a file
+      ->allow_extra_args(false);
+  app.add_option("--run", run_text, "A stored soak run (id, id prefix or git ref): its summary, checkpoint table "
+                                    "and verdicts again, instead of --input");
+  app.add_option("--store", store_url, "The run history for --run (default .perfgate/history.db)");  // one file per --input, so a misspelt subcommand is not read as a file
   app.add_option("--slowest", slowest, "How many of the slowest operations to list (default 10)")
       ->check(whole_number_check(0, 1'000'000));
   app.add_option("--now", now_text, "The end of the periods, e.g. 2026-01-06T00:00:00Z (default: now)");
@@ -96,6 +133,12 @@ int report_verb(const std::vector<std::string>& args) {
       "Exit codes: 0 done (flags do not fail it), 2 bad options or an input that cannot be opened.");
   if (auto code = parse_verb_arguments(app, args)) return *code;
 
+  if (!run_text.empty()) {
+    if (!inputs.empty()) throw UsageError("--run: a stored run or --input logs, not both");
+    if (!app.get_subcommands().empty()) throw UsageError("--run: takes no subcommand");
+    return stored_run_report(run_text, store_url);
+  }
+  if (inputs.empty()) throw UsageError("--input is required (an operation log), or --run ID for a stored soak run");
   if (auto extras = app.remaining(true); !extras.empty()) {
     throw UsageError(
         fmt::format("report: unknown subcommand or option '{}' (expected weekly, monthly, "

@@ -19,6 +19,7 @@
 #include "cli/progress.hpp"
 #include "cli/run_reference.hpp"
 #include "cli/signals.hpp"
+#include "cli/soak_output.hpp"
 #include "cli/verbs.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -29,6 +30,7 @@
 #include "report/junit.hpp"
 #include "report/run_html.hpp"
 #include "report/run_markdown.hpp"
+#include "run/soak_run.hpp"
 #include "run/suite_run.hpp"
 #include "store/store.hpp"
 #include "suite/suite_loader.hpp"
@@ -51,6 +53,8 @@ struct RunFlags {
   std::string html_path;
   std::string junit_path;
   std::string max_change;
+  std::string soak;
+  std::string checkpoint;
   bool quiet = false;
 };
 
@@ -166,6 +170,10 @@ int run_verb(const std::vector<std::string>& args) {
   app.add_option("--markdown", f.markdown_path, "Write checks and comparison as Markdown (a pull-request comment)");
   app.add_option("--html", f.html_path, "Write the run as one self-contained HTML page (checks, comparison, charts)");
   app.add_option("--junit", f.junit_path, "Write JUnit XML: each check and each regression check a test case");
+  app.add_option("--soak", f.soak, "Soak: run the selected load benchmarks at once for DUR (e.g. 24h), with "
+                                   "checkpoints, interval logs, leak and drift verdicts (default: the suite's soak:)");
+  app.add_option("--checkpoint", f.checkpoint, "Soak: a checkpoint every DUR, whole seconds (default: the suite's "
+                                               "soak.checkpoint, else a tenth of the soak)");
   app.add_flag("-q,--quiet", f.quiet, "No progress lines");
   app.footer("Exit codes: 0 ok, 1 a threshold or the regression gate failed (or a command failed), 2 bad suite or\n"
              "options, 3 a service did not start or a target was unreachable, 130 interrupted (what was measured is\n"
@@ -196,6 +204,22 @@ int run_verb(const std::vector<std::string>& args) {
   }
   options.baseline_branch = f.baseline_branch;
   options.stop = &interrupt_flag();
+  std::optional<Nanos> soak_flag, checkpoint_flag;
+  if (!f.soak.empty()) soak_flag = duration_option("--soak", f.soak, false);
+  if (!f.checkpoint.empty()) checkpoint_flag = duration_option("--checkpoint", f.checkpoint, false);
+  if (auto soak_settings = run::soak_settings(suite, soak_flag, checkpoint_flag)) {
+    for (const auto& [flag, path] : {std::pair{"--markdown", &f.markdown_path}, {"--html", &f.html_path},
+                                     {"--junit", &f.junit_path}, {"--baseline", &f.baseline}}) {
+      if (!path->empty()) throw UsageError(fmt::format("{}: not for a soak run (its verdicts are leak and drift)", flag));
+    }
+    run::SoakRun soak(suite, options, *soak_settings, *store);
+    std::fprintf(out, "perfgate run: soak of suite '%s', run %s (store %s)\n", suite.name.c_str(),
+                 soak.run_id().c_str(), shown_store.c_str());
+    std::fflush(out);
+    install_interrupt_handlers();
+    bool color = isatty(fileno(out)) == 1 && std::getenv("NO_COLOR") == nullptr;
+    return run_soak(soak, *store, terminal_hooks(out, color, f.quiet), out, f.json_path);
+  }
   run::SuiteRun suite_run(suite, options, *store);
 
   bool color = isatty(fileno(out)) == 1 && std::getenv("NO_COLOR") == nullptr;

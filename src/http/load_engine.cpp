@@ -171,6 +171,51 @@ ProgressSnapshot LoadRun::snapshot() {
   return s;
 }
 
+std::vector<PublishedSecond> LoadRun::take_seconds() {
+  bool all = finished();
+  std::size_t upto = all ? 0 : SIZE_MAX;
+  for (auto& worker : workers_) {
+    std::size_t count = worker->published_count();
+    upto = all ? std::max(upto, count) : std::min(upto, count);
+  }
+  if (workers_.empty() || upto <= seconds_taken_) return {};
+  std::vector<std::vector<PublishedSecond>> by_worker;
+  for (auto& worker : workers_) {
+    by_worker.push_back(worker->published_since(seconds_taken_));
+    if (!options_.keep_seconds) worker->forget_published_before(upto);
+  }
+  std::vector<PublishedSecond> taken(upto - seconds_taken_);
+  for (std::size_t i = 0; i < taken.size(); ++i) {
+    PublishedSecond& merged = taken[i];
+    merged.index = seconds_taken_ + i;
+    std::size_t contributors = 0;
+    for (auto& seconds : by_worker) {
+      if (i >= seconds.size()) continue;
+      PublishedSecond& second = seconds[i];
+      merged.requests += second.requests;
+      merged.errors += second.errors;
+      merged.end_s = std::max(merged.end_s, second.end_s);
+      if (++contributors == 1) {
+        merged.counts = std::move(second.counts);
+        continue;
+      }
+      if (contributors == 2) {
+        for (auto [index, count] : merged.counts) merge_scratch_.add_at_index(index, count);
+      }
+      for (auto [index, count] : second.counts) merge_scratch_.add_at_index(index, count);
+    }
+    if (contributors > 1) {
+      merged.counts.clear();
+      for (std::int32_t index = 0; index < merge_scratch_.counts_len(); ++index) {
+        if (std::int64_t count = merge_scratch_.count_at_index(index); count != 0) merged.counts.emplace_back(index, count);
+      }
+      merge_scratch_.reset();
+    }
+  }
+  seconds_taken_ = upto;
+  return taken;
+}
+
 void LoadRun::join_threads() {
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
@@ -215,7 +260,7 @@ LoadResult LoadRun::wait() {
     cpu_s += st.cpu_s;
     if (!worker->unreachable() || st.connects_ok != 0) all_unreachable = false;
     if (!st.last_connect_error.empty()) result.connect_error = st.last_connect_error;
-    auto seconds = worker->published_since(0);
+    auto seconds = options_.keep_seconds ? worker->published_since(0) : std::vector<PublishedSecond>{};
     for (std::size_t i = 0; i < seconds.size(); ++i) {
       if (timeline.size() <= i) {
         timeline.emplace_back();

@@ -64,6 +64,9 @@ struct LoadOptions {
   // How long requests in flight when the duration ends are awaited (then they are timeouts);
   // nullopt: the smaller of `timeout` and 10 s.
   std::optional<Nanos> grace;
+  // false: take_seconds() frees the seconds it returns, and the result has no timeline (a soak
+  // of any length holds only the seconds not yet taken).
+  bool keep_seconds = true;
 };
 
 // The grace period a run uses (see LoadOptions::grace).
@@ -146,6 +149,17 @@ struct ProgressSnapshot {
   double p99_ms = 0;
 };
 
+// One second of the measured window: what a worker publishes once a second, and what
+// LoadRun::take_seconds() returns merged over the workers.
+struct PublishedSecond {
+  std::size_t index = 0;  // the n-th second of the measured window
+  std::uint64_t requests = 0;
+  std::uint64_t errors = 0;
+  double end_s = 0;  // seconds since measuring began (the last second may be short)
+  // The latency histogram of the second, sparse: (index, count) in a default-shaped Histogram.
+  std::vector<std::pair<std::int32_t, std::int64_t>> counts;
+};
+
 class LoadWorker;
 class StartLine;
 
@@ -162,6 +176,10 @@ class LoadRun {
   void request_stop() noexcept;
   bool finished() const noexcept;
   ProgressSnapshot snapshot();
+  // The seconds that every thread has finished since the last call (all of them once the run
+  // has finished), merged over the threads, in order: interval logs and soak checkpoints.
+  // Reads what the threads publish once a second anyway, so the request path is not touched.
+  std::vector<PublishedSecond> take_seconds();
   // Joins the threads and merges their results.
   LoadResult wait();
 
@@ -181,6 +199,8 @@ class LoadRun {
   std::int64_t last_snapshot_ns_ = 0;
   std::uint64_t last_snapshot_completed_ = 0;
   double last_rate_ = 0;
+  std::size_t seconds_taken_ = 0;
+  Histogram merge_scratch_;
 };
 
 }  // namespace perfgate::http

@@ -3,6 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "core/hdr_interval_log.hpp"
 #include "core/histogram_codec.hpp"
 #include "core/units.hpp"
 
@@ -96,6 +99,15 @@ std::string callback_summary(const CallbackTotals& cb, bool open_model) {
                        format_count(cb.late));
   }
   return out;
+
+}
+
+std::string hdr_log_line(const PublishedSecond& second, Histogram& scratch) {
+  for (auto [index, count] : second.counts) scratch.add_at_index(index, count);
+  double start_s = static_cast<double>(second.index);
+  std::string line = hdr_log_interval_line(start_s, std::max(second.end_s - start_s, 0.0), scratch);
+  scratch.reset();
+  return line;
 }
 
 nlohmann::json http_benchmark_json(const std::string& name, const nlohmann::json& config, const LoadResult& r) {

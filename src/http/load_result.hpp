@@ -28,6 +28,9 @@ nlohmann::json latency_json(const Histogram& latency_ns);
 // The terminal's lines about callbacks: counts, then the latency from the send (scheduled, in
 // the open model) to the callback.
 std::string callback_summary(const CallbackTotals& callbacks, bool open_model);
+// The HdrHistogram interval-log line of one second (core/hdr_interval_log.hpp); `scratch` is a
+// default-shaped histogram, left empty again.
+std::string hdr_log_line(const PublishedSecond& second, Histogram& scratch);
 
 nlohmann::json http_benchmark_json(const std::string& name, const nlohmann::json& config,
                                    const LoadResult& result);

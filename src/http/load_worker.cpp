@@ -73,8 +73,22 @@ LoadWorker::~LoadWorker() {
 
 std::vector<PublishedSecond> LoadWorker::published_since(std::size_t from) {
   std::lock_guard lock(publish_mutex_);
+  from = std::max(from, published_forgotten_) - published_forgotten_;
   if (from >= published_.size()) return {};
   return {published_.begin() + static_cast<std::ptrdiff_t>(from), published_.end()};
+}
+
+std::size_t LoadWorker::published_count() {
+  std::lock_guard lock(publish_mutex_);
+  return published_forgotten_ + published_.size();
+}
+
+void LoadWorker::forget_published_before(std::size_t upto) {
+  std::lock_guard lock(publish_mutex_);
+  if (upto <= published_forgotten_) return;
+  std::size_t n = std::min(upto - published_forgotten_, published_.size());
+  published_.erase(published_.begin(), published_.begin() + static_cast<std::ptrdiff_t>(n));
+  published_forgotten_ += n;
 }
 
 std::int64_t LoadWorker::scheduled_ns(std::uint64_t k) const noexcept {
@@ -485,6 +499,7 @@ void LoadWorker::roll_second(std::int64_t end) {
   second_errors_ = 0;
   second_end_ns_ += kSecondNs;
   std::lock_guard lock(publish_mutex_);
+  second.index = published_forgotten_ + published_.size();
   published_.push_back(std::move(second));
 }
 

@@ -19,14 +19,6 @@
 
 namespace perfgate::http {
 
-// What a worker publishes once per second (for the timeline and live progress).
-struct PublishedSecond {
-  std::uint64_t requests = 0;
-  std::uint64_t errors = 0;
-  double end_s = 0;                                        // seconds since measuring began
-  std::vector<std::pair<std::int32_t, std::int64_t>> counts;  // sparse latency histogram
-};
-
 // Ends one second of a timeline (the exec engine's too): its latencies join the run's histogram
 // and come back as the sparse counts to publish; `second_latency` is reset for the next second.
 PublishedSecond close_second(Histogram& second_latency, Histogram& run_latency, std::uint64_t requests,
@@ -81,8 +73,12 @@ class LoadWorker {
   // Progress, readable from other threads.
   std::uint64_t completed() const noexcept { return completed_published_.load(std::memory_order_relaxed); }
   std::uint64_t errored() const noexcept { return errors_published_.load(std::memory_order_relaxed); }
-  // Copies the seconds published since `from` (under the worker's publish lock).
+  // Copies the seconds published since second `from` (under the worker's publish lock); seconds
+  // already forgotten are skipped.
   std::vector<PublishedSecond> published_since(std::size_t from);
+  std::size_t published_count();
+  // Frees the seconds before second `upto` (a soak keeps no timeline).
+  void forget_published_before(std::size_t upto);
 
   // Results, valid after run() returned.
   struct Stats {
@@ -185,6 +181,7 @@ class LoadWorker {
   Histogram second_latency_;
   std::mutex publish_mutex_;
   std::vector<PublishedSecond> published_;
+  std::size_t published_forgotten_ = 0;  // seconds before published_[0]
   std::atomic<std::uint64_t> completed_published_{0};
   std::atomic<std::uint64_t> errors_published_{0};
 };

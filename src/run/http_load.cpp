@@ -35,8 +35,10 @@ http::LoadResult run_http_load(const PreparedHttp& prepared, const HttpLoadHooks
       load.request_stop();
     }
     if (hooks.progress) hooks.progress(load.snapshot());
+    if (hooks.each_poll) hooks.each_poll(load);
   };
   while (!load.finished()) poll();
+  if (hooks.each_poll) hooks.each_poll(load);
   if (measuring && hooks.measured_window_ended) hooks.measured_window_ended();
   http::LoadResult result = load.wait();
   if (callbacks) {

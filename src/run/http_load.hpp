@@ -16,6 +16,9 @@ struct HttpLoadHooks {
   // The measured window (after the warm-up, to the end of the load): profilers and monitors.
   std::function<void()> measured_window_started;
   std::function<void()> measured_window_ended;
+  // After each poll and once more when the load has finished: the caller may read the run (e.g.
+  // LoadRun::take_seconds for an interval log).
+  std::function<void(http::LoadRun&)> each_poll;
 };
 
 // Throws RunError when the callback listener cannot listen.

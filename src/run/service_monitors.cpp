@@ -181,6 +181,12 @@ std::string ServiceMonitors::source_of(const std::string& name) const {
   return "";
 }
 
+std::vector<ServiceMonitors::Sampled> ServiceMonitors::sampled() const {
+  std::vector<Sampled> all;
+  for (const auto& m : services_) all.push_back({m.name, m.source, m.monitor.get()});
+  return all;
+}
+
 void ServiceMonitors::stop() noexcept {
   for (auto& m : services_) {
     if (m.monitor) m.monitor->stop();

@@ -61,6 +61,14 @@ class ServiceMonitors {
   bool empty() const { return services_.empty(); }
   // What a started service's figures come from: "process tree of pid 12", "cgroup …"; "" if none.
   std::string source_of(const std::string& name) const;
+  // Every started service's sampler, in start order (a soak reads whole timelines); valid while
+  // this object lives, stopped or not.
+  struct Sampled {
+    std::string name;
+    std::string source;
+    const monitor::ResourceMonitor* monitor = nullptr;
+  };
+  std::vector<Sampled> sampled() const;
   void stop() noexcept;
 
   // A benchmark's measured window, in each monitor's own clock.

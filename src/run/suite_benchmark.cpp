@@ -101,7 +101,8 @@ BenchmarkOutcome run_http(const suite::BenchmarkSpec& spec, const PreparedHttp& 
       run_http_load(prepared, {.progress = hooks.http_progress,
                                .stop_requested = [&] { return hooks.stop != nullptr && hooks.stop->load(); },
                                .measured_window_started = hooks.measured_window_started,
-                               .measured_window_ended = hooks.measured_window_ended});
+                               .measured_window_ended = hooks.measured_window_ended,
+                               .each_poll = nullptr});
   outcome.interrupted = result.interrupted || (hooks.stop != nullptr && hooks.stop->load());
   if (result.unreachable) {
     outcome.failure = fmt::format("cannot connect to {}: {}", prepared.config.value("url", ""), result.connect_error);

@@ -9,6 +9,7 @@
 #include <memory>
 #include <set>
 #include <system_error>
+#include <tuple>
 #include <utility>
 
 #include <fmt/format.h>
@@ -92,6 +93,65 @@ std::string run_directory(const std::string& store_url, const std::string& run_i
     base = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
   }
   return base + "/runs/" + run_id;
+}
+
+std::optional<std::pair<std::string, int>> start_services(ServiceSupervisor& supervisor, ServiceMonitors& monitors,
+                                                          const std::vector<const suite::ServiceSpec*>& services,
+                                                          const SuiteRunHooks& hooks, const std::atomic<bool>* stop) {
+  bool containment_warned = false;
+  // A service that did not start, or cannot be sampled: nothing is stored, exit 3.
+  auto give_up = [&](const suite::ServiceSpec& service, const RunError& e) {
+    monitors.stop();
+    supervisor.stop_all();
+    bool stopped = stop != nullptr && stop->load();
+    return std::pair{fmt::format("{}: {}", service.position.to_string(), e.what()),
+                     stopped ? exit_code::kInterrupted : exit_code::kRunFailed};
+  };
+  for (const auto* needed : services) {
+    const suite::ServiceSpec& service = *needed;
+    auto started = std::chrono::steady_clock::now();
+    if (service.started_by_perfgate()) {
+      try {
+        supervisor.start(service, stop);
+      } catch (const ServiceFailed& e) {
+        return give_up(service, e);
+      }
+      if (hooks.service_containment_warning && !supervisor.containment_warning().empty() && !containment_warned) {
+        hooks.service_containment_warning(supervisor.containment_warning());
+        containment_warned = true;
+      }
+      if (hooks.service_group_started) {
+        for (pid_t group : supervisor.process_groups()) hooks.service_group_started(group);
+      }
+      if (hooks.service_cgroup_started && !supervisor.cgroup_of(service.name).empty()) {
+        hooks.service_cgroup_started(supervisor.cgroup_of(service.name));
+      }
+      if (hooks.service_ready) hooks.service_ready(service, seconds_since(started), supervisor.log_path(service.name));
+    }
+    if (service.monitored()) {
+      try {
+        monitors.start(service, supervisor.pid_of(service.name), supervisor.cgroup_of(service.name));
+      } catch (const RunError& e) {
+        return give_up(service, e);
+      }
+      if (hooks.service_monitored) hooks.service_monitored(service, monitors.source_of(service.name));
+    }
+  }
+  return std::nullopt;
+}
+
+void stop_services(ServiceSupervisor& supervisor, ServiceMonitors& monitors, const suite::Suite& suite,
+                   const SuiteRunHooks& hooks) {
+  if (hooks.service_group_stopping) {
+    for (pid_t group : supervisor.process_groups()) hooks.service_group_stopping(group);
+  }
+  if (hooks.service_cgroup_stopping) {
+    for (const auto& service : suite.services) {
+      if (!supervisor.cgroup_of(service.name).empty()) hooks.service_cgroup_stopping(supervisor.cgroup_of(service.name));
+    }
+  }
+  monitors.stop();
+  supervisor.stop_all();
 }
 
 bool SuiteRunResult::failed() const {
@@ -180,46 +240,10 @@ SuiteRunResult SuiteRun::run(const SuiteRunHooks& hooks) {
     const ServiceSupervisor*& supervisor;
     ~ForgetSupervisor() { supervisor = nullptr; }
   } forget_supervisor{supervisor_};
-  bool containment_warned = false;
-  // A service that did not start, or cannot be sampled: nothing is stored, exit 3.
-  auto give_up = [&](const suite::ServiceSpec& service, const RunError& e) {
-    monitors.stop();
-    services.stop_all();
+  if (auto failed = start_services(services, monitors, services_, hooks, options_.stop)) {
     result.services_failed = true;
-    result.failure = fmt::format("{}: {}", service.position.to_string(), e.what());
-    result.failure_exit_code = stopped() ? exit_code::kInterrupted : exit_code::kRunFailed;
-  };
-  for (const auto* needed : services_) {
-    const suite::ServiceSpec& service = *needed;
-    auto started = std::chrono::steady_clock::now();
-    if (service.started_by_perfgate()) {
-      try {
-        services.start(service, options_.stop);
-      } catch (const ServiceFailed& e) {
-        give_up(service, e);
-        return result;
-      }
-      if (hooks.service_containment_warning && !services.containment_warning().empty() && !containment_warned) {
-        hooks.service_containment_warning(services.containment_warning());
-        containment_warned = true;
-      }
-      if (hooks.service_group_started) {
-        for (pid_t group : services.process_groups()) hooks.service_group_started(group);
-      }
-      if (hooks.service_cgroup_started && !services.cgroup_of(service.name).empty()) {
-        hooks.service_cgroup_started(services.cgroup_of(service.name));
-      }
-      if (hooks.service_ready) hooks.service_ready(service, seconds_since(started), services.log_path(service.name));
-    }
-    if (service.monitored()) {
-      try {
-        monitors.start(service, services.pid_of(service.name), services.cgroup_of(service.name));
-      } catch (const RunError& e) {
-        give_up(service, e);
-        return result;
-      }
-      if (hooks.service_monitored) hooks.service_monitored(service, monitors.source_of(service.name));
-    }
+    std::tie(result.failure, result.failure_exit_code) = *failed;
+    return result;
   }
 
   result.run_id = store_.begin_run(run_record(info_, suite_.name));
@@ -262,16 +286,7 @@ SuiteRunResult SuiteRun::run(const SuiteRunHooks& hooks) {
     if (baseline.run) compare_and_confirm(*baseline.run, result, hooks);
   }
 
-  if (hooks.service_group_stopping) {
-    for (pid_t group : services.process_groups()) hooks.service_group_stopping(group);
-  }
-  if (hooks.service_cgroup_stopping) {
-    for (const auto& service : suite_.services) {
-      if (!services.cgroup_of(service.name).empty()) hooks.service_cgroup_stopping(services.cgroup_of(service.name));
-    }
-  }
-  monitors.stop();
-  services.stop_all();
+  stop_services(services, monitors, suite_, hooks);
   result.elapsed_s = seconds_since(wall_start);
 
   if (result.complete) store_.complete_run(result.run_id, result.checks);

@@ -100,6 +100,9 @@ class SuiteRun {
   // The services that start: all of them, but with --only those the selected benchmarks `needs:`
   // (a selected benchmark without `needs:` needs them all).
   const std::vector<const suite::ServiceSpec*>& services() const { return services_; }
+  // The selected benchmarks, prepared, and the run's identity (a soak run drives them itself).
+  const std::vector<PreparedBenchmark>& benchmarks() const { return prepared_; }
+  const RunInfo& info() const { return info_; }
 
   // Runs it; the services are stopped on every way out. Throws RunError when the run folder or
   // the store cannot be written.
@@ -123,6 +126,19 @@ class SuiteRun {
   ServiceMonitors* monitors_ = nullptr;  // while run() runs
   const ServiceSupervisor* supervisor_ = nullptr;  // while run() runs
 };
+
+class ServiceSupervisor;
+
+// Starts the services perfgate starts, in order, and samples the monitored ones (`monitor:`,
+// `attach:`), telling `hooks` about each. When one does not start or cannot be sampled, stops
+// what started and returns why ("suite.yaml:4:5: service 'api' …") with the exit code (3, or
+// 130 when *stop was set meanwhile).
+std::optional<std::pair<std::string, int>> start_services(ServiceSupervisor& supervisor, ServiceMonitors& monitors,
+                                                          const std::vector<const suite::ServiceSpec*>& services,
+                                                          const SuiteRunHooks& hooks, const std::atomic<bool>* stop);
+// Tells `hooks` that the services stop, stops sampling them, and stops them.
+void stop_services(ServiceSupervisor& supervisor, ServiceMonitors& monitors, const suite::Suite& suite,
+                   const SuiteRunHooks& hooks);
 
 // Service logs and result.json of run ID: next to a SQLite store, else under .perfgate/.
 std::string run_directory(const std::string& store_url, const std::string& run_id);

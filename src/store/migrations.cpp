@@ -73,10 +73,25 @@ UPDATE benchmarks
  WHERE kind = 'ingested' AND document_json LIKE '%"format":"google-benchmark"%';
 )sql";
 
+// Soak runs: a checkpoint line per benchmark per checkpoint, stored as it is written (a soak
+// killed at hour 20 keeps its story), and the soak's summary and verdicts with the run.
+constexpr const char* kSoakCheckpoints = R"sql(
+CREATE TABLE checkpoints (
+  run_id    TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  seq       INTEGER NOT NULL,                  -- order of writing
+  benchmark TEXT NOT NULL,
+  t_s       DOUBLE PRECISION NOT NULL,         -- end of the interval, seconds into the soak
+  line_json TEXT NOT NULL,
+  PRIMARY KEY (run_id, seq)
+);
+ALTER TABLE runs ADD COLUMN soak_json TEXT;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "runs, benchmarks and metrics", kCreateSchema},
     {2, "index runs by git commit", kIndexCommits},
     {3, "Google Benchmark means named real_time_mean and cpu_time_mean", kGoogleBenchmarkMeans},
+    {4, "soak checkpoints and summary", kSoakCheckpoints},
 };
 
 void create_version_table(Connection& connection) {

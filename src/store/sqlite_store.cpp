@@ -168,12 +168,7 @@ void SqliteStore::add_benchmark(const std::string& run_id, const nlohmann::json&
   const nlohmann::json kind = benchmark.value("kind", nlohmann::json());
 
   ImmediateTransaction transaction(*connection_);
-  std::optional<RunStatus> status = status_of(run_id);
-  if (!status) throw RunError(fmt::format("sqlite store {}: no run {}", connection_->path(), run_id));
-  if (*status == RunStatus::kComplete) {
-    throw RunError(
-        fmt::format("sqlite store {}: run {} is complete and can no longer change", connection_->path(), run_id));
-  }
+  require_incomplete(run_id);
   Statement duplicate(*connection_, "SELECT 1 FROM benchmarks WHERE run_id = ? AND name = ?");
   duplicate.bind(1, std::string_view(run_id)).bind(2, std::string_view(name));
   if (duplicate.step()) throw UsageError(fmt::format("run {} already has a benchmark named \"{}\"", run_id, name));
@@ -213,6 +208,50 @@ void SqliteStore::complete_run(const std::string& run_id, const nlohmann::json& 
   transaction.commit();
 }
 
+void SqliteStore::require_incomplete(const std::string& run_id) {
+  std::optional<RunStatus> status = status_of(run_id);
+  if (!status) throw RunError(fmt::format("sqlite store {}: no run {}", connection_->path(), run_id));
+  if (*status == RunStatus::kComplete) {
+    throw RunError(
+        fmt::format("sqlite store {}: run {} is complete and can no longer change", connection_->path(), run_id));
+  }
+}
+
+void SqliteStore::add_checkpoint(const std::string& run_id, const nlohmann::json& line) {
+  if (!line.is_object() || !line.contains("benchmark") || !line["benchmark"].is_string() || !line.contains("t_s") ||
+      !line["t_s"].is_number()) {
+    throw UsageError(fmt::format("run {}: a checkpoint needs a string `benchmark` and a number `t_s`", run_id));
+  }
+  ImmediateTransaction transaction(*connection_);
+  require_incomplete(run_id);
+  Statement insert(*connection_,
+                   "INSERT INTO checkpoints (run_id, seq, benchmark, t_s, line_json)"
+                   " SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, ?3, ?4 FROM checkpoints WHERE run_id = ?1");
+  insert.bind(1, std::string_view(run_id))
+      .bind(2, std::string_view(line["benchmark"].get_ref<const std::string&>()))
+      .bind(3, line["t_s"].get<double>())
+      .bind(4, std::string_view(line.dump()));
+  insert.step();
+  transaction.commit();
+}
+
+void SqliteStore::set_soak_summary(const std::string& run_id, const nlohmann::json& soak) {
+  ImmediateTransaction transaction(*connection_);
+  require_incomplete(run_id);
+  Statement update(*connection_, "UPDATE runs SET soak_json = ? WHERE id = ?");
+  update.bind(1, std::string_view(soak.dump())).bind(2, std::string_view(run_id));
+  update.step();
+  transaction.commit();
+}
+
+std::vector<nlohmann::json> SqliteStore::checkpoints(const std::string& run_id) {
+  Statement query(*connection_, "SELECT line_json FROM checkpoints WHERE run_id = ? ORDER BY seq");
+  query.bind(1, std::string_view(run_id));
+  std::vector<nlohmann::json> lines;
+  while (query.step()) lines.push_back(nlohmann::json::parse(query.text(0)));
+  return lines;
+}
+
 std::optional<nlohmann::json> SqliteStore::get_run(const std::string& run_id) {
   std::vector<StoredRun> runs = query_runs("WHERE id = ?1 ORDER BY seq", {run_id}, 1);
   if (runs.empty()) return std::nullopt;
@@ -230,17 +269,19 @@ std::optional<nlohmann::json> SqliteStore::get_run(const std::string& run_id) {
   query.bind(1, std::string_view(run_id));
   while (query.step()) benchmarks.push_back(nlohmann::json::parse(query.text(0)));
 
-  Statement checks_query(*connection_, "SELECT checks_json FROM runs WHERE id = ?");
+  Statement checks_query(*connection_, "SELECT checks_json, soak_json FROM runs WHERE id = ?");
   checks_query.bind(1, std::string_view(run_id));
   checks_query.step();
   nlohmann::json checks =
       checks_query.is_null(0) ? nlohmann::json::array() : nlohmann::json::parse(checks_query.text(0));
 
-  return nlohmann::json{{"schema", "perfgate.result/v1"},
-                        {"tool", {{"name", "perfgate"}, {"version", r.tool_version}}},
-                        {"run", run},
-                        {"benchmarks", benchmarks},
-                        {"checks", checks}};
+  nlohmann::json document{{"schema", "perfgate.result/v1"},
+                          {"tool", {{"name", "perfgate"}, {"version", r.tool_version}}},
+                          {"run", run},
+                          {"benchmarks", benchmarks},
+                          {"checks", checks}};
+  if (!checks_query.is_null(1)) document["soak"] = nlohmann::json::parse(checks_query.text(1));
+  return document;
 }
 
 std::vector<StoredRun> SqliteStore::query_runs(const std::string& where_and_order,

@@ -24,6 +24,9 @@ class SqliteStore final : public Store {
   std::string begin_run(const RunRecord& record) override;
   void add_benchmark(const std::string& run_id, const nlohmann::json& benchmark) override;
   void complete_run(const std::string& run_id, const nlohmann::json& checks) override;
+  void add_checkpoint(const std::string& run_id, const nlohmann::json& line) override;
+  void set_soak_summary(const std::string& run_id, const nlohmann::json& soak) override;
+  std::vector<nlohmann::json> checkpoints(const std::string& run_id) override;
   std::optional<nlohmann::json> get_run(const std::string& run_id) override;
   std::optional<StoredRun> latest_complete_run(const std::string& suite,
                                                const std::optional<std::string>& branch) override;
@@ -37,6 +40,8 @@ class SqliteStore final : public Store {
  private:
   // The run's status, nullopt when there is no such run.
   std::optional<RunStatus> status_of(const std::string& run_id);
+  // Throws RunError unless the run exists and is still incomplete (so it may be written to).
+  void require_incomplete(const std::string& run_id);
   std::vector<StoredRun> query_runs(const std::string& where_and_order, const std::vector<std::string>& parameters,
                                     std::size_t limit);
 

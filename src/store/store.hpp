@@ -76,6 +76,14 @@ class Store {
   virtual void complete_run(const std::string& run_id, const nlohmann::json& checks) = 0;
   void complete_run(const std::string& run_id) { complete_run(run_id, nlohmann::json::array()); }
 
+  // Soak runs (run/soak_run.hpp): one checkpoint line ({"t_s", "benchmark", ...}) as it is
+  // written, and the soak's summary and verdicts, which get_run returns as the document's `soak`.
+  // Both only while the run is incomplete.
+  virtual void add_checkpoint(const std::string& run_id, const nlohmann::json& line) = 0;
+  virtual void set_soak_summary(const std::string& run_id, const nlohmann::json& soak) = 0;
+  // The run's checkpoint lines in the order they were written (none for other runs).
+  virtual std::vector<nlohmann::json> checkpoints(const std::string& run_id) = 0;
+
   // The run as a `perfgate.result/v1` document (run.status says whether it is complete).
   virtual std::optional<nlohmann::json> get_run(const std::string& run_id) = 0;
   // The newest complete run of the suite, on `branch` when given: the default baseline.

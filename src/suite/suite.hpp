@@ -124,6 +124,16 @@ struct RegressionPolicy {
   }
 };
 
+// `soak:` — run the selected load benchmarks at once for a long time (run/soak_run.hpp).
+struct SoakPolicy {
+  std::optional<Nanos> duration;    // nullopt: only with --soak DUR
+  std::optional<Nanos> checkpoint;  // nullopt: a tenth of the duration
+  std::optional<double> leak_threshold_bytes_per_h;  // RSS growth allowed; nullopt: 1MB/h
+  bool warn_on_leak = false;        // on_leak: warn (a leak is reported, the run does not fail)
+  bool warn_on_drift = false;       // on_drift: warn
+  SourcePosition position;          // of `soak:`
+};
+
 struct Suite {
   std::string path;  // the suite file, as given
   std::string name;
@@ -137,6 +147,7 @@ struct Suite {
   // reported and stored like the benchmark's own.
   std::vector<Threshold> resource_thresholds;
   RegressionPolicy regression;
+  std::optional<SoakPolicy> soak;
   SourcePosition position;  // of the document
 };
 

@@ -26,12 +26,13 @@ namespace perfgate::suite {
 namespace {
 
 const std::vector<std::string> kTopLevelKeys = {"name",       "store",     "services", "benchmarks",
-                                                "regression", "resources", "redact"};
+                                                "regression", "resources", "redact", "soak"};
 const std::vector<std::string> kServiceKeys = {"name",    "command", "ready", "ready_timeout", "monitor",
                                                "attach",  "env",     "env_clear", "profile"};
 const std::vector<std::string> kAttachKeys = {"pid", "pid_file", "cgroup"};
 const std::vector<std::string> kBenchmarkKeys = {"name", "http", "cmd", "ingest", "sse", "exec", "thresholds", "needs", "env", "env_clear"};
 const std::vector<std::string> kIngestKeys = {"format", "command", "file"};
+const std::vector<std::string> kSoakKeys = {"duration", "checkpoint", "leak_threshold", "on_leak", "on_drift"};
 const std::vector<std::string> kRegressionKeys = {"max_change", "per_metric", "baseline_branch", "metrics",
                                                   "min_history"};
 
@@ -62,6 +63,7 @@ class SuiteReader {
     read_benchmarks(*benchmarks, suite);
     if (auto resources = find_entry(root, "resources")) read_resources(*resources, suite);
     if (auto regression = find_entry(root, "regression")) read_regression(*regression, suite.regression);
+    if (auto soak = find_entry(root, "soak")) suite.soak = read_soak(*soak);
     return suite;
   }
 
@@ -863,6 +865,31 @@ class SuiteReader {
       if (regression.baseline_branch.empty())
         fail(branch->value_position, "'baseline_branch': expected a branch name like main");
     }
+  }
+
+  SoakPolicy read_soak(const Entry& entry) const {
+    expect_map(entry, "soak settings");
+    check_keys(entry.value, kSoakKeys, "soak key");
+    SoakPolicy soak;
+    soak.position = entry.key_position;
+    if (auto duration = find_entry(entry.value, "duration")) soak.duration = duration_value(*duration, false);
+    if (auto checkpoint = find_entry(entry.value, "checkpoint")) soak.checkpoint = duration_value(*checkpoint, false);
+    if (auto threshold = find_entry(entry.value, "leak_threshold")) {
+      soak.leak_threshold_bytes_per_h =
+          converted(*threshold, parse_byte_rate_per_s(string_value(*threshold)), "a growth like 1MB/h") * 3600;
+    }
+    auto warn = [&](const char* key) {
+      auto found = find_entry(entry.value, key);
+      if (!found) return false;
+      std::string value = string_value(*found);
+      if (value != "fail" && value != "warn") {
+        fail(found->value_position, fmt::format("'{}': expected fail or warn, got '{}'", key, written(*found)));
+      }
+      return value == "warn";
+    };
+    soak.warn_on_leak = warn("on_leak");
+    soak.warn_on_drift = warn("on_drift");
+    return soak;
   }
 
   std::string path_;

@@ -1,7 +1,9 @@
 // Integration tests: the real `perfgate http` binary against `perfgate serve`.
 #include <signal.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -12,6 +14,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "core/hdr_interval_log.hpp"
 #include "support/process.hpp"
 #include "support/shared_serve.hpp"
 
@@ -81,6 +84,33 @@ TEST_F(HttpAgainstServe, DurationRunHasTimelineAndMetrics) {
   EXPECT_EQ(b["histogram"]["encoding"], "hdr-v2-base64");
   EXPECT_FALSE(b["histogram"]["data"].get<std::string>().empty());
   EXPECT_TRUE(b["valid"].get<bool>());
+}
+
+// --hlog: HdrHistogram's interval log, one interval a second, whose histograms add up to the run.
+TEST_F(HttpAgainstServe, HlogHoldsEverySecondOfTheRun) {
+  std::string hlog = ::testing::TempDir() + "perfgate-http-test.hlog";
+  json b = run_http_json({server_->url("/health"), "-d", "3s", "-c", "4", "-t", "2", "--hlog", hlog});
+  std::ifstream in(hlog);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string error;
+  auto log = read_hdr_log(text.str(), &error);
+  ASSERT_TRUE(log) << error;
+  EXPECT_GT(log->start_time_s, 1.7e9);
+  ASSERT_EQ(log->intervals.size(), 3u) << text.str();
+  std::int64_t counted = 0;
+  std::int64_t max_ns = 0;
+  for (std::size_t i = 0; i < log->intervals.size(); ++i) {
+    const auto& interval = log->intervals[i];
+    EXPECT_DOUBLE_EQ(interval.start_s, static_cast<double>(i));
+    EXPECT_NEAR(interval.length_s, 1.0, 0.01);
+    EXPECT_NEAR(interval.max_ms, static_cast<double>(interval.histogram.max()) / 1e6, 0.001);
+    counted += interval.histogram.total_count();
+    max_ns = std::max(max_ns, interval.histogram.max());
+  }
+  EXPECT_EQ(static_cast<std::uint64_t>(counted), count(b, "requests", "total"));
+  EXPECT_NEAR(static_cast<double>(max_ns) / 1e6, b["latency_ms"]["max"].get<double>(), 0.001);
+  std::remove(hlog.c_str());
 }
 
 // Runs in which no response is ok are invalid and exit 3 (after writing the document).

@@ -71,6 +71,7 @@ TEST(OptionParity, EveryHttpFlagHasASuiteKeyAndEveryKeyAFlag) {
                                   "-h", "--help",   // CLI11's own
                                   "--json",         // a suite: perfgate run --json
                                   "--bmf",          // a suite: perfgate run --bmf
+                                  "--hlog",         // a suite: a soak writes runs/RUN/BENCH.hlog
                                   "--name",         // a suite: the benchmark's name:
                                   "-q", "--quiet",  // a suite: perfgate run's terminal
                               });

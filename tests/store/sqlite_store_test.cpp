@@ -485,3 +485,79 @@ TEST_F(SqliteStoreTest, AnUnwritablePathIsARunErrorNamingThePath) {
 
 }  // namespace
 }  // namespace perfgate
+
+namespace perfgate {
+namespace {
+
+class SoakStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (std::filesystem::temp_directory_path() / "perfgate-soak-store-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string path() const { return (dir_ / "history.db").string(); }
+  std::filesystem::path dir_;
+};
+
+RunRecord soak_record() {
+  RunRecord r;
+  r.started_at = "2026-12-06T08:00:00.000Z";
+  r.suite = "api/soak";
+  r.tool_version = "0.1.0";
+  return r;
+}
+
+nlohmann::json checkpoint(double t_s, const std::string& benchmark, std::uint64_t requests) {
+  return {{"t_s", t_s},
+          {"benchmark", benchmark},
+          {"requests", requests},
+          {"errors", 0},
+          {"throughput_rps", static_cast<double>(requests) / 10},
+          {"latency_ms", {{"p50", 1.0}, {"p95", 2.0}, {"p99", 3.0}, {"max", 4.0}}},
+          {"resources", {{"api", {{"rss_bytes", {{"max", 1000}}}}}}}};
+}
+
+TEST_F(SoakStoreTest, CheckpointsComeBackInTheOrderWrittenAndTheSummaryWithTheRun) {
+  SqliteStore store(path());
+  std::string id = store.begin_run(soak_record());
+  store.add_checkpoint(id, checkpoint(10, "health", 100));
+  store.add_checkpoint(id, checkpoint(10, "webhook", 5));
+  store.add_checkpoint(id, checkpoint(20, "health", 120));
+  // An interrupted soak: checkpoints and no summary yet; the run stays incomplete.
+  EXPECT_FALSE(store.get_run(id)->contains("soak"));
+  std::vector<nlohmann::json> lines = store.checkpoints(id);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0], checkpoint(10, "health", 100));
+  EXPECT_EQ(lines[1]["benchmark"], "webhook");
+  EXPECT_EQ(lines[2]["requests"], 120);
+
+  store.set_soak_summary(id, {{"ended", "complete"}, {"checkpoints", 2}});
+  store.complete_run(id);
+  EXPECT_EQ(store.get_run(id)->at("soak")["checkpoints"], 2);
+  // A complete run is frozen.
+  EXPECT_THROW(store.add_checkpoint(id, checkpoint(30, "health", 1)), RunError);
+  EXPECT_THROW(store.set_soak_summary(id, nlohmann::json::object()), RunError);
+  // Other runs have none.
+  std::string other = store.begin_run(soak_record());
+  EXPECT_TRUE(store.checkpoints(other).empty());
+  EXPECT_THROW(store.add_checkpoint(other, {{"t_s", 1}}), UsageError);  // no benchmark
+}
+
+TEST_F(SoakStoreTest, AVersion2DatabaseGainsTheCheckpointsTable) {
+  std::span<const sqlite::Migration> all = sqlite::all_migrations();
+  std::string id;
+  {
+    SqliteStore old_binary(path(), all.first(2));
+    id = old_binary.begin_run(soak_record());
+  }
+  SqliteStore store(path());
+  EXPECT_EQ(store.schema_version(), 3);
+  store.add_checkpoint(id, checkpoint(10, "health", 100));
+  EXPECT_EQ(store.checkpoints(id).size(), 1u);
+  EXPECT_FALSE(store.get_run(id)->contains("soak"));
+}
+
+}  // namespace
+}  // namespace perfgate

@@ -220,7 +220,7 @@ TEST(SuiteLoaderErrors, UnknownKeySuggestsTheClosest) {
 TEST(SuiteLoaderErrors, UnknownKeyWithoutCloseMatchListsTheKeys) {
   EXPECT_EQ(load_error("name: s\nfrobnicate: 1\nbenchmarks: []\n"),
             "FILE:2:1: unknown top-level key 'frobnicate' (expected one of name, store, services, benchmarks, "
-            "regression, resources, redact)");
+            "regression, resources, redact, soak)");
 }
 
 TEST(SuiteLoaderErrors, WrongType) {
@@ -607,6 +607,37 @@ TEST(SuiteLoaderSecrets, EnvironmentOnlyWhereAProcessIsStarted) {
             "FILE:5:5: 'env': only cmd benchmarks (and services) start a process that has an environment");
   EXPECT_EQ(load_error(std::string(kMinimalHeader) + "  - name: a\n    cmd: {command: x}\n    env: {\"A=B\": b}\n"),
             "FILE:5:11: 'env': expected variable names of letters, digits and '_' (like API_TOKEN)");
+}
+
+TEST(SuiteLoader, ReadsTheSoakBlock) {
+  std::string path = write_suite(std::string(kMinimalHeader) +
+                                 "  - name: a\n    http: {url: \"http://127.0.0.1:1/\"}\n"
+                                 "soak: {duration: 24h, checkpoint: 30m, leak_threshold: 2MB/h, on_leak: warn, "
+                                 "on_drift: fail}\n");
+  Suite suite = load_suite(path, no_variables());
+  ASSERT_TRUE(suite.soak);
+  EXPECT_EQ(suite.soak->duration, std::chrono::hours(24));
+  EXPECT_EQ(suite.soak->checkpoint, std::chrono::minutes(30));
+  EXPECT_DOUBLE_EQ(*suite.soak->leak_threshold_bytes_per_h, 2.0 * 1024 * 1024);
+  EXPECT_TRUE(suite.soak->warn_on_leak);
+  EXPECT_FALSE(suite.soak->warn_on_drift);
+  EXPECT_EQ(suite.soak->position.line, 5);
+
+  Suite plain = load_suite(write_suite(std::string(kMinimalHeader) + "  - name: a\n    http: {url: \"http://h/\"}\n"),
+                           no_variables());
+  EXPECT_FALSE(plain.soak);
+}
+
+TEST(SuiteLoaderErrors, SoakKeysAndValues) {
+  std::string bench = std::string(kMinimalHeader) + "  - name: a\n    http: {url: \"http://h/\"}\n";
+  EXPECT_EQ(load_error(bench + "soak: {duration: 1h, on_leak: maybe}\n"),
+            "FILE:5:31: 'on_leak': expected fail or warn, got 'maybe'");
+  EXPECT_EQ(load_error(bench + "soak: {duration: 1h, leak_threshold: lots}\n"),
+            "FILE:5:38: 'leak_threshold': expected a growth like 1MB/h, got 'lots'");
+  EXPECT_EQ(load_error(bench + "soak: {durations: 1h}\n"),
+            "FILE:5:8: unknown soak key 'durations'; did you mean 'duration'?");
+  EXPECT_EQ(load_error(bench + "soak: {checkpoint: 0s}\n"),
+            "FILE:5:20: 'checkpoint': expected a positive duration like 10s, got '0s'");
 }
 
 }  // namespace
