@@ -249,7 +249,8 @@ TEST(SuiteLoaderErrors, BadThreshold) {
   EXPECT_EQ(load_error(std::string(kMinimalHeader) +
                        "  - name: a\n    http: {url: \"http://h/\"}\n    thresholds: [p95 < 50ms, p955 < 50ms]\n"),
             "FILE:5:30: threshold 'p955 < 50ms': unknown http metric 'p955'; did you mean 'p95'? (expected one of "
-            "min, mean, p50, p90, p95, p99, p999, max, throughput, error_rate, or SERVICE.cpu|rss|threads|fds)");
+            "min, mean, p50, p90, p95, p99, p999, max, throughput, error_rate, callback_p50, callback_p90, callback_p95, callback_p99, callback_max, "
+       "callbacks_received, callbacks_lost, callbacks_duplicate, callbacks_unknown, or SERVICE.cpu|rss|threads|fds)");
 }
 
 TEST(SuiteLoaderErrors, ThresholdOfTheOtherKind) {

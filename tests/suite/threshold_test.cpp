@@ -165,10 +165,12 @@ TEST(ParseThreshold, ErrorsNameTheTextAndPosition) {
       // The 99.9th percentile is p999, not a service named p99.
       {"p99.9 < 5ms", MetricFamily::kHttp,
        "suite.yaml:7:18: threshold 'p99.9 < 5ms': unknown http metric 'p99.9'; did you mean 'p999'? (expected one of "
-       "min, mean, p50, p90, p95, p99, p999, max, throughput, error_rate, or SERVICE.cpu|rss|threads|fds)"},
+       "min, mean, p50, p90, p95, p99, p999, max, throughput, error_rate, callback_p50, callback_p90, callback_p95, callback_p99, callback_max, "
+       "callbacks_received, callbacks_lost, callbacks_duplicate, callbacks_unknown, or SERVICE.cpu|rss|threads|fds)"},
       {"latency_p95 < 5ms", MetricFamily::kHttp,
        "suite.yaml:7:18: threshold 'latency_p95 < 5ms': unknown http metric 'latency_p95' (expected one of min, mean, "
-       "p50, p90, p95, p99, p999, max, throughput, error_rate, or SERVICE.cpu|rss|threads|fds)"},
+       "p50, p90, p95, p99, p999, max, throughput, error_rate, callback_p50, callback_p90, callback_p95, callback_p99, callback_max, "
+       "callbacks_received, callbacks_lost, callbacks_duplicate, callbacks_unknown, or SERVICE.cpu|rss|threads|fds)"},
       {"wall_man < 1s", MetricFamily::kCmd,
        "suite.yaml:7:18: threshold 'wall_man < 1s': unknown cmd metric 'wall_man'; did you mean 'wall_mean'? (expected "
        "one of wall_mean, wall_median, user, sys, rss, or SERVICE.cpu|rss|threads|fds)"},
