@@ -221,10 +221,23 @@ nlohmann::json drift_verdict(const std::vector<double>& t_s, const std::vector<d
   return verdict;
 }
 
+namespace {
+
+// Why a selected benchmark does not join the soak, or nullopt when it does. A soak drives the
+// http engine itself (interval figures a second at a time), so kinds without that hook, and
+// callbacks (whose listener run/http_load starts), would be measured wrongly: they are left out.
+std::optional<std::string> soak_skip_reason(const PreparedBenchmark& p) {
+  if (!p.http) return "a soak runs http: benchmarks only (exec:, sse:, cmd: and ingest: are not soaked)";
+  if (p.http->callback) return "its callbacks are not measured in a soak";
+  return std::nullopt;
+}
+
+}  // namespace
+
 SoakRun::SoakRun(const suite::Suite& suite, SuiteRunOptions options, SoakSettings settings, Store& store)
     : suite_(suite), options_(options), settings_(settings), store_(store), selection_(suite, std::move(options), store) {
   bool any_load = std::any_of(selection_.benchmarks().begin(), selection_.benchmarks().end(),
-                              [](const PreparedBenchmark& p) { return p.http.has_value(); });
+                              [](const PreparedBenchmark& p) { return !soak_skip_reason(p); });
   if (!any_load) {
     throw UsageError(fmt::format("--soak: the selected benchmarks of '{}' have no load benchmark (http:) to soak",
                                  suite.path));
@@ -247,8 +260,8 @@ SoakResult SoakRun::run(const SuiteRunHooks& hooks, const SoakHooks& soak_hooks)
 
   std::vector<SoakLoad> loads;
   for (const auto& p : selection_.benchmarks()) {
-    if (!p.http) {
-      if (soak_hooks.benchmark_skipped) soak_hooks.benchmark_skipped(p.spec->name, "not a load benchmark");
+    if (auto reason = soak_skip_reason(p)) {
+      if (soak_hooks.benchmark_skipped) soak_hooks.benchmark_skipped(p.spec->name, *reason);
       continue;
     }
     loads.emplace_back().prepared = &p;

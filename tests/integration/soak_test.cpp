@@ -223,3 +223,23 @@ TEST_F(SoakRun, AServiceThatDiesEndsTheSoakWithExit3AndEveryCheckpoint) {
 }
 
 }  // namespace
+
+namespace {
+
+// Benchmarks a soak cannot measure are left out, never measured wrongly: a suite of only those is
+// exit 2 before anything starts (an http benchmark with callbacks, a command).
+TEST_F(SoakRun, ASuiteWithNothingASoakCanMeasureExits2) {
+  write("only.yaml",
+        "name: only\n"
+        "benchmarks:\n"
+        "  - name: hook\n"
+        "    http: {url: 'http://127.0.0.1:9/x?cb=${callback_url}&id=${request_id}', callback: {listen: "
+        "'127.0.0.1:0'}, rate: 10/s, duration: 2s}\n"
+        "  - name: build\n"
+        "    cmd: {command: 'true', runs: 2}\n");
+  ProcessOutput out = run_process(argv({"run", "only.yaml", "--soak", "10s", "--checkpoint", "5s", "--store", "h.db"}));
+  EXPECT_EQ(out.exit_code, 2) << out.out << out.err;
+  EXPECT_THAT(out.err, HasSubstr("no load benchmark"));
+}
+
+}  // namespace
