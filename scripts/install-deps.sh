@@ -14,6 +14,8 @@ packages=(
   linux-perf                           # perfgate profile and `profile: true` (perf record)
   nodejs                               # the Node.js worker of examples/exec (run by a test)
   ccache                               # rebuilds of unchanged sources are free
+  chromium fonts-dejavu-core           # a test renders the HTML report headless and checks its charts
+  openjdk-17-jdk-headless libhdrhistogram-java  # a test reads our hlog with HdrHistogram's own reader
 )
 
 missing=()
