@@ -539,4 +539,44 @@ void require_confirmation(ComparisonReport& first, const ComparisonReport& secon
   first.gate_failed = first.gate_failures() > 0;
 }
 
+namespace {
+
+// Metrics a slower CPU makes worse in proportion: durations and rates. Counts, sizes, ratios
+// and error rates are not.
+bool follows_machine_speed(const ComparisonRow& row) {
+  static const std::set<std::string, std::less<>> kTimeUnits{"ns", "us", "\u00b5s", "ms", "s", "rps", "eps"};
+  return kTimeUnits.count(row.unit) > 0 || (row.unit.size() > 2 && row.unit.ends_with("/s"));
+}
+
+// The change left once the machine's slowdown is taken out, in percent; positive is worse.
+double worsening_beyond(const ComparisonRow& row, double change_pct, double slowdown) {
+  double ratio = 1 + change_pct / 100;
+  if (row.better == "higher") return (1 - ratio * (1 + slowdown)) * 100;  // a rate falls as the machine slows
+  return (ratio / (1 + slowdown) - 1) * 100;
+}
+
+}  // namespace
+
+void explain_by_machine_slowdown(ComparisonReport& first, const ComparisonReport& second,
+                                 const std::function<std::optional<double>(const std::string& benchmark)>& slowdown) {
+  for (auto& row : first.rows) {
+    if (!row.fails_gate() || !row.change_pct || !follows_machine_speed(row)) continue;
+    std::optional<double> machine = slowdown(row.benchmark);
+    if (!machine || *machine * 100 <= row.allowed_change_pct) continue;
+    auto again = std::find_if(second.rows.begin(), second.rows.end(), [&](const ComparisonRow& r) {
+      return r.benchmark == row.benchmark && r.metric == row.metric;
+    });
+    if (again == second.rows.end() || !again->change_pct) continue;
+    double beyond =
+        std::max(worsening_beyond(row, *row.change_pct, *machine), worsening_beyond(row, *again->change_pct, *machine));
+    if (beyond > row.allowed_change_pct) continue;
+    row.verdict = Verdict::noisy;
+    row.reason += fmt::format(
+        "; but the machine itself ran {:.0f}% slower than when the baseline was measured (a fixed CPU loop "
+        "timed around the second measurement), which accounts for it",
+        *machine * 100);
+  }
+  first.gate_failed = first.gate_failures() > 0;
+}
+
 }  // namespace perfgate::compare

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -128,5 +129,15 @@ ComparisonReport compare_documents(const nlohmann::json& baseline, const nlohman
 // disturbance of the machine (another job for a few seconds) rarely hits both. Rows of
 // benchmarks `second` did not measure are left as they are. gate_failed is recomputed.
 void require_confirmation(ComparisonReport& first, const ComparisonReport& second);
+
+// A regression the machine itself explains. A disturbance that lasts minutes (a neighbour on a
+// shared host, a thermal or power limit) survives the second measurement; core/cpu_canary times
+// a fixed CPU loop then. `slowdown(benchmark)` is how much slower that loop ran than when the
+// benchmark's baseline was measured (0.5: 50% longer; nullopt: not known). A confirmed
+// regression of a time or rate metric becomes noisy, saying so, when the machine was slower by
+// more than the allowed change and, the slowdown taken out, neither measurement's change exceeds
+// the allowed one. A real regression on a slowed machine still fails. gate_failed is recomputed.
+void explain_by_machine_slowdown(ComparisonReport& first, const ComparisonReport& second,
+                                 const std::function<std::optional<double>(const std::string& benchmark)>& slowdown);
 
 }  // namespace perfgate::compare

@@ -15,6 +15,8 @@ struct MachineEnvironment {
   std::string cpu_model;   // /proc/cpuinfo "model name"
   int cpus = 0;
   std::uint64_t memory_bytes = 0;
+  // How long a fixed CPU loop took when the run started (core/cpu_canary); suite runs only.
+  std::optional<double> cpu_canary_ms;
 };
 
 struct GitState {

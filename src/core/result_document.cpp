@@ -36,8 +36,10 @@ nlohmann::json metrics_to_json(const std::vector<Metric>& metrics) {
 }
 
 nlohmann::json environment_json(const MachineEnvironment& env) {
-  return {{"hostname", env.hostname}, {"os", env.os},     {"kernel", env.kernel}, {"cpu_model", env.cpu_model},
-          {"cpus", env.cpus},         {"memory_bytes", env.memory_bytes}};
+  nlohmann::json json = {{"hostname", env.hostname}, {"os", env.os},     {"kernel", env.kernel},
+                         {"cpu_model", env.cpu_model}, {"cpus", env.cpus}, {"memory_bytes", env.memory_bytes}};
+  if (env.cpu_canary_ms) json["cpu_canary_ms"] = *env.cpu_canary_ms;
+  return json;
 }
 
 nlohmann::json result_document(const RunInfo& run, const std::vector<nlohmann::json>& benchmarks,

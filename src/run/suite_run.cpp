@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "core/cpu_canary.hpp"
 #include "core/error.hpp"
 #include "core/suggestion.hpp"
 #include "run/checks.hpp"
@@ -246,6 +247,9 @@ SuiteRunResult SuiteRun::run(const SuiteRunHooks& hooks) {
     return result;
   }
 
+  // The machine's speed with the services up, before the first benchmark: what a later run's
+  // confirmation is held against (explain_by_machine_slowdown).
+  info_.env.cpu_canary_ms = cpu_canary_ms();
   result.run_id = store_.begin_run(run_record(info_, suite_.name));
   std::vector<nlohmann::json> benchmarks;
   auto wall_start = std::chrono::steady_clock::now();
@@ -325,6 +329,7 @@ void SuiteRun::compare_and_confirm(const BaselineRun& baseline, SuiteRunResult& 
     if (hooks.confirming) hooks.confirming(suspects);
     std::vector<nlohmann::json> again;
     std::size_t n = 0;
+    double canary_before = cpu_canary_ms();
     for (const auto& p : prepared_) {
       if (!regressed(p) || stopped()) continue;
       BenchmarkOutcome outcome = measure(p, fmt::format("[confirm {}/{}]", ++n, suspects), hooks);
@@ -332,8 +337,23 @@ void SuiteRun::compare_and_confirm(const BaselineRun& baseline, SuiteRunResult& 
     }
     compare::ComparisonReport second =
         compare::compare_documents(baseline.document, result_document(info_, again), gate);
+    double canary_after = cpu_canary_ms();
     compare::require_confirmation(comparison, second);
-    result.document["confirmation"] = {{"benchmarks", again}, {"comparison", second.to_json()}};
+    // A slowdown of the machine that held over the whole second measurement: the faster of the
+    // two timings around it, against the baseline run's timing.
+    double canary_now = std::min(canary_before, canary_after);
+    compare::explain_by_machine_slowdown(comparison, second, [&](const std::string& benchmark) -> std::optional<double> {
+      auto source = baseline.source_runs.find(benchmark);
+      const nlohmann::json& run = source != baseline.source_runs.end() ? source->second : baseline.document["run"];
+      const nlohmann::json* canary = nullptr;
+      if (run.is_object() && run.contains("env") && run["env"].is_object() && run["env"].contains("cpu_canary_ms"))
+        canary = &run["env"]["cpu_canary_ms"];
+      if (canary == nullptr || !canary->is_number() || canary->get<double>() <= 0) return std::nullopt;
+      return canary_now / canary->get<double>() - 1;
+    });
+    result.document["confirmation"] = {{"benchmarks", again},
+                                       {"comparison", second.to_json()},
+                                       {"cpu_canary_ms", {{"before", canary_before}, {"after", canary_after}}}};
   }
   result.document["baseline"] = baseline.label;
   result.document["comparison"] = comparison.to_json();

@@ -437,6 +437,38 @@ TEST(RequireConfirmation, ARegressionStandsOnlyWhenTheSecondMeasurementRegresses
   EXPECT_EQ(row(only_other, "other", "latency_p50").verdict, Verdict::noisy);
 }
 
+TEST(ExplainByMachineSlowdown, ARegressionAsLargeAsTheMachinesSlowdownIsNoisyALargerOneStands) {
+  // Latency 1.5x in both measurements. A machine 50% slower accounts for it; a machine 20%
+  // slower leaves +25%, beyond the allowed 10%; an unknown slowdown changes nothing.
+  json before = document({http_benchmark("health", tight_seconds(3)), http_benchmark("other", tight_seconds(5))});
+  json slower = document({http_benchmark("health", scaled_latency(tight_seconds(4), 1.5)),
+                          http_benchmark("other", scaled_latency(tight_seconds(6), 1.5))});
+  json again = document({http_benchmark("health", scaled_latency(tight_seconds(7), 1.5)),
+                         http_benchmark("other", scaled_latency(tight_seconds(8), 1.5))});
+  ComparisonReport first = compare_documents(before, slower, {});
+  ComparisonReport second = compare_documents(before, again, {});
+  require_confirmation(first, second);
+  ASSERT_EQ(row(first, "health", "latency_p50").verdict, Verdict::regressed);
+  explain_by_machine_slowdown(first, second, [](const std::string& benchmark) -> std::optional<double> {
+    if (benchmark == "health") return 0.5;
+    return 0.2;
+  });
+  const ComparisonRow& health = row(first, "health", "latency_p50");
+  EXPECT_EQ(health.verdict, Verdict::noisy);
+  EXPECT_THAT(health.reason, ::testing::HasSubstr("the machine itself ran 50% slower"));
+  const ComparisonRow& other = row(first, "other", "latency_p50");
+  EXPECT_EQ(other.verdict, Verdict::regressed) << other.reason;
+  EXPECT_TRUE(first.gate_failed);
+
+  ComparisonReport unknown = compare_documents(before, slower, {});
+  explain_by_machine_slowdown(unknown, second, [](const std::string&) { return std::optional<double>(); });
+  EXPECT_EQ(row(unknown, "health", "latency_p50").verdict, Verdict::regressed);
+  // A faster machine, or one slower by less than the allowed change, explains nothing.
+  ComparisonReport small = compare_documents(before, slower, {});
+  explain_by_machine_slowdown(small, second, [](const std::string&) { return std::optional<double>(0.08); });
+  EXPECT_EQ(row(small, "health", "latency_p50").verdict, Verdict::regressed);
+}
+
 TEST(CompareDocuments, AnIngestedBenchmarkIsTestedOnItsOwnSamples) {
   SeededDraws draws(77);
   auto ingested = [](const std::vector<double>& times_ns) {
