@@ -277,10 +277,11 @@ TEST_F(HttpAgainstServe, ProgressLineOnATerminal) {
 }
 
 TEST(HttpOpenModel, ATargetThatKeepsUpIsNotBlamed) {
-  // 2,000 req/s at ~1 ms each need ~2 of 20 connections. A send that found some connection
+  // 1,000 req/s at ~1 ms each need ~1 of 50 connections (all 50 busy takes a 50 ms stall of the
+  // server, which a busy CI machine can cause, so that is what the margin is for). A send that found some connection
   // free is no wait for the target, even when the one it goes out on came free later.
   ServeProcess server({"--quiet", "--latency", "1ms", "--jitter", "500us"});
-  json b = run_http_json({server.url("/health"), "--rate", "2000", "-d", "2s", "-c", "20", "-t", "1"});
+  json b = run_http_json({server.url("/health"), "--rate", "1000", "-d", "2s", "-c", "50", "-t", "1"});
   EXPECT_TRUE(b["notes"].empty()) << b["notes"];
   EXPECT_LT(b["schedule"]["waited_for_connection"].get<double>(), 0.01 * b["requests"]["total"].get<double>());
 }
