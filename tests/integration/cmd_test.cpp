@@ -63,7 +63,7 @@ TEST(CmdKnownTimes, SleepWithoutShellMeasuresItsDuration) {
 TEST(CmdKnownTimes, BusyLoopIsCpuTime) {
   // One run, so that the shell's own account of its CPU time (`times`, in 10 ms ticks) is the
   // truth for that run whatever the machine's load; the shell's start-up (~1 ms) is subtracted.
-  std::string times = "/tmp/perfgate-test-cmd-times.out";
+  std::string times = "/tmp/perfgate-test-cmd-times-" + std::to_string(getpid()) + ".out";
   json doc = run_cmd_json(
       {"--runs", "1", "--output", times, "i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done; times"});
   const json& b = bench(doc, 0);
@@ -130,7 +130,7 @@ TEST(CmdParameters, ScanAndListsExpandInOrder) {
 }
 
 TEST(CmdLifecycle, PrepareBeforeEveryRunCleanupAfterAll) {
-  std::string log = "/tmp/perfgate-test-cmd-lifecycle.log";
+  std::string log = "/tmp/perfgate-test-cmd-lifecycle-" + std::to_string(getpid()) + ".log";
   std::remove(log.c_str());
   ProcessOutput out = run_perfgate({"cmd", "-q", "-r", "3", "-w", "1", "-p", "echo prepare >> " + log, "-c",
                                     "echo cleanup >> " + log, "echo run >> " + log});
@@ -139,7 +139,7 @@ TEST(CmdLifecycle, PrepareBeforeEveryRunCleanupAfterAll) {
 }
 
 TEST(CmdLifecycle, NoShellSplitsQuotedArgumentsItself) {
-  std::string file = "/tmp/perfgate-test-cmd-split.out";
+  std::string file = "/tmp/perfgate-test-cmd-split-" + std::to_string(getpid()) + ".out";
   ProcessOutput out =
       run_perfgate({"cmd", "-q", "-N", "-r", "1", "--output", file, "printf '%s|' 'a b' \"c d\" e\\ f"});
   ASSERT_EQ(out.exit_code, 0) << out.err;

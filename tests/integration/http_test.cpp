@@ -1,5 +1,6 @@
 // Integration tests: the real `perfgate http` binary against `perfgate serve`.
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -217,7 +218,7 @@ TEST_F(HttpAgainstServe, SecretHeadersAreRedacted) {
 }
 
 TEST_F(HttpAgainstServe, PostWithBodyFromFile) {
-  std::string path = "/tmp/perfgate-test-body.json";
+  std::string path = "/tmp/perfgate-test-body-" + std::to_string(getpid()) + ".json";
   std::ofstream(path) << R"({"hello":"world"})";
   json b = run_http_json({server_->url("/webhook"), "-n", "50", "-c", "1", "-m", "POST", "-b", "@" + path,
                           "-H", "Content-Type: application/json"});
@@ -236,7 +237,7 @@ TEST_F(HttpAgainstServe, HumanSummaryNamesTheFigures) {
 }
 
 TEST_F(HttpAgainstServe, SigintWritesPartialResultsAndExits130) {
-  std::string path = "/tmp/perfgate-test-sigint.json";
+  std::string path = "/tmp/perfgate-test-sigint-" + std::to_string(getpid()) + ".json";
   std::remove(path.c_str());
   BackgroundProcess p({perfgate_binary(), "http", server_->url("/health"), "-d", "60s", "-c", "2", "-t", "1",
                        "--json", path});
