@@ -63,8 +63,8 @@ nlohmann::json leak_json(const LeakVerdicts& verdicts) {
 std::vector<Metric> resource_metrics(const ResourceSummary& summary, const LeakVerdicts& verdicts,
                                      const std::string& prefix) {
   return {
-      {prefix + "cpu_pct_mean", summary.cpu_pct_mean, "%", "lower"},
-      {prefix + "cpu_pct_max", summary.cpu_pct_max, "%", "lower"},
+      {prefix + "cpu_pct_mean", summary.cpu_pct_mean, "percent", "lower"},
+      {prefix + "cpu_pct_max", summary.cpu_pct_max, "percent", "lower"},
       {prefix + "rss_max", static_cast<double>(summary.rss_max), "bytes", "lower"},
       {prefix + "rss_slope_per_h", verdicts.rss.trend.slope_per_h, "bytes/h", "lower"},
       {prefix + "threads_max", static_cast<double>(summary.threads_max), "count", "lower"},

@@ -186,10 +186,17 @@ TEST_F(MonitorTest, JsonHasTheDocumentedFields) {
     EXPECT_FALSE(b["leak"][series]["leaking"].get<bool>()) << series;
   }
   std::map<std::string, double> metrics;
-  for (const json& m : b["metrics"]) metrics[m["name"]] = m["value"].get<double>();
+  std::map<std::string, std::string> units;
+  for (const json& m : b["metrics"]) {
+    metrics[m["name"]] = m["value"].get<double>();
+    units[m["name"]] = m["unit"];
+  }
   for (const char* name : {"cpu_pct_mean", "cpu_pct_max", "rss_max", "rss_slope_per_h", "threads_max", "fds_max"}) {
     EXPECT_TRUE(metrics.contains(name)) << name;
   }
+  // The unit a suite's monitored service has for the same metric, so compare and thresholds agree.
+  EXPECT_EQ(units["cpu_pct_mean"], "percent");
+  EXPECT_EQ(units["cpu_pct_max"], "percent");
   EXPECT_EQ(metrics["rss_max"], r["rss_bytes"]["max"].get<double>());
   EXPECT_EQ(b["target"]["exit_code"], 0);
 }
