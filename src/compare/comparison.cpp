@@ -197,7 +197,9 @@ SeriesTest with_count_test(const SeriesTest& series_test, SampleSeries series, c
                            const json& baseline, const json& current, const GateOptions& options) {
   bool weak = !series_test.tested ||
               smallest_rank_test_p(series_test.baseline_count, series_test.current_count) >= options.alpha;
-  if (series != SampleSeries::latency_histogram && !weak) return series_test;
+  if (series != SampleSeries::latency_histogram && series != SampleSeries::callback_histogram && !weak) {
+    return series_test;
+  }
   auto count = count_test_for(metric, baseline, current);
   if (!count) return series_test;
   SeriesTest test;

@@ -82,6 +82,30 @@ std::optional<CountTest> latency_quantile_test(const json& baseline, const json&
   return test;
 }
 
+std::optional<CountTest> callback_latency_test(const json& baseline, const json& current, double percentile) {
+  if (!baseline.is_object() || !current.is_object() || !baseline.contains("callbacks") || !current.contains("callbacks")) {
+    return std::nullopt;
+  }
+  auto test = latency_quantile_test(baseline["callbacks"], current["callbacks"], percentile);
+  if (test) test->samples = fmt::format("callbacks above the pooled p{:g} (callback latency histograms)", percentile);
+  return test;
+}
+
+std::optional<CountTest> callback_loss_test(const json& baseline, const json& current) {
+  auto n1 = number_at(baseline, "callbacks", "expected");
+  auto x1 = number_at(baseline, "callbacks", "lost");
+  auto n2 = number_at(current, "callbacks", "expected");
+  auto x2 = number_at(current, "callbacks", "lost");
+  if (!n1 || !x1 || !n2 || !x2 || !(*n1 > 0) || !(*n2 > 0)) return std::nullopt;
+  CountTest test;
+  test.p_value = two_proportion_p(*x1, *n1, *x2, *n2);
+  test.current_up = *x2 / *n2 > *x1 / *n1;
+  test.baseline_total = *n1;
+  test.current_total = *n2;
+  test.samples = "callbacks lost among those expected";
+  return test;
+}
+
 std::optional<CountTest> error_proportion_test(const json& baseline, const json& current) {
   auto n1 = number_at(baseline, "requests", "total");
   auto x1 = number_at(baseline, "requests", "errors");
@@ -124,6 +148,11 @@ std::optional<CountTest> count_test_for(std::string_view metric, const json& bas
   if (metric == "latency_p999") return latency_quantile_test(baseline, current, 99.9);
   if (metric == "error_rate") return error_proportion_test(baseline, current);
   if (metric == "throughput") return request_rate_test(baseline, current);
+  if (metric == "callback_latency_p50") return callback_latency_test(baseline, current, 50);
+  if (metric == "callback_latency_p90") return callback_latency_test(baseline, current, 90);
+  if (metric == "callback_latency_p95") return callback_latency_test(baseline, current, 95);
+  if (metric == "callback_latency_p99") return callback_latency_test(baseline, current, 99);
+  if (metric == "callbacks_lost") return callback_loss_test(baseline, current);
   return std::nullopt;
 }
 

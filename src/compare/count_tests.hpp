@@ -44,7 +44,15 @@ std::optional<CountTest> error_proportion_test(const nlohmann::json& baseline, c
 // total requests / duration_s, baseline against current. nullopt without them.
 std::optional<CountTest> request_rate_test(const nlohmann::json& baseline, const nlohmann::json& current);
 
-// The whole-run test that measures `metric` (latency_p50 … latency_p999, error_rate, throughput), or nullopt.
+// The same on the callbacks of an http benchmark with `callback:` (`callbacks.histogram`).
+std::optional<CountTest> callback_latency_test(const nlohmann::json& baseline, const nlohmann::json& current,
+                                               double percentile);
+
+// callbacks.lost / callbacks.expected, baseline against current. nullopt without them.
+std::optional<CountTest> callback_loss_test(const nlohmann::json& baseline, const nlohmann::json& current);
+
+// The whole-run test that measures `metric` (latency_p50 … latency_p999, error_rate, throughput,
+// callback_latency_p50 … p99, callbacks_lost), or nullopt.
 std::optional<CountTest> count_test_for(std::string_view metric, const nlohmann::json& baseline,
                                         const nlohmann::json& current);
 

