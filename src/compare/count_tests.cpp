@@ -59,6 +59,28 @@ double two_proportion_p(double x1, double n1, double x2, double n2) {
   return two_sided_normal_p((x2 / n2 - x1 / n1) / spread);
 }
 
+namespace {
+
+// object[part] / object[whole], baseline against current: errors among requests, lost among
+// expected callbacks. nullopt without the counts.
+std::optional<CountTest> proportion_test(const json& baseline, const json& current, const char* object,
+                                         const char* part, const char* whole, const char* samples) {
+  auto n1 = number_at(baseline, object, whole);
+  auto x1 = number_at(baseline, object, part);
+  auto n2 = number_at(current, object, whole);
+  auto x2 = number_at(current, object, part);
+  if (!n1 || !x1 || !n2 || !x2 || !(*n1 > 0) || !(*n2 > 0)) return std::nullopt;
+  CountTest test;
+  test.p_value = two_proportion_p(*x1, *n1, *x2, *n2);
+  test.current_up = *x2 / *n2 > *x1 / *n1;
+  test.baseline_total = *n1;
+  test.current_total = *n2;
+  test.samples = samples;
+  return test;
+}
+
+}  // namespace
+
 std::optional<CountTest> latency_quantile_test(const json& baseline, const json& current, double percentile) {
   auto before = histogram_of(baseline);
   auto after = histogram_of(current);
@@ -92,33 +114,11 @@ std::optional<CountTest> callback_latency_test(const json& baseline, const json&
 }
 
 std::optional<CountTest> callback_loss_test(const json& baseline, const json& current) {
-  auto n1 = number_at(baseline, "callbacks", "expected");
-  auto x1 = number_at(baseline, "callbacks", "lost");
-  auto n2 = number_at(current, "callbacks", "expected");
-  auto x2 = number_at(current, "callbacks", "lost");
-  if (!n1 || !x1 || !n2 || !x2 || !(*n1 > 0) || !(*n2 > 0)) return std::nullopt;
-  CountTest test;
-  test.p_value = two_proportion_p(*x1, *n1, *x2, *n2);
-  test.current_up = *x2 / *n2 > *x1 / *n1;
-  test.baseline_total = *n1;
-  test.current_total = *n2;
-  test.samples = "callbacks lost among those expected";
-  return test;
+  return proportion_test(baseline, current, "callbacks", "lost", "expected", "callbacks lost among those expected");
 }
 
 std::optional<CountTest> error_proportion_test(const json& baseline, const json& current) {
-  auto n1 = number_at(baseline, "requests", "total");
-  auto x1 = number_at(baseline, "requests", "errors");
-  auto n2 = number_at(current, "requests", "total");
-  auto x2 = number_at(current, "requests", "errors");
-  if (!n1 || !x1 || !n2 || !x2 || !(*n1 > 0) || !(*n2 > 0)) return std::nullopt;
-  CountTest test;
-  test.p_value = two_proportion_p(*x1, *n1, *x2, *n2);
-  test.current_up = *x2 / *n2 > *x1 / *n1;
-  test.baseline_total = *n1;
-  test.current_total = *n2;
-  test.samples = "errors among all requests";
-  return test;
+  return proportion_test(baseline, current, "requests", "errors", "total", "errors among all requests");
 }
 
 std::optional<CountTest> request_rate_test(const json& baseline, const json& current) {
