@@ -252,12 +252,6 @@ TEST(Callbacks, BadCallbackOptionsExit2BeforeAnythingIsSent) {
 class CallbackSuite : public TempDirTest {
  protected:
   CallbackSuite() : TempDirTest("perfgate-callback") {}
-  std::string read(const std::string& name) const {
-    std::ifstream in(path(name));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
 };
 
 TEST_F(CallbackSuite, ThresholdsReportsAndTheStoreSeeTheCallbackMetrics) {

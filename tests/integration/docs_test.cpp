@@ -64,13 +64,6 @@ class DocsVerb : public perfgate::testing::TempDirTest {
     store.complete_run(id_, checks);
   }
 
-  std::string read(const std::string& name) const {
-    std::ifstream in(path(name));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-
   std::string id_;
 };
 

@@ -33,20 +33,6 @@ class ExecVerb : public perfgate::testing::TempDirTest {
  protected:
   ExecVerb() : TempDirTest("perfgate-exec-cli") {}
 
-  nlohmann::json json_file(const std::string& name) const {
-    std::ifstream in(path(name));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return nlohmann::json::parse(ss.str());
-  }
-
-  // `perfgate ARGS...` run in the test's folder.
-  ProcessOutput perfgate(const std::vector<std::string>& args) const {
-    std::vector<std::string> v{"sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", dir_, perfgate_binary()};
-    v.insert(v.end(), args.begin(), args.end());
-    return run_process(v);
-  }
-
   // Runs an example worker for exactly 40 operations and checks the document.
   void expect_example_works(const std::vector<std::string>& worker, const std::vector<std::string>& extra = {}) {
     std::vector<std::string> args{"exec", "-n", "40", "--json", path("r.json"), "-q"};

@@ -31,13 +31,6 @@ class Profile : public perfgate::testing::TempDirTest {
  protected:
   Profile() : TempDirTest("perfgate-profile") {}
 
-  std::string read(const std::string& name) const {
-    std::ifstream in(path(name));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-
   // Why perf cannot sample here, or "" when it can: the tests that need it are skipped then.
   static std::string perf_unavailable() {
     try {

@@ -51,13 +51,6 @@ class ReportTrends : public perfgate::testing::TempDirTest {
     }
   }
 
-  std::string read(const std::string& name) const {
-    std::ifstream in(path(name));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-
   std::vector<std::string> ids_;
 };
 

@@ -35,20 +35,6 @@ class Resources : public perfgate::testing::TempDirTest {
  protected:
   Resources() : TempDirTest("perfgate-resources") {}
 
-  std::string read(const std::string& name) const {
-    std::ifstream in(path(name));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-  nlohmann::json json_file(const std::string& name) const { return nlohmann::json::parse(read(name)); }
-
-  ProcessOutput perfgate(const std::vector<std::string>& args) const {
-    std::vector<std::string> v{"sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", dir_, perfgate_binary()};
-    v.insert(v.end(), args.begin(), args.end());
-    return run_process(v);
-  }
-
   // `perfgate serve` started by the suite and monitored, one short http benchmark on it (with a
   // warm-up, which the figures leave out) and one cmd benchmark; `thresholds` and `resources`
   // are the YAML lists written after them. The service's shell holds 4 MB in a variable while

@@ -38,21 +38,6 @@ class RunSuite : public perfgate::testing::TempDirTest {
  protected:
   RunSuite() : TempDirTest("perfgate-run") {}
 
-  std::string read(const std::string& name) const {
-    std::ifstream in(path(name));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-
-  // `perfgate ARGS...` with the temporary folder as working directory.
-  std::vector<std::string> argv(const std::vector<std::string>& args) const {
-    std::vector<std::string> v{"sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", dir_, perfgate_binary()};
-    v.insert(v.end(), args.begin(), args.end());
-    return v;
-  }
-  ProcessOutput perfgate(const std::vector<std::string>& args) const { return run_process(argv(args)); }
-
   // A suite whose service is `perfgate serve` with the given latency; its shell writes its
   // pid (= its process group) to service.pid so tests can check that nothing outlives the run.
   std::string serve_suite(int port, const std::string& latency, const std::string& duration = "6s") const {
@@ -87,8 +72,6 @@ class RunSuite : public perfgate::testing::TempDirTest {
     }
     return false;
   }
-
-  nlohmann::json json_file(const std::string& name) const { return nlohmann::json::parse(read(name)); }
 
   // `run FILE` on a suite with a mistake exits 2 with `message` on stderr.
   void expect_suite_rejected(const std::string& file, const std::string& yaml, const std::string& message) const {

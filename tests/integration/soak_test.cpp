@@ -33,13 +33,6 @@ class SoakRun : public perfgate::testing::TempDirTest {
  protected:
   SoakRun() : TempDirTest("perfgate-soak") {}
 
-  std::string read(const std::string& name) const {
-    std::ifstream in(path(name));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-
   std::vector<std::string> argv(const std::vector<std::string>& args) const {
     std::vector<std::string> v{"sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", dir_, perfgate_binary()};
     v.insert(v.end(), args.begin(), args.end());

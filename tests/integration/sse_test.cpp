@@ -186,17 +186,6 @@ TEST(SseUsage, AClosedPortExits3) {
 class SseSuite : public TempDirTest {
  protected:
   SseSuite() : TempDirTest("perfgate-sse-suite") {}
-  ProcessOutput perfgate(const std::vector<std::string>& args) const {
-    std::vector<std::string> v{"sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", dir_, perfgate_binary()};
-    v.insert(v.end(), args.begin(), args.end());
-    return run_process(v);
-  }
-  std::string read(const std::string& name) const {
-    std::ifstream in(path(name));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
   std::string suite(const std::string& thresholds) const {
     return "name: sse-suite\n"
            "benchmarks:\n"

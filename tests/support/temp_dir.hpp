@@ -4,17 +4,22 @@
 //    protected:
 //     RunSuite() : TempDirTest("perfgate-run") {}
 //   };
-//   TEST_F(RunSuite, X) { write("suite.yaml", "..."); run(path("suite.yaml")); }
+//   TEST_F(RunSuite, X) { write("suite.yaml", "..."); perfgate({"run", "suite.yaml"}); read("out.json"); }
 #pragma once
 
 #include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/process.hpp"
 
 namespace perfgate::testing {
 
@@ -31,6 +36,21 @@ class TempDirTest : public ::testing::Test {
 
   std::string path(const std::string& name) const { return dir_ + "/" + name; }
   void write(const std::string& name, const std::string& text) const { std::ofstream(path(name)) << text; }
+  std::string read(const std::string& name) const {
+    std::ifstream in(path(name));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  nlohmann::json json_file(const std::string& name) const { return nlohmann::json::parse(read(name)); }
+
+  // `perfgate ARGS...` with the folder as working directory: as a command line, and run.
+  std::vector<std::string> argv(const std::vector<std::string>& args) const {
+    std::vector<std::string> v{"sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", dir_, perfgate_binary()};
+    v.insert(v.end(), args.begin(), args.end());
+    return v;
+  }
+  ProcessOutput perfgate(const std::vector<std::string>& args) const { return run_process(argv(args)); }
 
   std::string dir_;
 
