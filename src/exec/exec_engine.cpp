@@ -284,6 +284,14 @@ class ExecRun::Loop {
     return out;
   }
 
+  std::vector<http::PublishedSecond> take_seconds() {
+    std::lock_guard lock(publish_mutex_);
+    std::vector<http::PublishedSecond> taken(published_.begin() + static_cast<std::ptrdiff_t>(seconds_taken_),
+                                             published_.end());
+    seconds_taken_ = published_.size();
+    return taken;
+  }
+
   http::ProgressSnapshot snapshot() {
     http::ProgressSnapshot s;
     std::int64_t now = monotonic_ns();
@@ -698,6 +706,7 @@ class ExecRun::Loop {
     second_errors_ = 0;
     second_end_ns_ += kSecondNs;
     std::lock_guard lock(publish_mutex_);
+    second.index = published_.size();
     published_.push_back(std::move(second));
   }
 
@@ -751,6 +760,7 @@ class ExecRun::Loop {
   Histogram second_latency_;
   std::mutex publish_mutex_;
   std::vector<http::PublishedSecond> published_;
+  std::size_t seconds_taken_ = 0;  // by take_seconds()
   std::atomic<std::uint64_t> completed_published_{0};
   std::atomic<std::uint64_t> errors_published_{0};
 
@@ -794,6 +804,8 @@ void ExecRun::request_stop() noexcept { stop_.store(true); }
 bool ExecRun::finished() const noexcept { return !running_.load(); }
 
 http::ProgressSnapshot ExecRun::snapshot() { return loop_->snapshot(); }
+
+std::vector<http::PublishedSecond> ExecRun::take_seconds() { return loop_->take_seconds(); }
 
 ExecResult ExecRun::wait() {
   if (thread_.joinable()) thread_.join();

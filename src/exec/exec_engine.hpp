@@ -78,6 +78,9 @@ class ExecRun {
   void request_stop() noexcept;    // SIGINT: stop sending, keep what was measured
   bool finished() const noexcept;
   http::ProgressSnapshot snapshot();
+  // The seconds of the measured window closed since the last call (the last, short one once
+  // the run has finished), in order: interval logs. As http::LoadRun::take_seconds.
+  std::vector<http::PublishedSecond> take_seconds();
   ExecResult wait();               // joins the loop and stops the workers
 
   class Loop;
