@@ -48,6 +48,9 @@ struct ExecOptions {
   Nanos ready_timeout{std::chrono::seconds(30)};
   std::optional<std::string> payload;      // a template (core/text_template.hpp); nullopt: the ID alone
   std::string stderr_directory;            // worker-N.stderr go here
+  // false: take_seconds() frees the seconds it returns, and the result has no timeline (a soak
+  // of any length holds only the seconds not yet taken), as http::LoadOptions::keep_seconds.
+  bool keep_seconds = true;
 };
 
 struct ExecResult {

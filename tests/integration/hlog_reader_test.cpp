@@ -201,6 +201,34 @@ TEST_F(HlogJavaReader, ReadsTheLogOfSse) {
   expect_log_matches(path("sse.hlog"), b, b["requests"]["ok"].get<std::uint64_t>(), 3);
 }
 
+// A soak's logs (runs/RUN/BENCH.hlog), streamed a second at a time, of an exec: and an sse:
+// benchmark soaked together.
+TEST_F(HlogJavaReader, ReadsTheLogsOfASoak) {
+  ServeProcess serve({"--quiet"});
+  write("soak.yaml", "name: soaked\nbenchmarks:\n"
+                     "  - name: worker\n    exec: {command: " + std::string(PERFGATE_ECHO_WORKER) +
+                     ", rate: 200/s, workers: 2}\n"
+                     "  - name: stream\n    sse: {url: \"" + serve.url("/events") + "\", publish: \"" +
+                     serve.url("/publish") + "\", rate: 40/s, subscribers: 2, threads: 2, timeout: 1s}\n");
+  ProcessOutput out = run_process({"sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", dir_, perfgate_binary(), "run",
+                                   "soak.yaml", "--soak", "3s", "--checkpoint", "1s", "--store", "h.db", "-q"});
+  ASSERT_EQ(out.exit_code, 0) << out.out << out.err;
+  auto at = out.out.find("interval logs in ");
+  ASSERT_NE(at, std::string::npos) << out.out;
+  at += 17;
+  const std::string folder = out.out.substr(at, out.out.find(')', at) - at);
+  const std::string run_folder = folder.starts_with("/") ? folder : dir_ + "/" + folder;
+  json doc = json::parse(read_text(run_folder + "/result.json"), nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << run_folder;
+  ASSERT_EQ(doc["benchmarks"].size(), 2u);
+  const json& worker = doc["benchmarks"][0];
+  const json& stream = doc["benchmarks"][1];
+  EXPECT_EQ(worker["requests"]["total"].get<std::uint64_t>(), 600u);
+  EXPECT_EQ(stream["events"]["received"].get<std::uint64_t>(), 120u * 2);
+  expect_log_matches(run_folder + "/worker.hlog", worker, worker["requests"]["total"].get<std::uint64_t>(), 3);
+  expect_log_matches(run_folder + "/stream.hlog", stream, stream["requests"]["ok"].get<std::uint64_t>(), 3);
+}
+
 // Ctrl-C: the seconds measured so far are written, the last one short, and still add up to the
 // document's count.
 TEST_F(HlogJavaReader, AnInterruptedExecWritesTheSecondsItMeasured) {
