@@ -171,6 +171,32 @@ ProgressSnapshot LoadRun::snapshot() {
   return s;
 }
 
+void PublishedSeconds::publish(PublishedSecond second) {
+  std::lock_guard lock(mutex_);
+  second.index = forgotten_ + seconds_.size();
+  seconds_.push_back(std::move(second));
+}
+
+std::vector<PublishedSecond> PublishedSeconds::since(std::size_t from) {
+  std::lock_guard lock(mutex_);
+  from = std::max(from, forgotten_) - forgotten_;
+  if (from >= seconds_.size()) return {};
+  return {seconds_.begin() + static_cast<std::ptrdiff_t>(from), seconds_.end()};
+}
+
+std::size_t PublishedSeconds::count() {
+  std::lock_guard lock(mutex_);
+  return forgotten_ + seconds_.size();
+}
+
+void PublishedSeconds::forget_before(std::size_t upto) {
+  std::lock_guard lock(mutex_);
+  if (upto <= forgotten_) return;
+  std::size_t n = std::min(upto - forgotten_, seconds_.size());
+  seconds_.erase(seconds_.begin(), seconds_.begin() + static_cast<std::ptrdiff_t>(n));
+  forgotten_ += n;
+}
+
 std::vector<PublishedSecond> merge_seconds(std::vector<std::vector<PublishedSecond>>& by_thread, std::size_t first,
                                            std::size_t count, Histogram& scratch) {
   std::vector<PublishedSecond> taken(count);

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -159,6 +160,21 @@ struct PublishedSecond {
   double end_s = 0;  // seconds since measuring began (the last second may be short)
   // The latency histogram of the second, sparse: (index, count) in a default-shaped Histogram.
   std::vector<std::pair<std::int32_t, std::int64_t>> counts;
+};
+
+// The seconds one thread has closed, for another thread to take (take_merged_seconds below):
+// numbered as they are published, freed once taken when the run keeps none.
+class PublishedSeconds {
+ public:
+  void publish(PublishedSecond second);  // sets second.index
+  std::vector<PublishedSecond> since(std::size_t from);
+  std::size_t count();
+  void forget_before(std::size_t upto);
+
+ private:
+  std::mutex mutex_;
+  std::vector<PublishedSecond> seconds_;
+  std::size_t forgotten_ = 0;  // seconds before seconds_[0]
 };
 
 // Merges the seconds [first, first + count) of several threads (by_thread[t][i] is second

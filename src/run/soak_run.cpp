@@ -84,25 +84,26 @@ class SoakEngine {
   virtual nlohmann::json finish(const std::string& name, std::string* failure) = 0;
 };
 
-// Drives a Run (http::LoadRun, exec::ExecRun, sse::SseRun): what every engine has alike.
-template <typename Run>
+// Drives a Run (http::LoadRun, exec::ExecRun, sse::SseRun) of a prepared benchmark: what every
+// engine has alike.
+template <typename Run, typename Prepared>
 class SoakRunEngine : public SoakEngine {
  public:
   template <typename Options>
-  explicit SoakRunEngine(Options options) : run_(std::move(options)) {}
+  SoakRunEngine(const Prepared& prepared, Options options) : prepared_(prepared), run_(std::move(options)) {}
   void start() override { run_.start(); }
   void request_stop() noexcept override { run_.request_stop(); }
   bool finished() const noexcept override { return run_.finished(); }
   std::vector<http::PublishedSecond> take_seconds() override { return run_.take_seconds(); }
 
  protected:
+  const Prepared& prepared_;
   Run run_;
 };
 
-class HttpSoakEngine final : public SoakRunEngine<http::LoadRun> {
+class HttpSoakEngine final : public SoakRunEngine<http::LoadRun, PreparedHttp> {
  public:
-  HttpSoakEngine(const PreparedHttp& prepared, http::LoadOptions options)
-      : SoakRunEngine(std::move(options)), prepared_(prepared) {}
+  using SoakRunEngine::SoakRunEngine;
   nlohmann::json finish(const std::string& name, std::string* failure) override {
     http::LoadResult r = run_.wait();
     if (r.unreachable) {
@@ -111,15 +112,12 @@ class HttpSoakEngine final : public SoakRunEngine<http::LoadRun> {
     }
     return http::http_benchmark_json(name, prepared_.config, r);
   }
-
- private:
-  const PreparedHttp& prepared_;
 };
 
-class ExecSoakEngine final : public SoakRunEngine<exec::ExecRun> {
+class ExecSoakEngine final : public SoakRunEngine<exec::ExecRun, PreparedExec> {
  public:
   ExecSoakEngine(const PreparedExec& prepared, exec::ExecOptions options)
-      : SoakRunEngine(options), prepared_(prepared), stderr_directory_(options.stderr_directory) {}
+      : SoakRunEngine(prepared, options), stderr_directory_(options.stderr_directory) {}
   std::optional<std::string> prepare(const std::atomic<bool>* stop) override {
     std::error_code error;
     std::filesystem::create_directories(stderr_directory_, error);
@@ -141,14 +139,12 @@ class ExecSoakEngine final : public SoakRunEngine<exec::ExecRun> {
   }
 
  private:
-  const PreparedExec& prepared_;
   std::string stderr_directory_;
 };
 
-class SseSoakEngine final : public SoakRunEngine<sse::SseRun> {
+class SseSoakEngine final : public SoakRunEngine<sse::SseRun, PreparedSse> {
  public:
-  SseSoakEngine(const PreparedSse& prepared, sse::SseOptions options)
-      : SoakRunEngine(std::move(options)), prepared_(prepared) {}
+  using SoakRunEngine::SoakRunEngine;
   nlohmann::json finish(const std::string& name, std::string* failure) override {
     sse::SseResult r = run_.wait();
     if (r.unreachable && !r.interrupted) {
@@ -162,9 +158,6 @@ class SseSoakEngine final : public SoakRunEngine<sse::SseRun> {
     }
     return sse::sse_benchmark_json(name, prepared_.config, r);
   }
-
- private:
-  const PreparedSse& prepared_;
 };
 
 // The engine of a benchmark soak_skip_reason lets in, for the soak's whole duration.

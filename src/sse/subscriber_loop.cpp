@@ -226,29 +226,7 @@ void SubscriberLoop::roll_second(std::int64_t end) {
                                                     static_cast<double>(end - start_ns_) / 1e9);
   second_arrivals_ = 0;
   second_end_ns_ += kSecondNs;
-  std::lock_guard lock(publish_mutex_);
-  second.index = published_forgotten_ + published_.size();
-  published_.push_back(std::move(second));
-}
-
-std::vector<http::PublishedSecond> SubscriberLoop::published_since(std::size_t from) {
-  std::lock_guard lock(publish_mutex_);
-  from = std::max(from, published_forgotten_) - published_forgotten_;
-  if (from >= published_.size()) return {};
-  return {published_.begin() + static_cast<std::ptrdiff_t>(from), published_.end()};
-}
-
-std::size_t SubscriberLoop::published_count() {
-  std::lock_guard lock(publish_mutex_);
-  return published_forgotten_ + published_.size();
-}
-
-void SubscriberLoop::forget_published_before(std::size_t upto) {
-  std::lock_guard lock(publish_mutex_);
-  if (upto <= published_forgotten_) return;
-  const std::size_t n = std::min(upto - published_forgotten_, published_.size());
-  published_.erase(published_.begin(), published_.begin() + static_cast<std::ptrdiff_t>(n));
-  published_forgotten_ += n;
+  published_.publish(std::move(second));
 }
 
 void SubscriberLoop::on_readable(Subscription& s, std::int64_t now) {

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,9 +45,9 @@ class SubscriberLoop {
   const Stats& stats() const noexcept { return stats_; }
   // The seconds of the measured window this thread has closed (each the delivery latencies of
   // the first arrivals received in it), for SseRun::take_seconds (as http's LoadWorker).
-  std::vector<http::PublishedSecond> published_since(std::size_t from);
-  std::size_t published_count();
-  void forget_published_before(std::size_t upto);
+  std::vector<http::PublishedSecond> published_since(std::size_t from) { return published_.since(from); }
+  std::size_t published_count() { return published_.count(); }
+  void forget_published_before(std::size_t upto) { published_.forget_before(upto); }
   // Ids this far apart from the first are not tracked (lost/duplicate) in ts mode.
   static constexpr std::uint64_t kMaxTrackedIds = std::uint64_t{1} << 20;
 
@@ -104,9 +103,7 @@ class SubscriberLoop {
   std::int64_t second_end_ns_ = 0;
   std::uint64_t second_arrivals_ = 0;
   Histogram second_delivery_;  // merged into stats_.delivery when the second closes
-  std::mutex publish_mutex_;
-  std::vector<http::PublishedSecond> published_;
-  std::size_t published_forgotten_ = 0;
+  http::PublishedSeconds published_;
 };
 
 }  // namespace perfgate::sse
