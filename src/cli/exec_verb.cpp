@@ -16,11 +16,14 @@
 #include "cli/signals.hpp"
 #include "cli/summary.hpp"
 #include "cli/verbs.hpp"
+#include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/hdr_interval_log.hpp"
 #include "core/output_file.hpp"
 #include "core/result_document.hpp"
 #include "exec/exec_engine.hpp"
 #include "exec/exec_result.hpp"
+#include "http/load_result.hpp"
 #include "run/engine_options.hpp"
 #include "suite/exec_options.hpp"
 
@@ -59,6 +62,8 @@ int exec_verb(const std::vector<std::string>& args) {
   TableFlags<suite::ExecBenchmarkOptions> table_flags(app, suite::exec_option_table());
   LoadOutputFlags f;
   add_load_output_flags(app, f, "the worker command");
+  std::string hlog_path;
+  app.add_option("--hlog", hlog_path, "Write an HdrHistogram interval log (one interval a second) to FILE");
   app.footer("Example: perfgate exec -c 10 -d 30s -- python3 examples/exec/worker.py\n"
              "Exit codes: 0 ok, 2 bad options (a worker that is not executable too), 3 a worker failed to start,\n"
              "exited or broke the protocol, or no operation succeeded, 130 interrupted (partial results written).\n"
@@ -67,7 +72,7 @@ int exec_verb(const std::vector<std::string>& args) {
   if (auto code = parse_verb_arguments(app, args)) return *code;
 
   suite::ExecBenchmarkOptions options = table_flags.read();
-  check_output_path("--json", f.json_path);
+  FILE* summary_stream = check_output_paths({{"--json", f.json_path}, {"--hlog", hlog_path}});
   run::PreparedExec v = run::build_exec(options, [&](std::string_view key) { return table_flags.flag_for(key); });
   std::string name = f.name.empty() ? v.shown_command : f.name;
   RunInfo run_info = make_run_info();
@@ -84,7 +89,11 @@ int exec_verb(const std::vector<std::string>& args) {
   }
   kill_on_forced_exit(run.process_group());
   ProgressLine progress(f.quiet);
+  // The interval log's base: the start of the measured window (the clock starts right after).
+  std::string hlog = hdr_log_header(wall_ns() + v.options.warmup.count());
   exec::ExecResult result = run_with_progress(run, progress, interrupted);
+  Histogram hlog_scratch;
+  for (const auto& second : run.take_seconds()) hlog += http::hdr_log_line(second, hlog_scratch);
   forget_on_forced_exit(run.process_group());
   result.load.interrupted = result.load.interrupted || interrupted();
   std::string kept = keep_stderr_if_written(v.options.stderr_directory);
@@ -94,7 +103,6 @@ int exec_verb(const std::vector<std::string>& args) {
     std::fprintf(stderr, "perfgate exec: %s\n", result.failure->c_str());
     return exit_code::kRunFailed;
   }
-  FILE* summary_stream = names_stdout(f.json_path) ? stderr : stdout;
   if (!f.quiet || summary_stream == stdout) {
     std::string summary = exec_summary(v.options, v.shown_command, result);
     summary += kept.empty() ? "\n  workers' stderr: empty (nothing kept)\n"
@@ -102,6 +110,7 @@ int exec_verb(const std::vector<std::string>& args) {
     std::fputs(summary.c_str(), summary_stream);
     std::fflush(summary_stream);
   }
+  if (!hlog_path.empty()) write_file_atomically(hlog_path, hlog);
   if (!f.json_path.empty()) {
     nlohmann::json doc = result_document(run_info, {exec::exec_benchmark_json(name, v.config, result)});
     write_file_atomically(f.json_path, doc.dump(2) + "\n");

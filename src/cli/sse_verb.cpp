@@ -13,9 +13,11 @@
 #include "cli/signals.hpp"
 #include "cli/verbs.hpp"
 #include "core/error.hpp"
+#include "core/hdr_interval_log.hpp"
 #include "core/output_file.hpp"
 #include "core/result_document.hpp"
 #include "core/units.hpp"
+#include "http/load_result.hpp"
 #include "run/engine_options.hpp"
 #include "sse/sse_engine.hpp"
 #include "sse/sse_result.hpp"
@@ -26,6 +28,7 @@ namespace {
 
 struct OutputFlags {
   std::string json_path;
+  std::string hlog_path;
   std::string name;
   bool quiet = false;
 };
@@ -49,13 +52,15 @@ int sse_verb(const std::vector<std::string>& args) {
   OutputFlags f;
   app.add_option("--json", f.json_path, "Write the result document (perfgate.result/v1) to FILE, or - for stdout");
   app.add_option("--name", f.name, "Benchmark name in the result document (default: sse PATH)");
+  app.add_option("--hlog", f.hlog_path,
+                 "Write an HdrHistogram interval log (one interval a second) of the delivery latency to FILE");
   app.add_flag("-q,--quiet", f.quiet, "No progress line");
   app.footer("Exit codes: 0 ok, 2 bad options, 3 no subscription succeeded, 130 interrupted (partial results written).\n"
              "A suite's `sse:` takes the same options (keys in docs/suite.md).");
   if (auto code = parse_verb_arguments(app, args)) return *code;
 
   suite::SseBenchmarkOptions options = table_flags.read();
-  check_output_path("--json", f.json_path);
+  FILE* summary_stream = check_output_paths({{"--json", f.json_path}, {"--hlog", f.hlog_path}});
   run::PreparedSse prepared = run::build_sse(options, [&](std::string_view key) { return table_flags.flag_for(key); });
   const std::string name = f.name.empty() ? "sse " + prepared.options.url.target : f.name;
   RunInfo run_info = make_run_info();
@@ -71,6 +76,10 @@ int sse_verb(const std::vector<std::string>& args) {
   }
   if (progress) std::fputs("\r\033[K", stderr);
   sse::SseResult result = run.wait();
+  // The delivery latency (the result's latency_ms), filed by the second it was received in.
+  std::string hlog = hdr_log_header(run.window_start_wall_ns());
+  Histogram hlog_scratch;
+  for (const auto& second : run.take_seconds()) hlog += http::hdr_log_line(second, hlog_scratch);
   result.interrupted = result.interrupted || interrupted();
 
   if (result.unreachable && !result.interrupted) {
@@ -83,7 +92,6 @@ int sse_verb(const std::vector<std::string>& args) {
                  prepared.config["publish"].value("url", "").c_str(), result.publish_error.c_str());
     return exit_code::kRunFailed;
   }
-  FILE* summary_stream = names_stdout(f.json_path) ? stderr : stdout;
   if (!f.quiet || summary_stream == stdout) {
     std::string summary = fmt::format("sse {}  ({} subscribers)\n", prepared.config.value("url", ""),
                                       prepared.options.subscribers) +
@@ -91,6 +99,7 @@ int sse_verb(const std::vector<std::string>& args) {
     std::fputs(summary.c_str(), summary_stream);
     std::fflush(summary_stream);
   }
+  if (!f.hlog_path.empty()) write_file_atomically(f.hlog_path, hlog);
   if (!f.json_path.empty()) {
     nlohmann::json doc = result_document(run_info, {sse::sse_benchmark_json(name, prepared.config, result)});
     write_file_atomically(f.json_path, doc.dump(2) + "\n");

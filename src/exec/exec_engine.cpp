@@ -259,7 +259,9 @@ class ExecRun::Loop {
     }
     r.client_cpu_s = cpu_s_;
     if (r.duration_s > 0) r.client_cpu_fraction = cpu_s_ / r.duration_s;
+    // Without keep_seconds, published_ holds only the seconds not taken yet: no timeline.
     for (const auto& second : published_) {
+      if (!options_.keep_seconds) break;
       http::TimelinePoint p;
       p.t_s = second.end_s;
       p.requests = second.requests;
@@ -284,6 +286,18 @@ class ExecRun::Loop {
     return out;
   }
 
+  std::vector<http::PublishedSecond> take_seconds() {
+    std::lock_guard lock(publish_mutex_);
+    std::vector<http::PublishedSecond> taken(
+        published_.begin() + static_cast<std::ptrdiff_t>(seconds_taken_ - published_forgotten_), published_.end());
+    seconds_taken_ = published_forgotten_ + published_.size();
+    if (!options_.keep_seconds) {
+      published_forgotten_ = seconds_taken_;
+      published_.clear();
+    }
+    return taken;
+  }
+
   http::ProgressSnapshot snapshot() {
     http::ProgressSnapshot s;
     std::int64_t now = monotonic_ns();
@@ -297,8 +311,11 @@ class ExecRun::Loop {
     s.errors = errors_published_.load(std::memory_order_relaxed);
     {
       std::lock_guard lock(publish_mutex_);
-      for (; progress_seconds_seen_ < published_.size(); ++progress_seconds_seen_) {
-        for (auto [index, count] : published_[progress_seconds_seen_].counts) progress_latency_.add_at_index(index, count);
+      progress_seconds_seen_ = std::max(progress_seconds_seen_, published_forgotten_);
+      for (; progress_seconds_seen_ < published_forgotten_ + published_.size(); ++progress_seconds_seen_) {
+        for (auto [index, count] : published_[progress_seconds_seen_ - published_forgotten_].counts) {
+          progress_latency_.add_at_index(index, count);
+        }
       }
     }
     double interval_s = static_cast<double>(now - last_snapshot_ns_) / 1e9;
@@ -698,6 +715,7 @@ class ExecRun::Loop {
     second_errors_ = 0;
     second_end_ns_ += kSecondNs;
     std::lock_guard lock(publish_mutex_);
+    second.index = published_forgotten_ + published_.size();
     published_.push_back(std::move(second));
   }
 
@@ -751,6 +769,8 @@ class ExecRun::Loop {
   Histogram second_latency_;
   std::mutex publish_mutex_;
   std::vector<http::PublishedSecond> published_;
+  std::size_t seconds_taken_ = 0;        // by take_seconds()
+  std::size_t published_forgotten_ = 0;  // taken and freed (keep_seconds false)
   std::atomic<std::uint64_t> completed_published_{0};
   std::atomic<std::uint64_t> errors_published_{0};
 
@@ -794,6 +814,8 @@ void ExecRun::request_stop() noexcept { stop_.store(true); }
 bool ExecRun::finished() const noexcept { return !running_.load(); }
 
 http::ProgressSnapshot ExecRun::snapshot() { return loop_->snapshot(); }
+
+std::vector<http::PublishedSecond> ExecRun::take_seconds() { return loop_->take_seconds(); }
 
 ExecResult ExecRun::wait() {
   if (thread_.joinable()) thread_.join();

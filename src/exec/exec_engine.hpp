@@ -48,6 +48,9 @@ struct ExecOptions {
   Nanos ready_timeout{std::chrono::seconds(30)};
   std::optional<std::string> payload;      // a template (core/text_template.hpp); nullopt: the ID alone
   std::string stderr_directory;            // worker-N.stderr go here
+  // false: take_seconds() frees the seconds it returns, and the result has no timeline (a soak
+  // of any length holds only the seconds not yet taken), as http::LoadOptions::keep_seconds.
+  bool keep_seconds = true;
 };
 
 struct ExecResult {
@@ -78,6 +81,9 @@ class ExecRun {
   void request_stop() noexcept;    // SIGINT: stop sending, keep what was measured
   bool finished() const noexcept;
   http::ProgressSnapshot snapshot();
+  // The seconds of the measured window closed since the last call (the last, short one once
+  // the run has finished), in order: interval logs. As http::LoadRun::take_seconds.
+  std::vector<http::PublishedSecond> take_seconds();
   ExecResult wait();               // joins the loop and stops the workers
 
   class Loop;

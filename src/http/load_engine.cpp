@@ -171,25 +171,40 @@ ProgressSnapshot LoadRun::snapshot() {
   return s;
 }
 
-std::vector<PublishedSecond> LoadRun::take_seconds() {
-  bool all = finished();
-  std::size_t upto = all ? 0 : SIZE_MAX;
-  for (auto& worker : workers_) {
-    std::size_t count = worker->published_count();
-    upto = all ? std::max(upto, count) : std::min(upto, count);
-  }
-  if (workers_.empty() || upto <= seconds_taken_) return {};
-  std::vector<std::vector<PublishedSecond>> by_worker;
-  for (auto& worker : workers_) {
-    by_worker.push_back(worker->published_since(seconds_taken_));
-    if (!options_.keep_seconds) worker->forget_published_before(upto);
-  }
-  std::vector<PublishedSecond> taken(upto - seconds_taken_);
+void PublishedSeconds::publish(PublishedSecond second) {
+  std::lock_guard lock(mutex_);
+  second.index = forgotten_ + seconds_.size();
+  seconds_.push_back(std::move(second));
+}
+
+std::vector<PublishedSecond> PublishedSeconds::since(std::size_t from) {
+  std::lock_guard lock(mutex_);
+  from = std::max(from, forgotten_) - forgotten_;
+  if (from >= seconds_.size()) return {};
+  return {seconds_.begin() + static_cast<std::ptrdiff_t>(from), seconds_.end()};
+}
+
+std::size_t PublishedSeconds::count() {
+  std::lock_guard lock(mutex_);
+  return forgotten_ + seconds_.size();
+}
+
+void PublishedSeconds::forget_before(std::size_t upto) {
+  std::lock_guard lock(mutex_);
+  if (upto <= forgotten_) return;
+  std::size_t n = std::min(upto - forgotten_, seconds_.size());
+  seconds_.erase(seconds_.begin(), seconds_.begin() + static_cast<std::ptrdiff_t>(n));
+  forgotten_ += n;
+}
+
+std::vector<PublishedSecond> merge_seconds(std::vector<std::vector<PublishedSecond>>& by_thread, std::size_t first,
+                                           std::size_t count, Histogram& scratch) {
+  std::vector<PublishedSecond> taken(count);
   for (std::size_t i = 0; i < taken.size(); ++i) {
     PublishedSecond& merged = taken[i];
-    merged.index = seconds_taken_ + i;
+    merged.index = first + i;
     std::size_t contributors = 0;
-    for (auto& seconds : by_worker) {
+    for (auto& seconds : by_thread) {
       if (i >= seconds.size()) continue;
       PublishedSecond& second = seconds[i];
       merged.requests += second.requests;
@@ -200,20 +215,23 @@ std::vector<PublishedSecond> LoadRun::take_seconds() {
         continue;
       }
       if (contributors == 2) {
-        for (auto [index, count] : merged.counts) merge_scratch_.add_at_index(index, count);
+        for (auto [index, n] : merged.counts) scratch.add_at_index(index, n);
       }
-      for (auto [index, count] : second.counts) merge_scratch_.add_at_index(index, count);
+      for (auto [index, n] : second.counts) scratch.add_at_index(index, n);
     }
     if (contributors > 1) {
       merged.counts.clear();
-      for (std::int32_t index = 0; index < merge_scratch_.counts_len(); ++index) {
-        if (std::int64_t count = merge_scratch_.count_at_index(index); count != 0) merged.counts.emplace_back(index, count);
+      for (std::int32_t index = 0; index < scratch.counts_len(); ++index) {
+        if (std::int64_t n = scratch.count_at_index(index); n != 0) merged.counts.emplace_back(index, n);
       }
-      merge_scratch_.reset();
+      scratch.reset();
     }
   }
-  seconds_taken_ = upto;
   return taken;
+}
+
+std::vector<PublishedSecond> LoadRun::take_seconds() {
+  return take_merged_seconds(workers_, finished(), !options_.keep_seconds, seconds_taken_, merge_scratch_);
 }
 
 void LoadRun::join_threads() {

@@ -5,10 +5,12 @@
 // corrected). Knows nothing about the terminal: the CLI polls snapshot() for progress.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -159,6 +161,48 @@ struct PublishedSecond {
   // The latency histogram of the second, sparse: (index, count) in a default-shaped Histogram.
   std::vector<std::pair<std::int32_t, std::int64_t>> counts;
 };
+
+// The seconds one thread has closed, for another thread to take (take_merged_seconds below):
+// numbered as they are published, freed once taken when the run keeps none.
+class PublishedSeconds {
+ public:
+  void publish(PublishedSecond second);  // sets second.index
+  std::vector<PublishedSecond> since(std::size_t from);
+  std::size_t count();
+  void forget_before(std::size_t upto);
+
+ private:
+  std::mutex mutex_;
+  std::vector<PublishedSecond> seconds_;
+  std::size_t forgotten_ = 0;  // seconds before seconds_[0]
+};
+
+// Merges the seconds [first, first + count) of several threads (by_thread[t][i] is second
+// first + i of thread t, when it has it): requests and errors added, histograms merged.
+std::vector<PublishedSecond> merge_seconds(std::vector<std::vector<PublishedSecond>>& by_thread, std::size_t first,
+                                           std::size_t count, Histogram& scratch);
+
+// take_seconds() of a run whose threads each publish their seconds (published_count(),
+// published_since(n), forget_published_before(n)): the seconds every thread has closed since
+// `taken` (all of them once the run has `finished`), merged over the threads, in order.
+template <typename Threads>
+std::vector<PublishedSecond> take_merged_seconds(Threads& threads, bool finished, bool forget, std::size_t& taken,
+                                                 Histogram& scratch) {
+  std::size_t upto = finished ? 0 : SIZE_MAX;
+  for (auto& thread : threads) {
+    std::size_t count = thread->published_count();
+    upto = finished ? std::max(upto, count) : std::min(upto, count);
+  }
+  if (threads.empty() || upto <= taken) return {};
+  std::vector<std::vector<PublishedSecond>> by_thread;
+  for (auto& thread : threads) {
+    by_thread.push_back(thread->published_since(taken));
+    if (forget) thread->forget_published_before(upto);
+  }
+  std::vector<PublishedSecond> merged = merge_seconds(by_thread, taken, upto - taken, scratch);
+  taken = upto;
+  return merged;
+}
 
 class LoadWorker;
 class StartLine;

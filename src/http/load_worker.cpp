@@ -71,25 +71,11 @@ LoadWorker::~LoadWorker() {
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
 }
 
-std::vector<PublishedSecond> LoadWorker::published_since(std::size_t from) {
-  std::lock_guard lock(publish_mutex_);
-  from = std::max(from, published_forgotten_) - published_forgotten_;
-  if (from >= published_.size()) return {};
-  return {published_.begin() + static_cast<std::ptrdiff_t>(from), published_.end()};
-}
+std::vector<PublishedSecond> LoadWorker::published_since(std::size_t from) { return published_.since(from); }
 
-std::size_t LoadWorker::published_count() {
-  std::lock_guard lock(publish_mutex_);
-  return published_forgotten_ + published_.size();
-}
+std::size_t LoadWorker::published_count() { return published_.count(); }
 
-void LoadWorker::forget_published_before(std::size_t upto) {
-  std::lock_guard lock(publish_mutex_);
-  if (upto <= published_forgotten_) return;
-  std::size_t n = std::min(upto - published_forgotten_, published_.size());
-  published_.erase(published_.begin(), published_.begin() + static_cast<std::ptrdiff_t>(n));
-  published_forgotten_ += n;
-}
+void LoadWorker::forget_published_before(std::size_t upto) { published_.forget_before(upto); }
 
 std::int64_t LoadWorker::scheduled_ns(std::uint64_t k) const noexcept {
   return plan_.first_send_ns + static_cast<std::int64_t>(static_cast<double>(k) * plan_.interval_ns);
@@ -498,9 +484,7 @@ void LoadWorker::roll_second(std::int64_t end) {
   second_requests_ = 0;
   second_errors_ = 0;
   second_end_ns_ += kSecondNs;
-  std::lock_guard lock(publish_mutex_);
-  second.index = published_forgotten_ + published_.size();
-  published_.push_back(std::move(second));
+  published_.publish(std::move(second));
 }
 
 bool LoadWorker::done(std::int64_t now) const noexcept {

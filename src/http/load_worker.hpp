@@ -179,9 +179,7 @@ class LoadWorker {
   std::uint64_t second_requests_ = 0;
   std::uint64_t second_errors_ = 0;
   Histogram second_latency_;
-  std::mutex publish_mutex_;
-  std::vector<PublishedSecond> published_;
-  std::size_t published_forgotten_ = 0;  // seconds before published_[0]
+  PublishedSeconds published_;
   std::atomic<std::uint64_t> completed_published_{0};
   std::atomic<std::uint64_t> errors_published_{0};
 };

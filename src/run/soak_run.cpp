@@ -2,6 +2,7 @@
 #include "run/soak_run.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <deque>
@@ -19,6 +20,8 @@
 #include "core/error.hpp"
 #include "core/hdr_interval_log.hpp"
 #include "core/histogram.hpp"
+#include "exec/exec_engine.hpp"
+#include "exec/exec_result.hpp"
 #include "http/load_result.hpp"
 #include "monitor/resource_monitor.hpp"
 #include "monitor/resource_source.hpp"
@@ -26,6 +29,8 @@
 #include "run/checks.hpp"
 #include "run/service_monitors.hpp"
 #include "run/service_supervisor.hpp"
+#include "sse/sse_engine.hpp"
+#include "sse/sse_result.hpp"
 
 namespace perfgate::run {
 namespace {
@@ -63,10 +68,126 @@ struct MonitoredService {
   }
 };
 
+// One load benchmark's engine in a soak: http, exec and sse are driven alike, started together,
+// their seconds taken as they close (checkpoints and the interval log) and forgotten, joined at
+// the end for the whole-soak benchmark object.
+class SoakEngine {
+ public:
+  virtual ~SoakEngine() = default;
+  // Before any clock starts (exec: the workers print `ready`): why it cannot run, or nullopt.
+  virtual std::optional<std::string> prepare(const std::atomic<bool>* /*stop*/) { return std::nullopt; }
+  virtual void start() = 0;
+  virtual void request_stop() noexcept = 0;
+  virtual bool finished() const noexcept = 0;
+  virtual std::vector<http::PublishedSecond> take_seconds() = 0;
+  // Joins the engine: the benchmark object, or null with *failure saying why nothing was measured.
+  virtual nlohmann::json finish(const std::string& name, std::string* failure) = 0;
+};
+
+// Drives a Run (http::LoadRun, exec::ExecRun, sse::SseRun) of a prepared benchmark: what every
+// engine has alike.
+template <typename Run, typename Prepared>
+class SoakRunEngine : public SoakEngine {
+ public:
+  template <typename Options>
+  SoakRunEngine(const Prepared& prepared, Options options) : prepared_(prepared), run_(std::move(options)) {}
+  void start() override { run_.start(); }
+  void request_stop() noexcept override { run_.request_stop(); }
+  bool finished() const noexcept override { return run_.finished(); }
+  std::vector<http::PublishedSecond> take_seconds() override { return run_.take_seconds(); }
+
+ protected:
+  const Prepared& prepared_;
+  Run run_;
+};
+
+class HttpSoakEngine final : public SoakRunEngine<http::LoadRun, PreparedHttp> {
+ public:
+  using SoakRunEngine::SoakRunEngine;
+  nlohmann::json finish(const std::string& name, std::string* failure) override {
+    http::LoadResult r = run_.wait();
+    if (r.unreachable) {
+      *failure = fmt::format("cannot connect to {}: {}", prepared_.config.value("url", ""), r.connect_error);
+      return nullptr;
+    }
+    return http::http_benchmark_json(name, prepared_.config, r);
+  }
+};
+
+class ExecSoakEngine final : public SoakRunEngine<exec::ExecRun, PreparedExec> {
+ public:
+  ExecSoakEngine(const PreparedExec& prepared, exec::ExecOptions options)
+      : SoakRunEngine(prepared, options), stderr_directory_(options.stderr_directory) {}
+  std::optional<std::string> prepare(const std::atomic<bool>* stop) override {
+    std::error_code error;
+    std::filesystem::create_directories(stderr_directory_, error);
+    if (error) return fmt::format("cannot create '{}' for the workers' stderr: {}", stderr_directory_, error.message());
+    try {
+      run_.start_workers(stop);
+    } catch (const RunError& e) {
+      return std::string(e.what());
+    }
+    return std::nullopt;
+  }
+  nlohmann::json finish(const std::string& name, std::string* failure) override {
+    exec::ExecResult r = run_.wait();
+    if (r.failure) {
+      *failure = *r.failure;
+      return nullptr;
+    }
+    return exec::exec_benchmark_json(name, prepared_.config, r);
+  }
+
+ private:
+  std::string stderr_directory_;
+};
+
+class SseSoakEngine final : public SoakRunEngine<sse::SseRun, PreparedSse> {
+ public:
+  using SoakRunEngine::SoakRunEngine;
+  nlohmann::json finish(const std::string& name, std::string* failure) override {
+    sse::SseResult r = run_.wait();
+    if (r.unreachable && !r.interrupted) {
+      *failure = fmt::format("cannot subscribe to {}: {}", prepared_.config.value("url", ""), r.connect_error);
+      return nullptr;
+    }
+    if (r.publish_unreachable && !r.interrupted) {
+      *failure = fmt::format("cannot connect to the publish URL {}: {}", prepared_.config["publish"].value("url", ""),
+                             r.publish_error);
+      return nullptr;
+    }
+    return sse::sse_benchmark_json(name, prepared_.config, r);
+  }
+};
+
+// The engine of a benchmark soak_skip_reason lets in, for the soak's whole duration.
+std::unique_ptr<SoakEngine> make_soak_engine(const PreparedBenchmark& p, Nanos duration, const std::string& run_directory) {
+  if (p.exec) {
+    exec::ExecOptions options = p.exec->options;
+    options.duration = duration;
+    options.warmup = Nanos(0);
+    options.operations = 0;
+    options.keep_seconds = false;
+    options.stderr_directory = run_directory + "/exec-" + p.spec->name;
+    return std::make_unique<ExecSoakEngine>(*p.exec, std::move(options));
+  }
+  if (p.sse) {
+    sse::SseOptions options = p.sse->options;
+    options.duration = duration;
+    return std::make_unique<SseSoakEngine>(*p.sse, std::move(options));
+  }
+  http::LoadOptions options = p.http->load;
+  options.duration = duration;
+  options.warmup = Nanos(0);
+  options.requests = 0;
+  options.keep_seconds = false;
+  return std::make_unique<HttpSoakEngine>(*p.http, std::move(options));
+}
+
 // One load benchmark of the soak: its engine, its interval log, and the checkpoint it is filling.
 struct SoakLoad {
   const PreparedBenchmark* prepared = nullptr;
-  std::unique_ptr<http::LoadRun> run;
+  std::unique_ptr<SoakEngine> engine;
   std::unique_ptr<AppendFile> hlog;
   Histogram second;    // one second, for its interval-log line
   Histogram interval;  // the current checkpoint
@@ -224,12 +345,12 @@ nlohmann::json drift_verdict(const std::vector<double>& t_s, const std::vector<d
 namespace {
 
 // Why a selected benchmark does not join the soak, or nullopt when it does. A soak drives the
-// http engine itself (interval figures a second at a time), so kinds without that hook, and
-// callbacks (whose listener run/http_load starts), would be measured wrongly: they are left out.
+// load engines itself (interval figures a second at a time), so kinds without one, and callbacks
+// (whose listener run/http_load starts), would be measured wrongly: they are left out.
 std::optional<std::string> soak_skip_reason(const PreparedBenchmark& p) {
-  if (!p.http) return "a soak runs http: benchmarks only (exec:, sse:, cmd: and ingest: are not soaked)";
-  if (p.http->callback) return "its callbacks are not measured in a soak";
-  return std::nullopt;
+  if (p.http && p.http->callback) return "its callbacks are not measured in a soak";
+  if (p.http || p.exec || p.sse) return std::nullopt;
+  return "a soak runs load benchmarks only (http:, exec:, sse:; cmd: and ingest: are not soaked)";
 }
 
 }  // namespace
@@ -239,7 +360,7 @@ SoakRun::SoakRun(const suite::Suite& suite, SuiteRunOptions options, SoakSetting
   bool any_load = std::any_of(selection_.benchmarks().begin(), selection_.benchmarks().end(),
                               [](const PreparedBenchmark& p) { return !soak_skip_reason(p); });
   if (!any_load) {
-    throw UsageError(fmt::format("--soak: the selected benchmarks of '{}' have no load benchmark (http:) to soak",
+    throw UsageError(fmt::format("--soak: the selected benchmarks of '{}' have no load benchmark (http:, exec:, sse:) to soak",
                                  suite.path));
   }
 }
@@ -279,21 +400,32 @@ SoakResult SoakRun::run(const SuiteRunHooks& hooks, const SoakHooks& soak_hooks)
 
   result.run_id = store_.begin_run(run_record(info, stored_suite_name()));
   AppendFile checkpoints_file(result.run_directory + "/checkpoints.jsonl");
+  // Every engine is ready before any clock starts (exec's workers); one that is not ends the soak.
+  std::optional<std::string> not_ready;
+  for (auto& load : loads) {
+    load.engine = make_soak_engine(*load.prepared, settings_.duration, result.run_directory);
+    if (auto why = load.engine->prepare(options_.stop)) {
+      not_ready = fmt::format("benchmark '{}': {}", load.name(), *why);
+      break;
+    }
+  }
   std::int64_t start_wall_ns = wall_ns();
   for (auto& load : loads) {
-    http::LoadOptions options = load.prepared->http->load;
-    options.duration = settings_.duration;
-    options.warmup = Nanos(0);
-    options.requests = 0;
-    options.keep_seconds = false;
     load.hlog = std::make_unique<AppendFile>(result.run_directory + "/" + load.name() + ".hlog");
     load.hlog->append(hdr_log_header(start_wall_ns));
-    load.run = std::make_unique<http::LoadRun>(std::move(options));
   }
-  if (soak_hooks.started) soak_hooks.started(loads.size(), total_s, result.run_directory);
-  for (auto& load : loads) load.run->start();
+  if (not_ready) {
+    result.failure = *not_ready;
+    result.failure_exit_code = stopped() ? exit_code::kInterrupted : exit_code::kRunFailed;
+  } else if (soak_hooks.started) {
+    soak_hooks.started(loads.size(), total_s, result.run_directory);
+  }
+  // Before the engines start: each one's clock starts after it, so none ends before `total_s`.
   auto start = std::chrono::steady_clock::now();
   for (auto& m : monitored) m.offset_s = m.monitor->now_s();
+  if (!not_ready) {
+    for (auto& load : loads) load.engine->start();
+  }
   auto elapsed_s = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
 
   std::size_t checkpoints_written = 0;
@@ -345,9 +477,9 @@ SoakResult SoakRun::run(const SuiteRunHooks& hooks, const SoakHooks& soak_hooks)
   auto stop_loads = [&] {
     if (stop_requested) return;
     stop_requested = true;
-    for (auto& load : loads) load.run->request_stop();
+    for (auto& load : loads) load.engine->request_stop();
   };
-  while (true) {
+  while (!not_ready) {
     std::this_thread::sleep_for(kPoll);
     if (stopped()) stop_loads();
     if (!died) {
@@ -356,13 +488,17 @@ SoakResult SoakRun::run(const SuiteRunHooks& hooks, const SoakHooks& soak_hooks)
         stop_loads();
       }
     }
-    bool all_finished = std::all_of(loads.begin(), loads.end(), [](const SoakLoad& l) { return l.run->finished(); });
+    bool all_finished = std::all_of(loads.begin(), loads.end(), [](const SoakLoad& l) { return l.engine->finished(); });
     for (auto& load : loads) {
-      for (const auto& second : load.run->take_seconds()) load.add(second, seconds_per_checkpoint, checkpoint_s);
+      for (const auto& second : load.engine->take_seconds()) load.add(second, seconds_per_checkpoint, checkpoint_s);
     }
     if (all_finished) break;
-    // A load that ended before the others (its target never answered) stops the soak.
-    if (std::any_of(loads.begin(), loads.end(), [](const SoakLoad& l) { return l.run->finished(); })) stop_loads();
+    // A load that ended before its time (its target never answered, a worker died) stops the
+    // soak; after the duration the others are only awaiting their last answers.
+    if (elapsed_s() < total_s &&
+        std::any_of(loads.begin(), loads.end(), [](const SoakLoad& l) { return l.engine->finished(); })) {
+      stop_loads();
+    }
     write_closed(false);
   }
   // The interval in progress becomes the last checkpoint (the soak's end, a signal, a death).
@@ -373,14 +509,16 @@ SoakResult SoakRun::run(const SuiteRunHooks& hooks, const SoakHooks& soak_hooks)
   // The whole soak, per benchmark.
   std::vector<nlohmann::json> benchmarks;
   for (auto& load : loads) {
-    http::LoadResult r = load.run->wait();
-    if (r.unreachable && !result.failure) {
-      result.failure = fmt::format("benchmark '{}': cannot connect to {}: {}", load.name(),
-                                   load.prepared->http->config.value("url", ""), r.connect_error);
-      result.failure_exit_code = exit_code::kRunFailed;
+    if (not_ready) break;  // nothing started
+    std::string failure;
+    nlohmann::json b = load.engine->finish(load.name(), &failure);
+    if (b.is_null()) {
+      if (!result.failure) {
+        result.failure = fmt::format("benchmark '{}': {}", load.name(), failure);
+        result.failure_exit_code = exit_code::kRunFailed;
+      }
       continue;
     }
-    nlohmann::json b = http::http_benchmark_json(load.name(), load.prepared->http->config, r);
     b["soak"] = {{"hlog", load.name() + ".hlog"}};
     // The whole soak's figures of each service, as a suite benchmark has them (SERVICE.* metrics
     // for `resources:` thresholds); the timeline over time is the checkpoints'.

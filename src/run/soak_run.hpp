@@ -75,7 +75,7 @@ struct SoakResult {
 
 class SoakRun {
  public:
-  // Selects the benchmarks as a suite run does (--only); only load benchmarks (http) soak, the
+  // Selects the benchmarks as a suite run does (--only); only load benchmarks (http, exec, sse) soak, the
   // others are skipped. Throws UsageError when none is left. `suite` and `store` outlive it.
   SoakRun(const suite::Suite& suite, SuiteRunOptions options, SoakSettings settings, Store& store);
 

@@ -107,6 +107,15 @@ SseProgress SseRun::snapshot() const {
   return p;
 }
 
+std::vector<http::PublishedSecond> SseRun::take_seconds() {
+  return http::take_merged_seconds(loops_, finished(), true, seconds_taken_, merge_scratch_);
+}
+
+std::int64_t SseRun::window_start_wall_ns() const {
+  const std::int64_t start = state_ ? state_->start_ns.load() : 0;
+  return start != 0 ? wall_ns() - (monotonic_ns() - start) : wall_ns();
+}
+
 namespace {
 
 // Lost (event, subscriber) pairs: of the events that count, those a subscriber's `seen` bits

@@ -21,6 +21,7 @@
 #include "core/histogram.hpp"
 #include "core/text_template.hpp"
 #include "core/units.hpp"
+#include "http/load_engine.hpp"
 #include "http/url.hpp"
 
 namespace perfgate::sse {
@@ -126,6 +127,12 @@ class SseRun {
   void request_stop() noexcept;  // SIGINT: stop publishing, keep what was measured
   bool finished() const noexcept;
   SseProgress snapshot() const;
+  // The seconds of the window that every subscriber thread has closed since the last call (all
+  // of them once the run has finished), merged: the delivery latency of the first arrivals
+  // received in each second (the result's `delivery`), for interval logs.
+  std::vector<http::PublishedSecond> take_seconds();
+  // The wall clock (ns since the epoch) when the window began (now, when it has not).
+  std::int64_t window_start_wall_ns() const;
   SseResult wait();
 
  private:
@@ -137,6 +144,8 @@ class SseRun {
   std::atomic<bool> stop_{false};
   std::atomic<int> running_{0};
   std::int64_t start_ns_ = 0;
+  std::size_t seconds_taken_ = 0;
+  Histogram merge_scratch_;
 };
 
 }  // namespace perfgate::sse

@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "core/clock.hpp"
+#include "http/load_worker.hpp"
 #include "sse/connect.hpp"
 
 namespace perfgate::sse {
@@ -26,6 +27,7 @@ constexpr int kMaxEvents = 256;
 constexpr int kWaitMs = 10;               // wakes at least this often for timers and the stop flag
 constexpr int kReadsPerWake = 4;          // then other subscriptions get their turn
 constexpr std::int64_t kMaxBackoffNs = 1'000'000'000;
+constexpr std::int64_t kSecondNs = 1'000'000'000;
 
 }  // namespace
 
@@ -170,7 +172,7 @@ void SubscriberLoop::on_event(Subscription& s, const Event& e) {
       stats_.late.emplace_back(s.index, *seq);
       return;
     }
-    stats_.delivery.record(std::max<std::int64_t>(latency, 0));
+    record_delivery(latency);
     ++batch_first_arrivals_;
     return;
   }
@@ -204,8 +206,27 @@ void SubscriberLoop::on_event(Subscription& s, const Event& e) {
       }
     }
   }
-  stats_.delivery.record(std::max<std::int64_t>(latency, 0));
+  record_delivery(latency);
   ++stats_.ts_received;
+}
+
+void SubscriberLoop::record_delivery(std::int64_t latency) {
+  file_at(read_mono_ns_);
+  second_delivery_.record(std::max<std::int64_t>(latency, 0));
+  ++second_arrivals_;
+}
+
+void SubscriberLoop::file_at(std::int64_t now) {
+  const std::int64_t at = std::min(now, window_end_ns_ - 1);
+  while (at >= second_end_ns_) roll_second(second_end_ns_);
+}
+
+void SubscriberLoop::roll_second(std::int64_t end) {
+  http::PublishedSecond second = http::close_second(second_delivery_, stats_.delivery, second_arrivals_, 0,
+                                                    static_cast<double>(end - start_ns_) / 1e9);
+  second_arrivals_ = 0;
+  second_end_ns_ += kSecondNs;
+  published_.publish(std::move(second));
 }
 
 void SubscriberLoop::on_readable(Subscription& s, std::int64_t now) {
@@ -303,13 +324,22 @@ void SubscriberLoop::run() noexcept {
                      std::all_of(subs_.begin(), subs_.end(),
                                  [](const Subscription& s) { return s.state == State::kStreaming || s.failures > 0; });
       if (settled) {
-        state_.arrive_and_wait(&monotonic_ns);
+        start_ns_ = state_.arrive_and_wait(&monotonic_ns);
+        window_end_ns_ = start_ns_ + state_.duration_ns;
+        second_end_ns_ = start_ns_ + kSecondNs;
         started_ = true;
         cpu_at_start = thread_cpu_seconds();
       }
       continue;
     }
+    file_at(now);
     if (done(now)) break;
+  }
+  if (started_) {
+    // The last second, short when the run ended before the window did (or was interrupted).
+    const std::int64_t until = std::min(now, window_end_ns_);
+    file_at(until);
+    if (second_arrivals_ != 0 || second_end_ns_ - kSecondNs < until) roll_second(std::min(until, second_end_ns_));
   }
   ending_ = true;
   stats_.ended_ns = now;

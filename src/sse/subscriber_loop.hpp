@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/histogram.hpp"
+#include "http/load_engine.hpp"
 #include "http/response_parser.hpp"
 #include "sse/event_parser.hpp"
 #include "sse/run_state.hpp"
@@ -42,6 +43,11 @@ class SubscriberLoop {
     std::vector<std::int64_t> ts_of_seq;
   };
   const Stats& stats() const noexcept { return stats_; }
+  // The seconds of the measured window this thread has closed (each the delivery latencies of
+  // the first arrivals received in it), for SseRun::take_seconds (as http's LoadWorker).
+  std::vector<http::PublishedSecond> published_since(std::size_t from) { return published_.since(from); }
+  std::size_t published_count() { return published_.count(); }
+  void forget_published_before(std::size_t upto) { published_.forget_before(upto); }
   // Ids this far apart from the first are not tracked (lost/duplicate) in ts mode.
   static constexpr std::uint64_t kMaxTrackedIds = std::uint64_t{1} << 20;
 
@@ -72,6 +78,9 @@ class SubscriberLoop {
   bool done(std::int64_t now) const;
   std::string request_for(const Subscription& s) const;
   void mark_seen(Subscription& s, std::uint64_t seq, bool& duplicate);
+  void record_delivery(std::int64_t latency);
+  void file_at(std::int64_t now);
+  void roll_second(std::int64_t end);
 
   const SseOptions& options_;
   RunState& state_;
@@ -86,6 +95,15 @@ class SubscriberLoop {
   std::int64_t read_wall_ns_ = 0;
   std::uint64_t batch_first_arrivals_ = 0;
   std::uint64_t batch_events_ = 0;
+
+  // The measured window a second at a time, by receipt time; arrivals after its end (an event
+  // published near the end) are filed in its last second, as http files late responses.
+  std::int64_t start_ns_ = 0;
+  std::int64_t window_end_ns_ = 0;
+  std::int64_t second_end_ns_ = 0;
+  std::uint64_t second_arrivals_ = 0;
+  Histogram second_delivery_;  // merged into stats_.delivery when the second closes
+  http::PublishedSeconds published_;
 };
 
 }  // namespace perfgate::sse

@@ -82,6 +82,7 @@ TEST(OptionParity, EveryExecFlagHasASuiteKeyAndEveryKeyAFlag) {
                               {
                                   "-h", "--help",   // CLI11's own
                                   "--json",         // a suite: perfgate run --json
+                                  "--hlog",         // a suite: a soak writes runs/RUN/BENCH.hlog
                                   "--name",         // a suite: the benchmark's name:
                                   "-q", "--quiet",  // a suite: perfgate run's terminal
                               });
@@ -105,6 +106,7 @@ TEST(OptionParity, EverySseFlagHasASuiteKeyAndEveryKeyAFlag) {
                               {
                                   "-h", "--help",   // CLI11's own
                                   "--json",         // a suite: perfgate run --json
+                                  "--hlog",         // a suite: a soak writes runs/RUN/BENCH.hlog
                                   "--name",         // a suite: the benchmark's name:
                                   "-q", "--quiet",  // a suite: perfgate run's terminal
                               });

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <fstream>
 #include <future>
+#include <map>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -213,6 +214,69 @@ TEST_F(SoakRun, AServiceThatDiesEndsTheSoakWithExit3AndEveryCheckpoint) {
   EXPECT_EQ(runs[0].record.suite, "dies/soak");
   EXPECT_EQ(store->checkpoints(runs[0].record.id).size(), lines.size());
   EXPECT_EQ(store->get_run(runs[0].record.id)->at("soak")["ended"], "failed");
+}
+
+// exec: and sse: benchmarks are soaked beside http: (a mixed workload), each with its checkpoint
+// lines and its interval log, whose seconds add up to the whole-soak figures: every operation of
+// exec's schedule, every (event, subscriber) received for sse.
+TEST_F(SoakRun, ExecAndSseBenchmarksAreSoakedBesideHttp) {
+  perfgate::testing::ServeProcess serve({"--quiet"});
+  write("mixed.yaml",
+        "name: mixed\n"
+        "benchmarks:\n"
+        "  - name: health\n"
+        "    http: {url: \"" + serve.url("/health") + "\", rate: 100/s, connections: 2, threads: 1}\n"
+        "  - name: echo\n"
+        "    exec: {command: " + std::string(PERFGATE_ECHO_WORKER) + ", rate: 100/s}\n"
+        "  - name: events\n"
+        "    sse: {url: \"" + serve.url("/events") + "\", publish: \"" + serve.url("/publish") +
+        "\", rate: 20/s, subscribers: 3, timeout: 2s}\n"
+        "soak: {duration: 4s, checkpoint: 2s}\n");
+  ProcessOutput out = run_process(argv({"run", "mixed.yaml", "--store", "h.db", "-q"}), std::chrono::seconds(120));
+  ASSERT_EQ(out.exit_code, 0) << out.out << out.err;
+  EXPECT_THAT(out.out, HasSubstr("3 load benchmarks at once"));
+  EXPECT_THAT(out.out, ::testing::Not(HasSubstr("skipping")));
+  std::string folder = run_folder(out.out);
+  ASSERT_FALSE(folder.empty()) << out.out;
+  std::map<std::string, std::uint64_t> checkpointed;
+  std::vector<nlohmann::json> lines = checkpoint_lines(folder);
+  EXPECT_EQ(lines.size(), 6u) << out.out;  // two checkpoints of three benchmarks
+  for (const auto& line : lines) checkpointed[line["benchmark"].get<std::string>()] += line["requests"].get<std::uint64_t>();
+  nlohmann::json doc = nlohmann::json::parse(read(folder + "/result.json"));
+  ASSERT_EQ(doc["benchmarks"].size(), 3u);
+  for (const auto& b : doc["benchmarks"]) {
+    const std::string name = b["name"];
+    // sse's latency (and its per-second count) is that of the events received in time.
+    const std::uint64_t count = b["requests"][b["kind"] == "sse" ? "ok" : "total"].get<std::uint64_t>();
+    EXPECT_EQ(checkpointed[name], count) << name;
+    std::string error;
+    auto log = perfgate::read_hdr_log(read(folder + "/" + name + ".hlog"), &error);
+    ASSERT_TRUE(log) << name << ": " << error;
+    EXPECT_EQ(log->intervals.size(), 4u) << name;
+    std::int64_t logged = 0;
+    for (const auto& interval : log->intervals) logged += interval.histogram.total_count();
+    EXPECT_EQ(static_cast<std::uint64_t>(logged), count) << name;
+    EXPECT_FALSE(b["interrupted"].get<bool>()) << name;
+  }
+  EXPECT_EQ(doc["benchmarks"][1]["kind"], "exec");
+  EXPECT_EQ(doc["benchmarks"][1]["requests"]["total"].get<std::uint64_t>(), 400u);  // 100/s for 4 s
+  EXPECT_EQ(doc["benchmarks"][2]["kind"], "sse");
+  EXPECT_EQ(doc["benchmarks"][2]["publish"]["published"].get<std::uint64_t>(), 80u);
+  EXPECT_EQ(doc["benchmarks"][2]["events"]["received"].get<std::uint64_t>(), 80u * 3);
+}
+
+// A worker that never prints `ready` ends the soak before any load starts: exit 3, naming it.
+TEST_F(SoakRun, AnExecWorkerThatCannotStartEndsTheSoakWithExit3) {
+  write("worker.sh", "echo 'no bus here' >&2\nexit 4\n");
+  write("broken.yaml",
+        "name: broken\n"
+        "benchmarks:\n"
+        "  - name: publish\n"
+        "    exec: {command: sh worker.sh, rate: 10/s}\n");
+  ProcessOutput out = run_process(argv({"run", "broken.yaml", "--soak", "5s", "--store", "h.db", "-q"}));
+  EXPECT_EQ(out.exit_code, 3) << out.out << out.err;
+  EXPECT_THAT(out.err, HasSubstr("benchmark 'publish'"));
+  EXPECT_THAT(out.err, HasSubstr("no bus here"));
 }
 
 }  // namespace
