@@ -204,7 +204,16 @@ std::string soak_verdict_line(const nlohmann::json& soak) {
   for (auto& finding : drift_findings(member(soak, "drift"))) {
     (soak.value("on_drift", "fail") == "warn" ? warnings : failures).push_back(std::move(finding));
   }
-  std::string line = failures.empty() ? "PASS" : fmt::format("FAIL: {}", fmt::join(failures, ", "));
+  // A soak that did not run its course passes nothing: what it found so far is said after.
+  std::string ended = soak.is_object() ? soak.value("ended", "complete") : "complete";
+  if (ended == "failed") failures.insert(failures.begin(), "the soak ended early");
+  std::string line;
+  if (ended == "interrupted") {
+    line = failures.empty() ? "INTERRUPTED (no leak or drift so far)"
+                            : fmt::format("INTERRUPTED: {}", fmt::join(failures, ", "));
+  } else {
+    line = failures.empty() ? "PASS" : fmt::format("FAIL: {}", fmt::join(failures, ", "));
+  }
   if (!warnings.empty()) line += fmt::format(" (warnings: {})", fmt::join(warnings, ", "));
   return line;
 }

@@ -29,6 +29,7 @@ using perfgate::testing::perfgate_binary;
 using perfgate::testing::ProcessOutput;
 using perfgate::testing::run_process;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class SoakRun : public perfgate::testing::TempDirTest {
  protected:
@@ -174,6 +175,9 @@ TEST_F(SoakRun, AnInterruptedSoakKeepsItsCheckpointsAndStopsItsServices) {
   std::this_thread::sleep_for(std::chrono::milliseconds(700));  // into the third interval
   run.signal(SIGINT);
   EXPECT_EQ(run.wait(std::chrono::seconds(20)), 130) << run.out() << run.err();
+  // An interrupted soak never reads PASS: its verdict line begins with what happened.
+  EXPECT_THAT(run.out(), HasSubstr("\nINTERRUPTED"));
+  EXPECT_THAT(run.out(), Not(HasSubstr("PASS")));
   EXPECT_TRUE(gone(service_pid("stopped"))) << "the service outlived an interrupted soak";
   std::string folder = run_folder(run.out());
   ASSERT_FALSE(folder.empty()) << run.out();
@@ -204,6 +208,8 @@ TEST_F(SoakRun, AServiceThatDiesEndsTheSoakWithExit3AndEveryCheckpoint) {
   EXPECT_THAT(run.err(), HasSubstr("service 'api'"));
   EXPECT_THAT(run.err(), HasSubstr("signal 9"));
   EXPECT_THAT(run.err(), HasSubstr("s into the soak"));
+  EXPECT_THAT(run.out(), HasSubstr("FAIL: the soak ended early"));
+  EXPECT_THAT(run.out(), Not(HasSubstr("PASS")));
   std::string folder = run_folder(run.out());
   ASSERT_FALSE(folder.empty()) << run.out();
   std::vector<nlohmann::json> lines = checkpoint_lines(folder);
