@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <optional>
 
 #include "core/histogram_codec.hpp"
@@ -40,8 +41,8 @@ table{border-collapse:collapse;margin:.4em 0;background:#fff}
 th,td{padding:.3em .7em;border-bottom:1px solid #eaeef2;text-align:left;vertical-align:top}
 th{font-weight:600;color:#57606a;font-size:.9em}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .meta{color:#57606a}.reason{color:#57606a;font-size:.92em}
-.regressed,.failed,.worse{color:#a40e26;font-weight:600}.improved,.better{color:#116329;font-weight:600}
-.noisy{color:#7d4e00}.passed{color:#116329}
+.regressed,.failed,.worse,td.fail{color:#a40e26;font-weight:600}.improved,.better{color:#116329;font-weight:600}
+.noisy{color:#7d4e00}td.pass{color:#116329}
 .tiles{display:flex;flex-wrap:wrap;gap:.6em;margin:.3em 0 .6em}
 .tile{border:1px solid #d0d7de;border-radius:8px;padding:.35em .8em;min-width:8.5em}
 .tile .k{font-size:.82em;color:#57606a}.tile .v{font-size:1.25em;font-weight:600;font-variant-numeric:tabular-nums}
@@ -88,6 +89,9 @@ AxisUnit axis_unit(const std::string& unit) {
   if (unit == "percent") return {1, "%"};
   return {1, unit};
 }
+
+// A p-value as people read it: below 0.001 it only matters that it is small.
+std::string p_text(double p) { return p < 0.001 ? "<0.001" : fmt::format("{:.2g}", p); }
 
 std::string change_text(const compare::ComparisonRow& row) {
   return row.change_pct ? fmt::format("{:+.1f}%", *row.change_pct) : "–";
@@ -198,26 +202,25 @@ std::string timeline_charts(const json& timeline) {
   return svg_chart(latency) + svg_chart(throughput);
 }
 
-// The monitored services' CPU and RSS over the measured window, a line per service.
+// Each monitored service's CPU and RSS over the measured window.
 std::string resource_charts(const json& timelines) {
-  Chart cpu{"Service CPU (100% = one core busy)", "%"};
-  Chart rss{"Service memory (RSS)", "MiB"};
-  const char* colors[] = {kPurple, kTeal, kOrange, kBlue, kGreen};
-  std::size_t n = 0;
+  std::string out;
   for (const auto& [service, timeline] : timelines.items()) {
     if (!timeline.is_array()) continue;
-    const char* color = colors[n++ % std::size(colors)];
-    ChartLine c{service, {}, {}, color}, r{service, {}, {}, color};
+    ChartLine cpu{"CPU (100% = one core busy)", {}, {}, kPurple}, rss{"RSS", {}, {}, kTeal};
     for (const auto& point : timeline) {
       auto t = point.is_object() ? number_at(point, "t") : std::nullopt;
       if (!t) continue;
-      if (auto v = number_at(point, "cpu_pct")) add_point(c, *t, *v);
-      if (auto v = number_at(point, "rss_bytes")) add_point(r, *t, *v / (1024.0 * 1024.0));
+      if (auto v = number_at(point, "cpu_pct")) add_point(cpu, *t, *v);
+      if (auto v = number_at(point, "rss_bytes")) add_point(rss, *t, *v / (1024.0 * 1024.0));
     }
-    cpu.lines.push_back(std::move(c));
-    rss.lines.push_back(std::move(r));
+    Chart cpu_chart{service + " CPU over time", "%"};
+    cpu_chart.lines.push_back(std::move(cpu));
+    Chart rss_chart{service + " RSS over time", "MiB"};
+    rss_chart.lines.push_back(std::move(rss));
+    out += svg_chart(cpu_chart) + svg_chart(rss_chart);
   }
-  return svg_chart(cpu) + svg_chart(rss);
+  return out;
 }
 
 std::string resources_table(const json& benchmark) {
@@ -353,7 +356,7 @@ std::string row_html(const compare::ComparisonRow& row) {
       "<td class=\"n\">{}</td><td class=\"{}\">{}{}</td><td class=\"reason\">{}</td></tr>\n",
       html_text(row.benchmark), html_text(row.metric), html_text(value_text(row.baseline, row.unit)),
       html_text(value_text(row.current, row.unit)), change_text(row),
-      row.p_value ? fmt::format("{:.3g}", *row.p_value) : "–", verdict, verdict, row.gated ? "" : " (not gated)",
+      row.p_value ? html_text(p_text(*row.p_value)) : "–", verdict, verdict, row.gated ? "" : " (not gated)",
       html_text(row.reason));
 }
 
@@ -403,7 +406,9 @@ std::vector<std::string> comparison_changes(const compare::ComparisonReport& rep
                                 html_text(row.benchmark), html_text(row.metric), compare::to_string(verdict), what,
                                 html_text(value_text(row.baseline, row.unit)),
                                 html_text(value_text(row.current, row.unit)), change_text(row),
-                                row.p_value ? fmt::format(", p = {:.2g}", *row.p_value) : ""));
+                                row.p_value ? html_text(", p " + std::string(*row.p_value < 0.001 ? "" : "= ") +
+                                                        p_text(*row.p_value))
+                                            : ""));
     }
   }
   return out;
@@ -411,11 +416,21 @@ std::vector<std::string> comparison_changes(const compare::ComparisonReport& rep
 
 std::string comparison_section(const compare::ComparisonReport& report, const std::string& baseline_label,
                                const std::string& current_label) {
+  std::map<compare::Verdict, std::size_t> gated;  // the verdicts that count: those of gated rows
+  std::size_t not_gated = 0;
+  for (const auto& row : report.rows) {
+    if (row.gated) {
+      ++gated[row.verdict];
+    } else {
+      ++not_gated;
+    }
+  }
   std::string out = fmt::format("<h2>Comparison</h2>\n<p class=\"meta\">{} against the baseline {}: {} regressed, "
-                                "{} improved, {} noisy, {} unchanged.</p>\n",
-                                html_text(current_label), html_text(baseline_label),
-                                report.count(compare::Verdict::regressed), report.count(compare::Verdict::improved),
-                                report.count(compare::Verdict::noisy), report.count(compare::Verdict::unchanged));
+                                "{} improved, {} noisy, {} unchanged{}.</p>\n",
+                                html_text(current_label), html_text(baseline_label), gated[compare::Verdict::regressed],
+                                gated[compare::Verdict::improved], gated[compare::Verdict::noisy],
+                                gated[compare::Verdict::unchanged],
+                                not_gated == 0 ? "" : fmt::format(" (and {} metric{} shown, not gated)", not_gated, not_gated == 1 ? "" : "s"));
   // Shown: what changed on a gated metric. Folded: the unchanged rows, and the changes of metrics
   // that never gate (min, max, stddev…), which follow single requests and are mostly noise.
   std::string changed, unchanged, ungated;

@@ -36,7 +36,7 @@ std::string checks_table(const json& checks) {
     bool passed = c.value("passed", false);
     out += fmt::format("<tr><td>{}</td><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"{}\">{}</td></tr>\n",
                        html_text(field_text(c, "benchmark")), html_text(field_text(c, "expr")),
-                       html_text(field_text(c, "observed_text")), passed ? "passed" : "failed", passed ? "pass" : "FAIL");
+                       html_text(field_text(c, "observed_text")), passed ? "pass" : "fail", passed ? "pass" : "FAIL");
   }
   return out + "</table>\n";
 }

@@ -184,7 +184,7 @@ TEST_F(HtmlInChromium, TheRunCompareAndTrendsPagesLoadWithoutErrorsAndDrawTheirC
   const std::string page = read_file(path("second.html"));
   EXPECT_THAT(page, HasSubstr("<title>baseline</title></polyline>"));             // the baseline's spectrum
   EXPECT_THAT(page, HasSubstr("<title>uncorrected</title></polyline>"));    // open model: both lines
-  EXPECT_THAT(page, HasSubstr("<title>Service memory (RSS)</title>"));           // monitored
+  EXPECT_THAT(page, HasSubstr("<title>target RSS over time</title>"));           // monitored
   EXPECT_THAT(page, HasSubstr("across runs</title>"));                           // history from the store
   EXPECT_THAT(page, HasSubstr(">baseline</text>"));                              // its point marked
   EXPECT_THAT(page, HasSubstr("<h2>Comparison</h2>"));

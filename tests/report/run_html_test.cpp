@@ -103,7 +103,7 @@ TEST(RunHtml, TheVerdictAndWhatChangedComeFirst) {
   EXPECT_THAT(html, HasSubstr("run <code>20261126T010000-abcd</code>"));
   EXPECT_THAT(html, HasSubstr("git main <code>0123456789ab</code> (dirty)"));
   EXPECT_THAT(html, HasSubstr("on ci-1 (EPYC, 2 CPUs, Debian, kernel 6.1)"));
-  EXPECT_THAT(html, HasSubstr("<td><code>p99 &lt; 50ms</code></td><td class=\"n\">61ms</td><td class=\"failed\">FAIL</td>"));
+  EXPECT_THAT(html, HasSubstr("<td><code>p99 &lt; 50ms</code></td><td class=\"n\">61ms</td><td class=\"fail\">FAIL</td>"));
   EXPECT_THAT(html, HasSubstr("<div class=\"k\">latency_p50</div><div class=\"v\">2.25 ms</div>"
                               "<div class=\"d regressed\">+50.0% regressed</div>"));
   EXPECT_THAT(html, HasSubstr("significant &amp; confirmed"));
@@ -164,6 +164,7 @@ TEST(RunHtml, UnchangedRowsAreFoldedAway) {
   compare::ComparisonReport comparison;
   comparison.rows.push_back(row("health", "latency_p50", compare::Verdict::unchanged, 1));
   comparison.rows.push_back(row("health", "latency_p99", compare::Verdict::improved, -30));
+  comparison.rows.back().p_value = 1e-12;
   comparison.rows.push_back(row("login", "latency_p50", compare::Verdict::unchanged, -2));
   comparison.rows.push_back(row("login", "latency_max", compare::Verdict::noisy, 40));
   comparison.rows.back().gated = false;  // shown, never gating: folded too
@@ -183,7 +184,10 @@ TEST(RunHtml, UnchangedRowsAreFoldedAway) {
   ASSERT_NE(ungated, std::string::npos);
   EXPECT_GT(html.find("<td class=\"noisy\">noisy (not gated)</td>"), ungated);
   EXPECT_LT(improved, ungated);
-  EXPECT_THAT(html, HasSubstr("<span class=\"improved\">got better</span>"));
+  EXPECT_THAT(html, HasSubstr("<span class=\"improved\">got better</span>: 2 ms &rarr; 1.4 ms (-30.0%, p &lt;0.001)"));
+  EXPECT_THAT(html, HasSubstr("<td class=\"n\">&lt;0.001</td>"));
+  // The counts are of the gated rows, as the verdict's.
+  EXPECT_THAT(html, HasSubstr("0 regressed, 1 improved, 0 noisy, 2 unchanged (and 1 metric shown, not gated).</p>"));
   EXPECT_THAT(html, HasSubstr("<div class=\"verdict pass\""));
 }
 
@@ -290,10 +294,11 @@ TEST(RunHtml, TheServicesCpuAndMemoryOverTime) {
                                              {{"t", 1}, {"cpu_pct", 70}, {"rss_bytes", 12 << 20}}}}};
   RunSummary summary;
   const std::string html = run_html(summary, document_with(json::array({benchmark})));
-  EXPECT_THAT(html, HasSubstr("<title>Service CPU (100% = one core busy)</title>"));
-  EXPECT_THAT(html, HasSubstr("<title>Service memory (RSS)</title>"));
-  EXPECT_THAT(html, HasSubstr(" MiB</text>"));
-  EXPECT_THAT(html, HasSubstr("<title>api</title></polyline>"));
+  EXPECT_THAT(html, HasSubstr("<title>api CPU over time</title>"));
+  EXPECT_THAT(html, HasSubstr("<title>api RSS over time</title>"));
+  EXPECT_THAT(html, HasSubstr(">15 MiB</text>"));  // the top tick of the RSS chart
+  EXPECT_THAT(html, HasSubstr(">80%</text>"));     // of the CPU chart
+  EXPECT_THAT(html, HasSubstr("<title>CPU (100% = one core busy)</title></polyline>"));
 }
 
 TEST(RunHtml, LinksTheServicesFlameGraphsEscaped) {
