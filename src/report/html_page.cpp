@@ -5,12 +5,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 #include <optional>
 
 #include "core/histogram_codec.hpp"
 #include "core/text_escape.hpp"
 #include "core/units.hpp"
+#include "report/comparison_report.hpp"
 #include "report/service_resources.hpp"
 #include "report/svg_chart.hpp"
 
@@ -416,21 +416,9 @@ std::vector<std::string> comparison_changes(const compare::ComparisonReport& rep
 
 std::string comparison_section(const compare::ComparisonReport& report, const std::string& baseline_label,
                                const std::string& current_label) {
-  std::map<compare::Verdict, std::size_t> gated;  // the verdicts that count: those of gated rows
-  std::size_t not_gated = 0;
-  for (const auto& row : report.rows) {
-    if (row.gated) {
-      ++gated[row.verdict];
-    } else {
-      ++not_gated;
-    }
-  }
-  std::string out = fmt::format("<h2>Comparison</h2>\n<p class=\"meta\">{} against the baseline {}: {} regressed, "
-                                "{} improved, {} noisy, {} unchanged{}.</p>\n",
-                                html_text(current_label), html_text(baseline_label), gated[compare::Verdict::regressed],
-                                gated[compare::Verdict::improved], gated[compare::Verdict::noisy],
-                                gated[compare::Verdict::unchanged],
-                                not_gated == 0 ? "" : fmt::format(" (and {} metric{} shown, not gated)", not_gated, not_gated == 1 ? "" : "s"));
+  std::string out = fmt::format("<h2>Comparison</h2>\n<p class=\"meta\">{} against the baseline {}: {}.</p>\n",
+                                html_text(current_label), html_text(baseline_label),
+                                html_text(comparison_counts(report)));
   // Shown: what changed on a gated metric. Folded: the unchanged rows, and the changes of metrics
   // that never gate (min, max, stddev…), which follow single requests and are mostly noise.
   std::string changed, unchanged, ungated;

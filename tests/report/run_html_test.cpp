@@ -187,7 +187,7 @@ TEST(RunHtml, UnchangedRowsAreFoldedAway) {
   EXPECT_THAT(html, HasSubstr("<span class=\"improved\">got better</span>: 2 ms &rarr; 1.4 ms (-30.0%, p &lt;0.001)"));
   EXPECT_THAT(html, HasSubstr("<td class=\"n\">&lt;0.001</td>"));
   // The counts are of the gated rows, as the verdict's.
-  EXPECT_THAT(html, HasSubstr("0 regressed, 1 improved, 0 noisy, 2 unchanged (and 1 metric shown, not gated).</p>"));
+  EXPECT_THAT(html, HasSubstr("0 regressed, 1 improved, 0 noisy, 2 unchanged (and 1 more shown, not gated).</p>"));
   EXPECT_THAT(html, HasSubstr("<div class=\"verdict pass\""));
 }
 
