@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "core/text_escape.hpp"
 
@@ -18,15 +19,26 @@ constexpr double kLeft = 66;    // y tick labels
 constexpr double kRight = 24;   // room for half of the last x tick label
 constexpr double kTop = 46;     // title and legend
 constexpr double kBottom = 34;  // x tick labels and the axis name
+constexpr double kMostNines = 7;  // 99.99999%: 10^7 requests resolve it
 
-// Enough decimals to tell neighbouring ticks `step` apart, no more.
+// Enough decimals to tell neighbouring ticks `step` apart, no more; thousands as k and millions
+// as M, so that a tick fits left of the plot ("250k rps").
 std::string tick_text(double value, double step, const std::string& unit) {
+  std::string suffix;
+  for (const auto& [scale, letter] : {std::pair{1e6, "M"}, {1e3, "k"}}) {
+    if (unit == "MiB" || std::abs(step) < scale) continue;
+    value /= scale;
+    step /= scale;
+    suffix = letter;
+    break;
+  }
   int decimals = step >= 1 ? 0 : static_cast<int>(std::ceil(-std::log10(step) - 1e-9));
   std::string number = fmt::format("{:.{}f}", value, std::clamp(decimals, 0, 6));
   if (number.find('.') != std::string::npos) {  // 1.0 -> 1, 0.50 -> 0.5
     number.erase(number.find_last_not_of('0') + 1);
     if (number.back() == '.') number.pop_back();
   }
+  number += suffix;
   if (unit.empty()) return number;
   return unit == "%" ? number + "%" : number + " " + unit;
 }
@@ -106,6 +118,7 @@ std::string svg_chart(const Chart& chart) {
   for (const auto& line : chart.lines) {
     for (std::size_t i = 0; i < line.x.size() && i < line.y.size(); ++i) {
       if (!std::isfinite(line.x[i]) || !std::isfinite(line.y[i])) continue;
+      if (chart.x_axis == XAxis::nines && line.x[i] > kMostNines) continue;
       x_low = std::min(x_low, line.x[i]);
       x_high = std::max(x_high, line.x[i]);
       y_low = std::min(y_low, line.y[i]);
@@ -115,7 +128,7 @@ std::string svg_chart(const Chart& chart) {
   if (!std::isfinite(x_low)) return "";
   if (chart.x_axis == XAxis::nines) {
     x_low = 0;
-    x_high = std::clamp(std::ceil(x_high - 1e-9), 4.0, 7.0);  // 99.99% always shows
+    x_high = std::clamp(std::ceil(x_high - 1e-9), 4.0, kMostNines);  // 99.99% always shows
   } else if (chart.x_axis == XAxis::runs) {
     x_low = -0.5;  // half a run of room each side: the first and last points and labels stay inside
     x_high += 0.5;
@@ -174,7 +187,8 @@ std::string svg_chart(const Chart& chart) {
     std::string points;
     std::string dots;
     for (std::size_t i = 0; i < line.x.size() && i < line.y.size(); ++i) {
-      if (!std::isfinite(line.x[i]) || !std::isfinite(line.y[i])) continue;
+      // Beyond the axis: a spectrum past its last nine (more than 10^7 requests) is not drawn.
+      if (!std::isfinite(line.x[i]) || !std::isfinite(line.y[i]) || line.x[i] > x_high) continue;
       points += fmt::format("{:.1f},{:.1f} ", px(line.x[i]), py(line.y[i]));
       if (line.dots || line.x.size() == 1) {
         std::string tip = i < line.point_titles.size() ? line.point_titles[i] : line.label;

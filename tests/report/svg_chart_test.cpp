@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace perfgate::report {
@@ -43,6 +44,20 @@ TEST(SvgChart, ANinesChartLabelsFiftyToFourNinesEvenWhenTheDataStopsEarlier) {
   EXPECT_THAT(svg, Not(HasSubstr(">99.999%<")));
   EXPECT_THAT(svg, HasSubstr(">4 ms</text>"));
   EXPECT_THAT(svg, HasSubstr(">percentile</text>"));
+}
+
+TEST(SvgChart, LargeTicksInThousandsAndTheNinesAxisStopsAtSeven) {
+  Chart chart{"throughput", "rps"};
+  chart.lines.push_back({"requests", {0, 1, 2}, {0, 150000, 250000}});
+  const std::string svg = svg_chart(chart);
+  EXPECT_THAT(svg, HasSubstr(">250k rps</text>"));
+  EXPECT_THAT(svg, HasSubstr(">50k rps</text>"));
+  Chart spectrum{"spectrum", "ms", XAxis::nines};
+  spectrum.lines.push_back({"run", {0, 3, 7, 8}, {1, 2, 3, 99}});
+  const std::string nines = svg_chart(spectrum);
+  EXPECT_THAT(nines, HasSubstr(">99.99999%</text>"));
+  EXPECT_THAT(nines, Not(HasSubstr(">99.999999%</text>")));
+  EXPECT_EQ(std::count(nines.begin(), nines.end(), ','), 3) << "the point past seven nines is left out";
 }
 
 TEST(SvgChart, MarkersLegendAndEscaping) {
