@@ -121,8 +121,9 @@ Spectrum spectrum_of(const json& benchmark) {
         histogram && histogram->total_count() > 0) {
       s.count = static_cast<double>(histogram->total_count());
       const double last = std::log10(s.count);  // the quantile 1 - 1/N: the last one the data resolves
-      for (double x = 0; x < last; x += 0.05) {
-        double q = 1 - std::pow(10, -x);
+      for (int step = 0; step * 0.05 < last; ++step) {
+        const double x = step * 0.05;
+        const double q = 1 - std::pow(10, -x);
         s.x.push_back(x);
         s.y.push_back(static_cast<double>(histogram->value_at_percentile(q * 100)) / 1e6);
       }
@@ -243,6 +244,14 @@ std::string resources_table(const json& benchmark) {
   return out.empty() ? out : out + "</table>\n";
 }
 
+// A link to a file path as written in a document, or the path as text when it has a URL scheme:
+// a document from elsewhere (compare A B) must not turn "javascript:…" into a script.
+std::string file_link(const std::string& path, const std::string& text_html) {
+  const auto colon = path.find(':');
+  if (colon != std::string::npos && colon < path.find('/')) return text_html + " <code>" + html_text(path) + "</code>";
+  return fmt::format("<a href=\"{}\">{}</a>", html_text(path), text_html);
+}
+
 // Links to the services' flame graphs (`profile: true`), files of the run folder: the paths are
 // as perfgate wrote them, relative to the folder it ran in.
 std::string profile_links(const json& benchmark) {
@@ -251,9 +260,9 @@ std::string profile_links(const json& benchmark) {
   std::string out = "<p>CPU flame graphs:";
   for (const auto& [service, files] : profiles->items()) {
     if (!files.is_object()) continue;
-    out += fmt::format(" <a href=\"{}\">{}</a> <span class=\"meta\">({} samples; <a href=\"{}\">folded</a>)</span>",
-                       html_text(field_text(files, "svg")), html_text(service), html_text(field_text(files, "samples")),
-                       html_text(field_text(files, "folded")));
+    out += fmt::format(" {} <span class=\"meta\">({} samples; {})</span>",
+                       file_link(field_text(files, "svg"), html_text(service)), html_text(field_text(files, "samples")),
+                       file_link(field_text(files, "folded"), "folded"));
   }
   return out + "</p>\n";
 }

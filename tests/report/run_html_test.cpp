@@ -222,7 +222,7 @@ TEST(RunHtml, HostileNamesNeverBecomeMarkupAndThereIsNoScript) {
   json benchmark = http_benchmark(hostile);
   benchmark["resource_timeline"] = {{hostile, {{{"t", 0}, {"cpu_pct", 50}, {"rss_bytes", 1 << 20}},
                                                {{"t", 1}, {"cpu_pct", 70}, {"rss_bytes", 2 << 20}}}}};
-  benchmark["profiles"] = {{hostile, {{"folded", hostile}, {"svg", "x\"><script>"}, {"samples", 3}}}};
+  benchmark["profiles"] = {{hostile, {{"folded", "JavaScript:alert(1)"}, {"svg", "x\"><script>"}, {"samples", 3}}}};
   compare::ComparisonReport comparison;
   comparison.rows.push_back(row(hostile, hostile, compare::Verdict::regressed, 20));
   comparison.rows.back().unit = hostile;
@@ -248,6 +248,8 @@ TEST(RunHtml, HostileNamesNeverBecomeMarkupAndThereIsNoScript) {
   EXPECT_THAT(html, Not(HasSubstr("<script")));
   EXPECT_THAT(html, HasSubstr("&lt;/svg&gt;&lt;script&gt;alert(1)&lt;/script&gt;"));
   EXPECT_THAT(html, HasSubstr("<a href=\"x&quot;&gt;&lt;script&gt;\">"));
+  EXPECT_THAT(html, Not(HasSubstr("href=\"JavaScript:")));  // a URL with a scheme is shown, never linked
+  EXPECT_THAT(html, HasSubstr("folded <code>JavaScript:alert(1)</code>"));
   // Still complete: every chart closed, the page ends.
   std::size_t opened = 0, closed = 0;
   for (auto at = html.find("<svg"); at != std::string::npos; at = html.find("<svg", at + 1)) ++opened;
