@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
@@ -47,7 +48,10 @@ LoadedRun load_run(const std::string& which, const std::string& text, const std:
 // For each service profile (`profile: true`) in both runs, a differential flame graph beside the
 // current run's folded file: BENCH.SERVICE.diff.svg, the current profile's shape coloured by
 // the change against the baseline's. A profile whose files are gone is skipped, saying so.
-void write_profile_diffs(const LoadedRun& a, const LoadedRun& b, std::FILE* out) {
+// Returns the graphs written: (benchmark, service) -> path, for the HTML page to link.
+std::map<std::pair<std::string, std::string>, std::string> write_profile_diffs(const LoadedRun& a, const LoadedRun& b,
+                                                                               std::FILE* out) {
+  std::map<std::pair<std::string, std::string>, std::string> written;
   for (const auto& current : b.document.value("benchmarks", nlohmann::json::array())) {
     const auto profiles = current.value("profiles", nlohmann::json::object());
     if (!profiles.is_object() || profiles.empty()) continue;
@@ -69,6 +73,7 @@ void write_profile_diffs(const LoadedRun& a, const LoadedRun& b, std::FILE* out)
           std::string svg_path = now_path.ends_with(".folded") ? now_path.substr(0, now_path.size() - 7) : now_path;
           svg_path += ".diff.svg";
           write_file_atomically(svg_path, profile::render_flame_graph(now, graph));
+          written[{name, service}] = svg_path;
           std::fprintf(out, "differential flame graph of %s/%s: %s\n", terminal_text(name).c_str(), terminal_text(service).c_str(),
                        terminal_text(svg_path).c_str());
         } catch (const std::runtime_error& e) {
@@ -78,6 +83,7 @@ void write_profile_diffs(const LoadedRun& a, const LoadedRun& b, std::FILE* out)
       }
     }
   }
+  return written;
 }
 
 // The current run's suite across the runs of the store, for the page's history charts; none
@@ -132,11 +138,12 @@ int compare_verb(const std::vector<std::string>& args) {
 
   bool color = isatty(fileno(text)) == 1 && std::getenv("NO_COLOR") == nullptr;
   std::fputs(report::comparison_table(report, a.label, b.label, color).c_str(), text);
-  write_profile_diffs(a, b, text);
+  auto diff_flame_graphs = write_profile_diffs(a, b, text);
   if (!markdown_path.empty()) write_file_atomically(markdown_path, report::comparison_markdown(report, a.label, b.label));
   if (!json_path.empty()) write_file_atomically(json_path, report.to_json().dump(2) + "\n");
   if (!html_path.empty()) {
-    report::ComparedRuns runs{a.label, b.label, &a.document, &b.document, suite_history(b.document, store_url)};
+    report::ComparedRuns runs{a.label, b.label, &a.document, &b.document, suite_history(b.document, store_url),
+                              std::move(diff_flame_graphs)};
     write_file_atomically(html_path, report::compare_html(report, runs));
   }
   return report.gate_failed ? exit_code::kGateFailed : exit_code::kOk;

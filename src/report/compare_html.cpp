@@ -27,6 +27,7 @@ std::string compare_html(const compare::ComparisonReport& report, const Compared
     context.baseline_document = runs.baseline_document;
     context.comparison = &report;
     context.history = runs.history.empty() ? nullptr : &runs.history;
+    context.diff_flame_graphs = runs.diff_flame_graphs;
     auto run_id = [](const nlohmann::json* document) {
       return document != nullptr && document->contains("run") && (*document)["run"].is_object()
                  ? field_text((*document)["run"], "id")

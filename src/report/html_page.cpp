@@ -254,15 +254,20 @@ std::string file_link(const std::string& path, const std::string& text_html) {
 
 // Links to the services' flame graphs (`profile: true`), files of the run folder: the paths are
 // as perfgate wrote them, relative to the folder it ran in.
-std::string profile_links(const json& benchmark) {
+std::string profile_links(const json& benchmark, const BenchmarkPageContext& context) {
   auto profiles = benchmark.find("profiles");
   if (profiles == benchmark.end() || !profiles->is_object() || profiles->empty()) return "";
   std::string out = "<p>CPU flame graphs:";
   for (const auto& [service, files] : profiles->items()) {
     if (!files.is_object()) continue;
-    out += fmt::format(" {} <span class=\"meta\">({} samples; {})</span>",
+    std::string diff;
+    if (auto it = context.diff_flame_graphs.find({field_text(benchmark, "name"), service});
+        it != context.diff_flame_graphs.end()) {
+      diff = "; " + file_link(it->second, "against the baseline");
+    }
+    out += fmt::format(" {} <span class=\"meta\">({} samples; {}{})</span>",
                        file_link(field_text(files, "svg"), html_text(service)), html_text(field_text(files, "samples")),
-                       file_link(field_text(files, "folded"), "folded"));
+                       file_link(field_text(files, "folded"), "folded"), diff);
   }
   return out + "</p>\n";
 }
@@ -353,7 +358,7 @@ std::string benchmark_section(const json& benchmark, const BenchmarkPageContext&
   }
   if (!history.empty()) out += "<h4>Across runs</h4>\n<div class=\"charts\">" + history + "</div>\n";
   out += resources_table(benchmark);
-  out += profile_links(benchmark);
+  out += profile_links(benchmark, context);
   if (!metrics.empty()) out += metrics_table(metrics);
   return out + "</section>\n";
 }

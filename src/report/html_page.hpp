@@ -8,6 +8,7 @@
 
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -44,6 +45,7 @@ struct BenchmarkPageContext {
   const std::vector<TrendSeries>* history = nullptr;
   std::string current_run_id;
   std::map<std::string, std::string> baseline_run_ids;  // benchmark -> the stored run it was compared with
+  std::map<std::pair<std::string, std::string>, std::string> diff_flame_graphs;  // (benchmark, service) -> path
 };
 
 // "Benchmarks" and a card per benchmark of `document`.

@@ -44,7 +44,7 @@ TEST(CompareHtml, VerdictFirstThenRowsWithTheBaselineSpectrumUnderTheCurrentOne)
   report.rows.push_back(same);
   report.gate_failed = true;
   json a = document_of("A", 0), b = document_of("B", 300);
-  ComparedRuns runs{"a.json", "b.json", &a, &b, {}};
+  ComparedRuns runs{"a.json", "b.json", &a, &b, {}, {}};
   const std::string html = compare_html(report, runs);
   EXPECT_THAT(html, HasSubstr("<title>perfgate compare: FAIL: 1 regression</title>"));
   const auto verdict = html.find("<div class=\"verdict fail\"");
@@ -55,6 +55,13 @@ TEST(CompareHtml, VerdictFirstThenRowsWithTheBaselineSpectrumUnderTheCurrentOne)
   EXPECT_THAT(html, HasSubstr("<title>baseline</title></polyline>"));
   EXPECT_THAT(html, HasSubstr("<title>this run</title></polyline>"));
   EXPECT_THAT(html, Not(HasSubstr("<script")));
+
+  // The differential flame graph compare wrote is linked beside the current run's.
+  b["benchmarks"][0]["profiles"] = {{"api", {{"svg", "runs/B/x.api.svg"}, {"folded", "runs/B/x.api.folded"}, {"samples", 9}}}};
+  runs.diff_flame_graphs[{"</svg><script>x</script>", "api"}] = "runs/B/x.api.diff.svg";
+  EXPECT_THAT(compare_html(report, runs), HasSubstr("<a href=\"runs/B/x.api.svg\">api</a> <span class=\"meta\">(9 samples; "
+                                                    "<a href=\"runs/B/x.api.folded\">folded</a>; "
+                                                    "<a href=\"runs/B/x.api.diff.svg\">against the baseline</a>)</span>"));
 
   report.rows.erase(report.rows.begin());
   report.gate_failed = false;
