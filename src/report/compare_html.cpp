@@ -11,10 +11,7 @@ namespace perfgate::report {
 std::string compare_html(const compare::ComparisonReport& report, const ComparedRuns& runs) {
   const std::size_t failures = report.gate_failures();
   const std::string headline =
-      failures > 0 ? fmt::format("{} regression{}", failures, failures == 1 ? "" : "s")
-                   : fmt::format("no regression ({} improved, {} noisy, {} unchanged)",
-                                 report.count(compare::Verdict::improved), report.count(compare::Verdict::noisy),
-                                 report.count(compare::Verdict::unchanged));
+      failures > 0 ? fmt::format("{} regression{}", failures, failures == 1 ? "" : "s") : "no regression";
   const char* word = report.gate_failed ? "FAIL" : "PASS";
   std::string out = html_page_start(fmt::format("perfgate compare: {}: {}", word, headline));
   out += fmt::format("<h1>perfgate compare</h1>\n<p class=\"meta\">Baseline <code>{}</code>, current <code>{}</code>.</p>\n",

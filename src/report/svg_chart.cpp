@@ -136,10 +136,16 @@ std::string svg_chart(const Chart& chart) {
     x_low = std::min(x_low, 0.0);
   }
   if (x_high <= x_low) x_high = x_low + 1;
-  if (chart.y_from_zero) y_low = std::min(y_low, 0.0);
-  if (y_high <= y_low) {
-    y_high = y_low + (y_low == 0 ? 1 : std::abs(y_low) * 0.1);
-    if (!chart.y_from_zero) y_low -= (y_high - y_low);
+  if (chart.y_from_zero) {
+    y_low = std::min(y_low, 0.0);
+    if (y_high <= y_low) y_high = y_low + 1;
+  } else {
+    // At least 10% of the level: run-to-run noise of 0.1% must not fill the plot like a shift.
+    const double mid = (y_low + y_high) / 2;
+    double span = std::max(y_high - y_low, std::abs(mid) * 0.1);
+    if (span <= 0) span = 1;
+    y_low = std::min(y_low, mid - span / 2);
+    y_high = std::max(y_high, mid + span / 2);
   }
   std::vector<double> y_values = nice_ticks(y_low, y_high, 5);
   const double y_step = y_values.size() > 1 ? y_values[1] - y_values[0] : 1;

@@ -66,8 +66,9 @@ TEST(CompareHtml, VerdictFirstThenRowsWithTheBaselineSpectrumUnderTheCurrentOne)
   report.rows.erase(report.rows.begin());
   report.gate_failed = false;
   const std::string quiet = compare_html(report, runs);
-  EXPECT_THAT(quiet, HasSubstr("<span class=\"word\">PASS</span><span class=\"headline\">no regression (0 improved, "
-                               "0 noisy, 1 unchanged)</span>\n<p>Nothing changed significantly.</p>"));
+  EXPECT_THAT(quiet, HasSubstr("<span class=\"word\">PASS</span><span class=\"headline\">no regression</span>\n"
+                               "<p>Nothing changed significantly.</p>"));
+  EXPECT_THAT(quiet, HasSubstr("0 regressed, 0 improved, 0 noisy, 1 unchanged.</p>"));
 }
 
 TrendSeries series_of(const std::string& metric, bool shifted) {

@@ -60,6 +60,17 @@ TEST(SvgChart, LargeTicksInThousandsAndTheNinesAxisStopsAtSeven) {
   EXPECT_EQ(std::count(nines.begin(), nines.end(), ','), 3) << "the point past seven nines is left out";
 }
 
+TEST(SvgChart, ASeriesAcrossRunsSpansAtLeastATenthOfItsLevel) {
+  Chart chart{"throughput across runs", "rps", XAxis::runs};
+  chart.y_from_zero = false;
+  chart.run_labels = {"a", "b"};
+  chart.lines.push_back({"runs", {0, 1}, {200.0, 200.2}});
+  const std::string svg = svg_chart(chart);
+  EXPECT_THAT(svg, HasSubstr(">195 rps</text>"));  // 0.1% of noise is not drawn as a cliff
+  EXPECT_THAT(svg, HasSubstr(">210 rps</text>"));
+  EXPECT_THAT(svg, Not(HasSubstr(">200.2 rps</text>")));
+}
+
 TEST(SvgChart, MarkersLegendAndEscaping) {
   Chart chart;
   chart.title = "a <b> & \"c\"";
