@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
@@ -23,7 +24,9 @@
 #include "core/units.hpp"
 #include "profile/flame_graph.hpp"
 #include "profile/folded_stacks.hpp"
+#include "report/compare_html.hpp"
 #include "report/comparison_report.hpp"
+#include "report/trends.hpp"
 #include "store/store.hpp"
 
 namespace perfgate::cli {
@@ -45,7 +48,10 @@ LoadedRun load_run(const std::string& which, const std::string& text, const std:
 // For each service profile (`profile: true`) in both runs, a differential flame graph beside the
 // current run's folded file: BENCH.SERVICE.diff.svg, the current profile's shape coloured by
 // the change against the baseline's. A profile whose files are gone is skipped, saying so.
-void write_profile_diffs(const LoadedRun& a, const LoadedRun& b, std::FILE* out) {
+// Returns the graphs written: (benchmark, service) -> path, for the HTML page to link.
+std::map<std::pair<std::string, std::string>, std::string> write_profile_diffs(const LoadedRun& a, const LoadedRun& b,
+                                                                               std::FILE* out) {
+  std::map<std::pair<std::string, std::string>, std::string> written;
   for (const auto& current : b.document.value("benchmarks", nlohmann::json::array())) {
     const auto profiles = current.value("profiles", nlohmann::json::object());
     if (!profiles.is_object() || profiles.empty()) continue;
@@ -67,6 +73,7 @@ void write_profile_diffs(const LoadedRun& a, const LoadedRun& b, std::FILE* out)
           std::string svg_path = now_path.ends_with(".folded") ? now_path.substr(0, now_path.size() - 7) : now_path;
           svg_path += ".diff.svg";
           write_file_atomically(svg_path, profile::render_flame_graph(now, graph));
+          written[{name, service}] = svg_path;
           std::fprintf(out, "differential flame graph of %s/%s: %s\n", terminal_text(name).c_str(), terminal_text(service).c_str(),
                        terminal_text(svg_path).c_str());
         } catch (const std::runtime_error& e) {
@@ -76,6 +83,19 @@ void write_profile_diffs(const LoadedRun& a, const LoadedRun& b, std::FILE* out)
       }
     }
   }
+  return written;
+}
+
+// The current run's suite across the runs of the store, for the page's history charts; none
+// when there is no store or the run names no suite.
+std::vector<report::TrendSeries> suite_history(const nlohmann::json& current, const std::string& store_url) {
+  auto suite = current.find("suite");
+  if (suite == current.end() || !suite->is_string() || !store_exists(store_url)) return {};
+  report::TrendQuery query;
+  query.suite = suite->get<std::string>();
+  query.max_runs = 60;
+  auto store = open_store(store_url);
+  return report::collect_trends(*store, query);
 }
 
 }  // namespace
@@ -85,7 +105,7 @@ int compare_verb(const std::vector<std::string>& args) {
                "A metric regresses when its change is both significant (Mann-Whitney U over the raw samples,\n"
                "confirmed by a bootstrap interval) and larger than the allowed change; noise alone never fails.",
                "perfgate compare"};
-  std::string baseline, current, max_change = "10%", markdown_path, json_path;
+  std::string baseline, current, max_change = "10%", markdown_path, json_path, html_path;
   std::string store_url = ".perfgate/history.db";
   std::vector<std::string> overrides;
   app.add_option("baseline", baseline, "The baseline: FILE, RUN id or git REF")->required();
@@ -95,6 +115,7 @@ int compare_verb(const std::vector<std::string>& args) {
   app.add_option("--store", store_url, "Run history to look ids and refs up in (default .perfgate/history.db)");
   app.add_option("--markdown", markdown_path, "Write the comparison as Markdown (a pull-request comment)");
   app.add_option("--json", json_path, "Write the comparison as JSON, - for stdout");
+  app.add_option("--html", html_path, "Write the comparison as one self-contained HTML page (verdict, charts)");
   app.footer("Exit codes: 0 no regression, 1 a regression, 2 bad input.");
   if (auto code = parse_verb_arguments(app, args)) return *code;
 
@@ -103,7 +124,7 @@ int compare_verb(const std::vector<std::string>& args) {
   for (const auto& [metric, percent] : key_value_options("--metric-max-change", overrides, "METRIC=PCT")) {
     gate.max_change_by_metric[metric] = change_option("--metric-max-change", percent);
   }
-  FILE* text = check_output_paths({{"--markdown", markdown_path}, {"--json", json_path}});
+  FILE* text = check_output_paths({{"--markdown", markdown_path}, {"--json", json_path}, {"--html", html_path}});
   LoadedRun a = load_run("baseline", baseline, store_url);
   LoadedRun b = load_run("current", current, store_url);
   std::vector<std::string> measured;  // the metrics of both documents, for a misspelt override
@@ -117,9 +138,14 @@ int compare_verb(const std::vector<std::string>& args) {
 
   bool color = isatty(fileno(text)) == 1 && std::getenv("NO_COLOR") == nullptr;
   std::fputs(report::comparison_table(report, a.label, b.label, color).c_str(), text);
-  write_profile_diffs(a, b, text);
+  auto diff_flame_graphs = write_profile_diffs(a, b, text);
   if (!markdown_path.empty()) write_file_atomically(markdown_path, report::comparison_markdown(report, a.label, b.label));
   if (!json_path.empty()) write_file_atomically(json_path, report.to_json().dump(2) + "\n");
+  if (!html_path.empty()) {
+    report::ComparedRuns runs{a.label, b.label, &a.document, &b.document, suite_history(b.document, store_url),
+                              std::move(diff_flame_graphs)};
+    write_file_atomically(html_path, report::compare_html(report, runs));
+  }
   return report.gate_failed ? exit_code::kGateFailed : exit_code::kOk;
 }
 

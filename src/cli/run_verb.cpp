@@ -30,6 +30,7 @@
 #include "report/junit.hpp"
 #include "report/run_html.hpp"
 #include "report/run_markdown.hpp"
+#include "report/trends.hpp"
 #include "run/soak_run.hpp"
 #include "run/suite_run.hpp"
 #include "store/store.hpp"
@@ -254,6 +255,14 @@ int run_verb(const std::vector<std::string>& args) {
   summary.baseline_label = result.baseline_label;
   summary.no_baseline_reason = result.no_baseline_reason;
   summary.benchmarks = result.document["benchmarks"];
+  summary.baseline_document = result.comparison ? &result.baseline_document : nullptr;
+  summary.baseline_run_ids = result.baseline_run_ids;
+  if (!f.html_path.empty()) {  // the page charts each metric across the suite's stored runs
+    report::TrendQuery history;
+    history.suite = suite.name;
+    history.max_runs = 60;
+    summary.history = report::collect_trends(*store, history);
+  }
 
   std::fputs("\n", out);
   if (result.comparison) {

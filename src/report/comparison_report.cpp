@@ -36,21 +36,7 @@ const char* color_of(compare::Verdict v) {
 }
 
 std::string summary_line(const compare::ComparisonReport& report) {
-  using compare::Verdict;
-  // The verdicts that count are those of gated rows; the others are only shown.
-  std::map<Verdict, std::size_t> gated;
-  std::size_t ungated = 0;
-  for (const auto& row : report.rows) {
-    if (row.gated) {
-      ++gated[row.verdict];
-    } else {
-      ++ungated;
-    }
-  }
-  return fmt::format("{} regressed, {} improved, {} noisy, {} unchanged{}: gate {}", gated[Verdict::regressed],
-                     gated[Verdict::improved], gated[Verdict::noisy], gated[Verdict::unchanged],
-                     ungated == 0 ? "" : fmt::format(" (and {} more shown, not gated)", ungated),
-                     report.gate_failed ? "FAILED" : "passed");
+  return fmt::format("{}: gate {}", comparison_counts(report), report.gate_failed ? "FAILED" : "passed");
 }
 
 // The verdict column: a metric outside the gated set says so, whatever its verdict.
@@ -60,6 +46,22 @@ std::string verdict_text(const compare::ComparisonRow& row) {
 }
 
 }  // namespace
+
+std::string comparison_counts(const compare::ComparisonReport& report) {
+  using compare::Verdict;
+  std::map<Verdict, std::size_t> gated;
+  std::size_t ungated = 0;
+  for (const auto& row : report.rows) {
+    if (row.gated) {
+      ++gated[row.verdict];
+    } else {
+      ++ungated;
+    }
+  }
+  return fmt::format("{} regressed, {} improved, {} noisy, {} unchanged{}", gated[Verdict::regressed],
+                     gated[Verdict::improved], gated[Verdict::noisy], gated[Verdict::unchanged],
+                     ungated == 0 ? "" : fmt::format(" (and {} more shown, not gated)", ungated));
+}
 
 std::string comparison_table(const compare::ComparisonReport& report, const std::string& baseline_label,
                              const std::string& current_label, bool color) {

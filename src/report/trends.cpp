@@ -10,6 +10,7 @@
 
 #include "compare/change_points.hpp"
 #include "core/text_escape.hpp"
+#include "report/html_page.hpp"
 
 namespace perfgate::report {
 namespace {
@@ -150,78 +151,57 @@ std::string trends_markdown(const std::vector<TrendSeries>& series) {
   return out;
 }
 
-namespace {
-
-// The series as a line over its runs, each change point a dashed line with its shift.
-std::string series_chart(const TrendSeries& s) {
-  constexpr double kWidth = 720, kHeight = 180, kPad = 30;
-  double lo = s.points.front().value, hi = lo;
-  for (const auto& p : s.points) {
-    lo = std::min(lo, p.value);
-    hi = std::max(hi, p.value);
-  }
-  if (hi == lo) hi = lo + 1;
-  auto x = [&](std::size_t i) {
-    return kPad + (kWidth - 2 * kPad) * static_cast<double>(i) / static_cast<double>(s.points.size() - 1);
-  };
-  auto y = [&](double v) { return kHeight - kPad - (kHeight - 2 * kPad) * (v - lo) / (hi - lo); };
-  std::string out = fmt::format(
-      "<svg role=\"img\" aria-label=\"{} over runs\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\">", html_text(s.metric),
-      kWidth, kHeight, kWidth, kHeight);
-  out += fmt::format("<text x=\"4\" y=\"14\">{}</text><text x=\"4\" y=\"{:.0f}\">{}</text>",
-                     html_text(value_text(hi, s.unit)), kHeight - 4, html_text(value_text(lo, s.unit)));
-  for (const auto& c : s.changes) {
-    double cx = (x(c.index - 1) + x(c.index)) / 2;
-    out += fmt::format(
-        "<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" stroke=\"{3}\" stroke-dasharray=\"4 3\">"
-        "<title>{4} {5} from run {6}</title></line>",
-        cx, kPad / 2, kHeight - kPad / 2, c.direction == "worse" ? "#c0392b" : "#1e8449", change_text(c), c.direction,
-        html_text(s.points[c.index].run_id));
-  }
-  std::string line;
-  for (std::size_t i = 0; i < s.points.size(); ++i) line += fmt::format("{:.1f},{:.1f} ", x(i), y(s.points[i].value));
-  out += "<polyline fill=\"none\" stroke=\"#2c6fbb\" stroke-width=\"1.5\" points=\"" + line + "\"/>";
-  for (std::size_t i = 0; i < s.points.size(); ++i) {
-    out += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"2.5\" fill=\"#2c6fbb\"><title>{} {} {}</title></circle>",
-                       x(i), y(s.points[i].value), html_text(value_text(s.points[i].value, s.unit)),
-                       html_text(s.points[i].run_id), html_text(short_commit(s.points[i].git_commit)));
-  }
-  return out + "</svg>\n";
-}
-
-}  // namespace
-
 std::string trends_html(const std::vector<TrendSeries>& series) {
-  std::string out =
-      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>perfgate trends</title><style>"
-      "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:72em;padding:0 1em;color:#222}"
-      "table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.25em .6em;text-align:left}"
-      "svg{background:#fafafa;border:1px solid #ddd;display:block;margin:.5em 0 1.5em}.worse{color:#c0392b}"
-      ".better{color:#1e8449}</style></head><body><h1>perfgate trends</h1>\n";
-  std::size_t changes = 0;
-  for (const auto& s : series) changes += s.changes.size();
-  out += fmt::format("<p>{} series, {} change point{} (E-divisive means, p &le; 0.002).</p>\n", series.size(), changes,
-                     changes == 1 ? "" : "s");
+  std::size_t changes = 0, worse = 0;
+  std::vector<std::string> items;
+  for (const char* direction : {"worse", "better"}) {
+    for (const auto& s : series) {
+      for (const auto& c : s.changes) {
+        if (c.direction != direction) continue;
+        ++changes;
+        if (c.direction == "worse") ++worse;
+        const TrendPoint& at = s.points[c.index];
+        items.push_back(fmt::format("<b>{}</b> <code>{}</code> <span class=\"{}\">got {}</span>: {} &rarr; {} ({}) "
+                                    "from run <code>{}</code> ({}, {})",
+                                    html_text(s.benchmark), html_text(s.metric), c.direction, c.direction,
+                                    html_text(value_text(c.before, s.unit)), html_text(value_text(c.after, s.unit)),
+                                    change_text(c), html_text(at.run_id), html_text(short_commit(at.git_commit)),
+                                    html_text(at.started_at)));
+      }
+    }
+  }
+  const std::string headline = fmt::format("{} change point{} in {} series ({} worse)", changes, changes == 1 ? "" : "s",
+                                           series.size(), worse);
+  std::string out = html_page_start("perfgate trends: " + headline);
+  out += "<h1>perfgate trends</h1>\n";
+  out += verdict_banner(worse == 0, worse == 0 ? "STEADY" : "WORSE", headline, items,
+                        series.empty() ? "No metric has two or more complete runs in the store for this selection."
+                                       : "No metric shifted: every series stays at its level.");
+  out += "<p class=\"meta\">Change points by E-divisive means (permutation test, p &le; 0.002): the run where a "
+         "series moved to a new level for good, not a single slow run.</p>\n";
+  if (changes > 0) out += "<h2>Series that shifted</h2>\n";
   for (const auto& s : series) {
     if (s.changes.empty()) continue;
-    out += fmt::format("<h2>{} &middot; {} &middot; {}</h2>\n", html_text(s.suite), html_text(s.benchmark),
-                       html_text(s.metric));
-    for (const auto& c : s.changes) {
-      const TrendPoint& at = s.points[c.index];
-      out += fmt::format("<p class=\"{}\">{} {} ({} &rarr; {}) from run {} ({}, {})</p>\n", c.direction, change_text(c),
-                         c.direction, html_text(value_text(c.before, s.unit)), html_text(value_text(c.after, s.unit)),
-                         html_text(at.run_id), html_text(short_commit(at.git_commit)), html_text(at.started_at));
-    }
-    out += series_chart(s);
+    out += fmt::format("<section class=\"card\"><h3>{} &middot; {} <span class=\"meta\">({})</span></h3>\n"
+                       "<div class=\"charts\">{}</div></section>\n",
+                       html_text(s.benchmark), html_text(s.metric), html_text(s.suite), history_chart(s, "", ""));
   }
-  out += "<h2>Every series</h2><table><tr><th>Suite</th><th>Benchmark</th><th>Metric</th><th>Runs</th>"
-         "<th>Latest</th><th>Change points</th></tr>\n";
+  std::string rows;
+  std::size_t steady = 0;
   for (const auto& s : series) {
-    out += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                       html_text(s.suite), html_text(s.benchmark), html_text(s.metric), s.points.size(),
-                       html_text(value_text(s.points.back().value, s.unit)), s.changes.size());
+    if (!s.changes.empty()) continue;
+    ++steady;
+    rows += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
+                        html_text(s.suite), html_text(s.benchmark), html_text(s.metric), s.points.size(),
+                        html_text(value_text(s.points.back().value, s.unit)));
   }
-  return out + "</table></body></html>\n";
+  if (steady > 0) {
+    out += fmt::format("<details class=\"unchanged\"><summary>{} series without a change point</summary>\n<table><tr>"
+                       "<th>Suite</th><th>Benchmark</th><th>Metric</th><th>Runs</th><th>Latest</th></tr>\n{}</table>"
+                       "</details>\n",
+                       steady, rows);
+  }
+  return out + html_page_end();
 }
 
 }  // namespace perfgate::report

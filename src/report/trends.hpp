@@ -55,8 +55,9 @@ nlohmann::json trends_json(const std::vector<TrendSeries>& series);
 // For a terminal: one line per change point, then how many series have none.
 std::string trends_text(const std::vector<TrendSeries>& series);
 std::string trends_markdown(const std::vector<TrendSeries>& series);
-// One self-contained page: a chart per series with a change point (the shifts marked), then a
-// table of every series. Inline SVG, no scripts, every stored string escaped.
+// One self-contained page (html_page.hpp): the change points first in plain words (worse ones
+// first), a chart per series that shifted (the shifts marked), and the steady series folded away.
+// Inline SVG, no scripts, every stored string escaped.
 std::string trends_html(const std::vector<TrendSeries>& series);
 
 }  // namespace perfgate::report

@@ -359,6 +359,16 @@ void SuiteRun::compare_and_confirm(const BaselineRun& baseline, SuiteRunResult& 
   result.document["comparison"] = comparison.to_json();
   result.baseline_label = baseline.label;
   result.comparison = std::move(comparison);
+  result.baseline_document = baseline.document;
+  if (baseline.stored) {
+    for (const auto& b : baseline.document.value("benchmarks", nlohmann::json::array())) {
+      const std::string name = b.value("name", "");
+      auto listed = baseline.source_runs.find(name);
+      const nlohmann::json run = listed != baseline.source_runs.end() ? listed->second
+                                                                       : baseline.document.value("run", nlohmann::json::object());
+      if (run.is_object()) result.baseline_run_ids[name] = run.value("id", "");
+    }
+  }
 }
 
 }  // namespace perfgate::run

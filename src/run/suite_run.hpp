@@ -77,6 +77,8 @@ struct SuiteRunResult {
   nlohmann::json checks = nlohmann::json::array();
   std::optional<compare::ComparisonReport> comparison;
   std::string baseline_label;      // when compared
+  nlohmann::json baseline_document;                     // when compared: what it was compared with
+  std::map<std::string, std::string> baseline_run_ids;  // benchmark -> the stored run it was compared with
   std::string no_baseline_reason;  // when not
   double elapsed_s = 0;            // from the first benchmark to the services stopped
 

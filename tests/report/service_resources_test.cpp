@@ -79,8 +79,8 @@ TEST(ServiceResources, HtmlDrawsACpuAndAnRssChartPerService) {
   std::string html = run_html(summary, document);
   EXPECT_THAT(html, HasSubstr("aria-label=\"api CPU over time\""));
   EXPECT_THAT(html, HasSubstr("aria-label=\"api RSS over time\""));
-  EXPECT_THAT(html, HasSubstr("<polyline class=\"cpu\""));
-  EXPECT_THAT(html, HasSubstr("<polyline class=\"rss\""));
+  EXPECT_THAT(html, HasSubstr("<title>CPU (100% = one core busy)</title></polyline>"));
+  EXPECT_THAT(html, HasSubstr("<title>RSS</title></polyline>"));
   EXPECT_THAT(html, HasSubstr("<td class=\"n\">44.5%</td>"));
   EXPECT_THAT(html, HasSubstr("not measured: the process (or cgroup) was gone"));
   EXPECT_THAT(html, Not(HasSubstr("<script"))) << "self-contained, no script";
