@@ -1,9 +1,17 @@
 // The operation-log report; see operation_report.hpp.
 #include "oplog/operation_report.hpp"
 
+#include <sched.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <exception>
 #include <memory>
+#include <mutex>
+#include <thread>
+
+#include "oplog/byte_source.hpp"
 
 #include "oplog/timestamp.hpp"
 
@@ -79,13 +87,11 @@ void ReportBuilder::add(const OperationRecord& record) {
 
 void ReportBuilder::consider_slowest(const OperationRecord& record, std::uint32_t operation) {
   if (options_.slowest == 0) return;
-  auto heap_order = [](const Slow& a, const Slow& b) { return slower(a, b); };  // least slow on top
   struct Key {
     double duration_ms;
     std::uint64_t sequence;
   } key{record.duration_ms, sequence_};
-  bool full = slowest_heap_.size() == options_.slowest;
-  if (full && !slower(key, slowest_heap_.front())) return;  // the usual case: a cheap no
+  if (slowest_heap_.size() == options_.slowest && !slower(key, slowest_heap_.front())) return;  // a cheap no
   SlowOperation row{std::string(record.timestamp),
                     names_.name(operation),
                     record.duration_ms,
@@ -93,12 +99,43 @@ void ReportBuilder::consider_slowest(const OperationRecord& record, std::uint32_
                     inputs_.empty() ? std::string() : inputs_.back(),
                     record.line};
   if (record.session_id) row.session_id = std::string(*record.session_id);
-  if (full) {
+  offer_slowest({record.duration_ms, sequence_, std::move(row)});
+}
+
+void ReportBuilder::offer_slowest(Slow slow) {
+  if (options_.slowest == 0) return;
+  auto heap_order = [](const Slow& a, const Slow& b) { return slower(a, b); };  // least slow on top
+  if (slowest_heap_.size() == options_.slowest) {
+    if (!slower(slow, slowest_heap_.front())) return;
     std::pop_heap(slowest_heap_.begin(), slowest_heap_.end(), heap_order);
     slowest_heap_.pop_back();
   }
-  slowest_heap_.push_back({record.duration_ms, sequence_, std::move(row)});
+  slowest_heap_.push_back(std::move(slow));
   std::push_heap(slowest_heap_.begin(), slowest_heap_.end(), heap_order);
+}
+
+void ReportBuilder::append(ReportBuilder&& part, std::uint64_t line_offset) {
+  std::vector<std::uint32_t> index_here;
+  for (std::uint32_t op = 0; op < part.names_.size(); ++op) index_here.push_back(names_.intern(part.names_.name(op)));
+  current_.append(std::move(part.current_), index_here);
+  before_.append(std::move(part.before_), index_here);
+  for (std::size_t d = 0; d < days_.size(); ++d) days_[d].append(std::move(part.days_[d]), index_here);
+  if (part.reliability_.total > 0) {
+    if (reliability_.total == 0 || part.first_ns_ < first_ns_) first_ns_ = part.first_ns_;
+    if (reliability_.total == 0 || part.last_ns_ > last_ns_) last_ns_ = part.last_ns_;
+    reliability_.total += part.reliability_.total;
+    reliability_.successful += part.reliability_.successful;
+  }
+  // Its records come after the ones seen here: their sequence numbers (the order of ties)
+  // and line numbers go on from here.
+  for (Slow& slow : part.slowest_heap_) {
+    slow.sequence += sequence_;
+    slow.row.line += line_offset;
+    slow.row.file = inputs_.empty() ? std::string() : inputs_.back();
+    offer_slowest(std::move(slow));
+  }
+  part.slowest_heap_.clear();
+  sequence_ += part.sequence_;
 }
 
 Report ReportBuilder::finish(ReadStats input) {
@@ -148,18 +185,153 @@ Report ReportBuilder::finish(ReadStats input) {
   return report;
 }
 
-Report build_report(const std::vector<std::string>& inputs, const ReportOptions& options,
-                    const ReaderOptions& reader_options) {
-  std::vector<std::unique_ptr<OperationLogReader>> readers;
-  for (const auto& path : inputs) readers.push_back(std::make_unique<OperationLogReader>(path, reader_options));
+std::size_t available_cores() {
+  cpu_set_t cpus;
+  if (sched_getaffinity(0, sizeof cpus, &cpus) == 0) return static_cast<std::size_t>(std::max(1, CPU_COUNT(&cpus)));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+namespace {
+
+// An input opened before anything is read: a plain file that can be read in parts, or a stream.
+struct OpenInput {
+  std::string path;
+  std::unique_ptr<PlainFile> file;
+  std::unique_ptr<OperationLogReader> stream;
+};
+
+// One piece of work: a part [begin, end) of a plain file, or a whole stream.
+struct Piece {
+  std::size_t input = 0;
+  std::uint64_t begin = 0;
+  std::uint64_t end = 0;
+};
+
+// What reading a piece gave.
+struct PieceResult {
+  std::unique_ptr<ReportBuilder> records;
+  ReadStats stats;
+  std::optional<SourceFailure> failure;
+};
+
+std::vector<OpenInput> open_inputs(const std::vector<std::string>& inputs, const ReaderOptions& reader_options) {
+  std::vector<OpenInput> open;
+  for (const auto& path : inputs) {
+    OpenInput in{path, PlainFile::open(path), nullptr};
+    if (!in.file) in.stream = std::make_unique<OperationLogReader>(path, reader_options);
+    open.push_back(std::move(in));
+  }
+  return open;
+}
+
+// Hands `use` the reader of a piece.
+template <typename Use>
+void read_piece(OpenInput& in, const Piece& piece, const ReaderOptions& reader_options, Use&& use) {
+  if (in.stream) {
+    use(*in.stream);
+    in.stream.reset();  // its buffer goes before the next one's comes
+    return;
+  }
+  ReaderOptions options = reader_options;
+  options.starts_input = piece.begin == 0;
+  // A small part needs no big buffer (the reader grows it for a longer line).
+  std::uint64_t known = (piece.end == PlainFile::kToTheEnd ? in.file->size() : piece.end) - std::min(piece.begin, in.file->size());
+  options.chunk_bytes = static_cast<std::size_t>(std::min<std::uint64_t>(options.chunk_bytes, known + 1));
+  OperationLogReader reader(in.path, in.file->range(piece.begin, piece.end), options);
+  use(reader);
+}
+
+Report read_in_order(std::vector<OpenInput>& open, const ReportOptions& options, const ReaderOptions& reader_options) {
   ReportBuilder builder(options);
   ReadStats stats;
   OperationRecord record;
-  for (auto& reader : readers) {
-    builder.begin_input(reader->path());
-    while (reader->next(record)) builder.add(record);
-    stats.merge(reader->stats(), reader_options.listed_malformed);
-    reader.reset();  // its buffer goes before the next one's comes
+  for (auto& in : open) {
+    builder.begin_input(in.path);
+    read_piece(in, Piece{0, 0, PlainFile::kToTheEnd}, reader_options, [&](OperationLogReader& reader) {
+      while (reader.next(record)) builder.add(record);
+      stats.merge(reader.stats(), reader_options.listed_malformed);
+    });
+    in.file.reset();
+  }
+  return builder.finish(std::move(stats));
+}
+
+}  // namespace
+
+Report build_report(const std::vector<std::string>& inputs, const ReportOptions& options,
+                    const ReaderOptions& reader_options, const ReadThreads& threads) {
+  std::vector<OpenInput> open = open_inputs(inputs, reader_options);
+  if (threads.threads <= 1) return read_in_order(open, options, reader_options);
+
+  std::vector<Piece> pieces;
+  for (std::size_t i = 0; i < open.size(); ++i) {
+    if (!open[i].file) {
+      pieces.push_back({i, 0, 0});
+      continue;
+    }
+    std::uint64_t size = open[i].file->size();
+    std::size_t parts = static_cast<std::size_t>(std::clamp<std::uint64_t>(
+        size / std::max<std::size_t>(threads.min_part_bytes, 1), 1, threads.threads * std::max<std::size_t>(threads.parts_per_thread, 1)));
+    std::vector<std::uint64_t> starts = open[i].file->line_starts(parts);
+    for (std::size_t k = 0; k < starts.size(); ++k) {
+      pieces.push_back({i, starts[k], k + 1 < starts.size() ? starts[k + 1] : PlainFile::kToTheEnd});
+    }
+  }
+
+  // Workers take the pieces in order; the calling thread is one of them.
+  std::vector<PieceResult> results(pieces.size());
+  std::atomic<std::size_t> next{0};
+  std::mutex failed_mutex;
+  std::exception_ptr failed;
+  auto work = [&] {
+    try {
+      OperationRecord record;
+      for (std::size_t p = next++; p < pieces.size(); p = next++) {
+        PieceResult& result = results[p];
+        result.records = std::make_unique<ReportBuilder>(options);
+        read_piece(open[pieces[p].input], pieces[p], reader_options, [&](OperationLogReader& reader) {
+          while (reader.next(record)) result.records->add(record);
+          result.stats = reader.stats();
+          result.failure = reader.source_failure();
+        });
+      }
+    } catch (...) {
+      std::lock_guard lock(failed_mutex);
+      if (!failed) failed = std::current_exception();
+      next = pieces.size();
+    }
+  };
+  {
+    std::vector<std::jthread> workers;
+    for (std::size_t t = 1; t < std::min(threads.threads, pieces.size()); ++t) workers.emplace_back(work);
+    work();
+  }
+  if (failed) std::rethrow_exception(failed);
+
+  // Together in input order; a part that ended early ends its input there, as one reader would.
+  ReportBuilder builder(options);
+  ReadStats stats;
+  std::size_t p = 0;
+  for (std::size_t i = 0; i < open.size(); ++i) {
+    builder.begin_input(open[i].path);
+    std::uint64_t lines_before = 0;
+    bool stopped = false;
+    for (; p < pieces.size() && pieces[p].input == i; ++p) {
+      PieceResult& result = results[p];
+      if (stopped) {
+        result = {};
+        continue;
+      }
+      if (result.failure) {
+        result.stats.warnings = {source_failure_warning(
+            open[i].path, {result.failure->error, result.failure->after_line + lines_before})};
+        stopped = true;
+      }
+      stats.merge(result.stats, reader_options.listed_malformed, lines_before);
+      builder.append(std::move(*result.records), lines_before);
+      lines_before += result.stats.lines;
+      result = {};
+    }
   }
   return builder.finish(std::move(stats));
 }

@@ -1,0 +1,221 @@
+// Tests for reading operation logs on several threads: a plain file split at lines
+// (PlainFile), and the report put together from its parts, which must be the report of one
+// reader byte for byte in every format — sums in record order, ties of the slowest in input
+// order, malformed lines and the slowest records with their file:line — whatever the number of
+// threads and wherever the parts begin (also on a malformed, a too-long or a BOM-led line).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "oplog/byte_source.hpp"
+#include "oplog/operation_report.hpp"
+#include "oplog/report_format.hpp"
+#include "oplog/timestamp.hpp"
+
+namespace perfgate::oplog {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+const std::string kWeek = std::string(PERFGATE_SOURCE_DIR) + "/tests/fixtures/oplog/week.jsonl";
+const std::int64_t kNow = *parse_timestamp_ns("2026-01-08T00:00:00Z");
+
+class OplogParallel : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("perfgate-oplog-parallel-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string write(const std::string& name, const std::string& bytes) {
+    std::string path = (dir_ / name).string();
+    std::ofstream(path, std::ios::binary) << bytes;
+    return path;
+  }
+  std::filesystem::path dir_;
+};
+
+// A log of `lines` lines over the 20 days before kNow, out of time order, 40 operations with
+// decimal durations (whose sums depend on their order to the last bit), ties, zeros and
+// negative zeros, failures, sessions, and malformed lines every `malformed_every` lines. The
+// numbers of the malformed lines go to `malformed_at`.
+std::string generated_log(std::size_t lines, std::size_t malformed_every, std::vector<std::uint64_t>* malformed_at) {
+  std::mt19937_64 random(20261206);
+  std::string text;
+  for (std::size_t i = 1; i <= lines; ++i) {
+    if (malformed_every > 0 && i % malformed_every == 0) {
+      static const char* const kBad[] = {
+          "not json",
+          "",
+          "{\"timestamp\":\"2026-01-02T00:00:00Z\",\"operation_type\":\"x\",\"duration_ms\":\"45\",\"success\":true}",
+          "\xEF\xBB\xBF{\"timestamp\":\"2026-01-02T00:00:00Z\",\"operation_type\":\"bom\",\"duration_ms\":1,"
+          "\"success\":true}",
+          "{\"timestamp\":\"2026-01-02T00:00:00Z\",\"operation_type\":\"x\",\"duration_ms\":1,\"success\":true} x",
+      };
+      text += kBad[(i / malformed_every) % 5];
+      text += i % 7 == 0 ? "\r\n" : "\n";
+      if (malformed_at != nullptr) malformed_at->push_back(i);
+      continue;
+    }
+    std::int64_t ns = kNow - static_cast<std::int64_t>(random() % (20 * 86'400'000ull)) * 1'000'000;
+    std::string duration;
+    switch (random() % 10) {
+      case 0:
+        duration = "42.5";  // ties for the slowest list
+        break;
+      case 1:
+        duration = random() % 2 == 0 ? "0" : "-0.0";
+        break;
+      default:
+        duration = std::to_string(static_cast<double>(random() % 100'000) / 1000.0 + 0.1);
+    }
+    text += "{\"timestamp\":\"" + format_timestamp_ms(ns) + "\",\"operation_type\":\"op_" +
+            std::to_string(random() % 40) + "\",\"duration_ms\":" + duration +
+            ",\"success\":" + (random() % 50 == 0 ? "false" : "true") + ",\"session_id\":\"ses_" +
+            std::to_string(random() % 1000) + "\",\"context\":{\"n\":" + std::to_string(i) + "}}";
+    text += i % 11 == 0 ? "\r\n" : "\n";
+  }
+  return text;
+}
+
+// Every format of the report, one after the other.
+std::string every_format(const Report& report) {
+  return report_json(report).dump(2) + report_csv(report) + report_markdown(report, "t") + report_text(report, "t");
+}
+
+std::vector<ReportOptions> every_kind_of_report() {
+  ReportOptions all;  // every record
+  all.slowest = 25;
+  ReportOptions weekly;
+  weekly.period = last_days(kNow, 7);
+  ReportOptions trends;
+  trends.period = last_days(kNow, 9);
+  trends.split_into_days = true;
+  return {all, weekly, trends};
+}
+
+ReadThreads threads_with_parts(std::size_t threads, std::size_t min_part_bytes, std::size_t parts_per_thread = 4) {
+  ReadThreads t;
+  t.threads = threads;
+  t.min_part_bytes = min_part_bytes;
+  t.parts_per_thread = parts_per_thread;
+  return t;
+}
+
+TEST_F(OplogParallel, LineStartsFollowANewline) {
+  std::string text = "aaaa\nbb\n" + std::string(100, 'c') + "\nd\ne";
+  std::string path = write("starts.jsonl", text);
+  auto file = PlainFile::open(path);
+  ASSERT_TRUE(file);
+  EXPECT_EQ(file->size(), text.size());
+  EXPECT_THAT(file->line_starts(1), ElementsAre(0));
+  // Ten parts of about 11 bytes: the long line takes most of them, which then are left out.
+  EXPECT_THAT(file->line_starts(10), ElementsAre(0, 109));
+  EXPECT_THAT(file->line_starts(1000), ElementsAre(0, 5, 8, 109, 111));
+  std::string middle(text.size(), '\0');
+  auto part = file->range(8, 109);
+  EXPECT_EQ(part->read(middle.data(), middle.size()), 101u);
+  EXPECT_EQ(middle.substr(0, 101), std::string(100, 'c') + "\n");
+}
+
+TEST_F(OplogParallel, StreamsAreNoPlainFiles) {
+  EXPECT_EQ(PlainFile::open("-"), nullptr);
+  std::string gz = write("log.gz", std::string("\x1f\x8b\x08\x00", 4));
+  EXPECT_EQ(PlainFile::open(gz), nullptr);
+  std::string zst = write("log.zst", std::string("\x28\xb5\x2f\xfd", 4));
+  EXPECT_EQ(PlainFile::open(zst), nullptr);
+  EXPECT_EQ(PlainFile::open(dir_.string()), nullptr);  // a directory: open_byte_source says what is wrong
+  EXPECT_NE(PlainFile::open(write("empty.jsonl", "")), nullptr);
+  EXPECT_THROW(PlainFile::open((dir_ / "missing.jsonl").string()), UsageError);
+}
+
+TEST_F(OplogParallel, SeveralMegabytesReportTheSameWithAnyNumberOfThreads) {
+  std::vector<std::uint64_t> malformed_at;
+  std::string path = write("big.jsonl", generated_log(30'000, 997, &malformed_at));
+  ASSERT_GT(std::filesystem::file_size(path), 4'000'000u);
+  for (const ReportOptions& options : every_kind_of_report()) {
+    Report one = build_report({path}, options);
+    std::string expected = every_format(one);
+    ASSERT_EQ(one.input.malformed, malformed_at.size());
+    std::vector<std::uint64_t> listed;
+    for (const auto& m : one.input.first_malformed) listed.push_back(m.line);
+    EXPECT_EQ(listed, std::vector<std::uint64_t>(malformed_at.begin(), malformed_at.begin() + 10));
+    for (std::size_t threads : {2, 3, 8}) {
+      SCOPED_TRACE(threads);
+      EXPECT_EQ(every_format(build_report({path}, options, {}, threads_with_parts(threads, 1000))), expected);
+      EXPECT_EQ(every_format(build_report({path}, options, {}, threads_with_parts(threads, 1 << 20))), expected);
+    }
+  }
+}
+
+TEST_F(OplogParallel, APartOnEveryLineStillNumbersTheLinesRight) {
+  // Parts of one byte: every line begins a part, so every malformed line (empty, BOM-led, not
+  // JSON, too long, CRLF-ended) lies on a boundary, and so does every slowest record.
+  std::vector<std::uint64_t> malformed_at;
+  std::string text = generated_log(600, 7, &malformed_at);
+  text += std::string(3000, '#') + "\n";  // too long for the limit below
+  malformed_at.push_back(601);
+  text += "{\"timestamp\":\"2026-01-07T00:00:00Z\",\"operation_type\":\"last\",\"duration_ms\":99999,\"success\":true}";
+  std::string path = write("every-line.jsonl", text);
+  ReaderOptions reader_options;
+  reader_options.max_line_bytes = 2000;
+  reader_options.listed_malformed = 1000;
+  for (const ReportOptions& options : every_kind_of_report()) {
+    Report one = build_report({path}, options, reader_options);
+    std::vector<std::uint64_t> listed;
+    for (const auto& m : one.input.first_malformed) listed.push_back(m.line);
+    EXPECT_EQ(listed, malformed_at);
+    for (std::size_t threads : {2, 3, 8}) {
+      SCOPED_TRACE(threads);
+      Report parts = build_report({path}, options, reader_options, threads_with_parts(threads, 1, 1000));
+      EXPECT_EQ(every_format(parts), every_format(one));
+    }
+  }
+  ReportOptions all;
+  Report parts = build_report({path}, all, reader_options, threads_with_parts(2, 1, 1000));
+  ASSERT_FALSE(parts.slowest.empty());
+  EXPECT_EQ(parts.slowest[0].operation, "last");
+  EXPECT_EQ(parts.slowest[0].line, 602u);
+  EXPECT_EQ(parts.slowest[0].file, path);
+}
+
+TEST_F(OplogParallel, SeveralInputsStreamsAndTheFixture) {
+  std::string first = write("first.jsonl", generated_log(5000, 101, nullptr));
+  std::string second = write("second.jsonl", generated_log(3000, 0, nullptr) + "junk");
+  std::string text = generated_log(2000, 13, nullptr);
+  z_stream s{};
+  deflateInit2(&s, 1, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+  std::string gz(deflateBound(&s, text.size()) + 64, '\0');
+  s.next_in = reinterpret_cast<Bytef*>(text.data());
+  s.avail_in = static_cast<uInt>(text.size());
+  s.next_out = reinterpret_cast<Bytef*>(gz.data());
+  s.avail_out = static_cast<uInt>(gz.size());
+  ASSERT_EQ(deflate(&s, Z_FINISH), Z_STREAM_END);
+  gz.resize(s.total_out);
+  deflateEnd(&s);
+  std::string compressed = write("third.jsonl.gz", gz);
+  std::string truncated = write("cut.jsonl.gz", gz.substr(0, gz.size() / 2));
+  const std::vector<std::string> inputs = {first, compressed, kWeek, truncated, second, first};
+  for (const ReportOptions& options : every_kind_of_report()) {
+    Report one = build_report(inputs, options);
+    ASSERT_EQ(one.input.warnings.size(), 1u);
+    EXPECT_THAT(one.input.warnings[0], HasSubstr("cut.jsonl.gz: truncated gzip data"));
+    for (std::size_t threads : {2, 3, 8}) {
+      SCOPED_TRACE(threads);
+      EXPECT_EQ(every_format(build_report(inputs, options, {}, threads_with_parts(threads, 4096))), every_format(one));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace perfgate::oplog
