@@ -113,10 +113,9 @@ int report_verb(const std::vector<std::string>& args) {
   app.add_option("--now", now_text, "The end of the periods, e.g. 2026-01-06T00:00:00Z (default: now)");
   std::size_t threads = 0;
   app.add_option("--threads", threads,
-                 "Threads reading the logs (default: one per core it may run on); plain files are split at "
-                 "lines, each stdin, .gz or .zst input is read by one thread; the report is the same with any "
-                 "number")
-      ->type_name("N")
+                 "Threads reading the logs (default: one per core it may run on); files are split at lines, "
+                 "stdin, .gz and .zst are cut into blocks of lines as they are read; the report is the same "
+                 "with any number")
       ->check(whole_number_check(1, 256));
   app.allow_extras();  // a word that is no subcommand, or an unknown option, is named in the error below
   app.fallthrough();   // the options above may also follow the subcommand

@@ -311,4 +311,8 @@ std::unique_ptr<ByteSource> memory_byte_source(std::string bytes) {
   return source_for(std::make_unique<RawInput>(-1, false, std::move(bytes)), magic);
 }
 
+std::unique_ptr<ByteSource> plain_memory_source(std::string bytes) {
+  return std::make_unique<PlainSource>(std::make_unique<RawInput>(-1, false, std::move(bytes)));
+}
+
 }  // namespace perfgate::oplog

@@ -66,5 +66,7 @@ class PlainFile {
 
 // Bytes held in memory (a command's captured output, a test's log), recognised the same way.
 std::unique_ptr<ByteSource> memory_byte_source(std::string bytes);
+// Bytes held in memory taken as they are, never decompressed (a block of a stream that was).
+std::unique_ptr<ByteSource> plain_memory_source(std::string bytes);
 
 }  // namespace perfgate::oplog

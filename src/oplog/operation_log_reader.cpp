@@ -27,6 +27,10 @@ void ReadStats::merge(const ReadStats& other, std::size_t listed_malformed, std:
   warnings.insert(warnings.end(), other.warnings.begin(), other.warnings.end());
 }
 
+std::string too_long_reason(std::size_t max_line_bytes) {
+  return fmt::format("line longer than {} bytes", max_line_bytes);
+}
+
 std::string source_failure_warning(std::string_view file, const SourceFailure& failure) {
   return fmt::format("{}: {} after line {}; the rest of it is not read", file, failure.error, failure.after_line);
 }
@@ -143,7 +147,7 @@ bool OperationLogReader::next(OperationRecord& record) {
     if (status == LineStatus::kEnd) return false;
     ++stats_.lines;
     if (status == LineStatus::kTooLong) {
-      note_malformed(fmt::format("line longer than {} bytes", options_.max_line_bytes));
+      note_malformed(too_long_reason(options_.max_line_bytes));
       continue;
     }
     if (line_number_ == 1 && options_.starts_input && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);  // a byte order mark

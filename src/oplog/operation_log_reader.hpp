@@ -68,6 +68,9 @@ struct ReadStats {
   void merge(const ReadStats& other, std::size_t listed_malformed = 10, std::uint64_t line_offset = 0);
 };
 
+// Why a line longer than `max_line_bytes` was skipped: "line longer than N bytes".
+std::string too_long_reason(std::size_t max_line_bytes);
+
 // Why an input ended early, and after which of its lines.
 struct SourceFailure {
   std::string error;

@@ -130,12 +130,14 @@ class ReportBuilder {
 
 struct ReadThreads {
   // 1 reads the inputs one after the other on the calling thread. More split each plain file
-  // into parts that start at a line (PlainFile), read the parts and the streams (stdin, gzip,
-  // zstd: one reader each, which cannot be split) on that many threads, and put the parts
-  // together in input order: the same report, byte for byte, as with 1.
+  // into parts that start at a line (PlainFile), cut each stream (stdin, gzip, zstd) into
+  // blocks of whole lines on one more thread as it is read (and decompressed), read the parts
+  // and blocks on that many threads, and put them together in input order: the same report,
+  // byte for byte, as with 1.
   std::size_t threads = 1;
   std::size_t min_part_bytes = 256u << 10;  // no smaller parts (tests make them tiny)
   std::size_t parts_per_thread = 4;       // more parts than threads, so a busy core delays less
+  std::size_t stream_block_bytes = 8u << 20;  // a stream's blocks, unless a line is longer
 };
 
 // The threads to read with by default: one per CPU this process may run on.

@@ -216,6 +216,19 @@ TEST_F(Report, AnyNumberOfThreadsPrintsTheSameBytes) {
       EXPECT_EQ(many.err, one.err) << report.back() << " with " << threads << " threads";
     }
   }
+  // Streams: a .zst file and stdin are cut into blocks of lines as they are read.
+  ASSERT_EQ(std::system(("zstd -q -1 " + log).c_str()), 0);
+  std::string piped = perfgate_binary() + " report --input " + log + ".zst --input - --now " + kNow +
+                      " export --format markdown --threads ";
+  ProcessOutput one = run_process({"sh", "-c", piped + "1 < " + log});
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  for (const char* threads : {"2", "8"}) {
+    ProcessOutput many = run_process({"sh", "-c", piped + threads + " < " + log});
+    EXPECT_EQ(many.exit_code, 0) << many.err;
+    EXPECT_EQ(many.out, one.out) << "streams with " << threads << " threads";
+    EXPECT_EQ(many.err, one.err) << "streams with " << threads << " threads";
+  }
+
   ProcessOutput json = run_perfgate({"report", "--input", log, "--threads", "3", "export", "--format", "json"});
   ASSERT_EQ(json.exit_code, 0) << json.err;
   nlohmann::json doc = nlohmann::json::parse(json.out);
