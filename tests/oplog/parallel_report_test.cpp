@@ -5,18 +5,16 @@
 // threads and wherever the parts begin (also on a malformed, a too-long or a BOM-led line).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
-#include <zlib.h>
 
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
 #include "oplog/byte_source.hpp"
+#include "oplog/log_files.hpp"
 #include "oplog/operation_report.hpp"
 #include "oplog/report_format.hpp"
 #include "oplog/timestamp.hpp"
@@ -30,20 +28,7 @@ using ::testing::HasSubstr;
 const std::string kWeek = std::string(PERFGATE_SOURCE_DIR) + "/tests/fixtures/oplog/week.jsonl";
 const std::int64_t kNow = *parse_timestamp_ns("2026-01-08T00:00:00Z");
 
-class OplogParallel : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("perfgate-oplog-parallel-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string write(const std::string& name, const std::string& bytes) {
-    std::string path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary) << bytes;
-    return path;
-  }
-  std::filesystem::path dir_;
-};
+using OplogParallel = LogFiles;
 
 // A log of `lines` lines over the 20 days before kNow, out of time order, 40 operations with
 // decimal durations (whose sums depend on their order to the last bit), ties, zeros and
@@ -201,24 +186,10 @@ TEST_F(OplogParallel, APartOnEveryLineStillNumbersTheLinesRight) {
   EXPECT_EQ(parts.slowest[0].file, path);
 }
 
-std::string gzip_fast(std::string text) {
-  z_stream s{};
-  deflateInit2(&s, 1, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
-  std::string gz(deflateBound(&s, text.size()) + 64, '\0');
-  s.next_in = reinterpret_cast<Bytef*>(text.data());
-  s.avail_in = static_cast<uInt>(text.size());
-  s.next_out = reinterpret_cast<Bytef*>(gz.data());
-  s.avail_out = static_cast<uInt>(gz.size());
-  EXPECT_EQ(deflate(&s, Z_FINISH), Z_STREAM_END);
-  gz.resize(s.total_out);
-  deflateEnd(&s);
-  return gz;
-}
-
 TEST_F(OplogParallel, SeveralInputsStreamsAndTheFixture) {
   std::string first = write("first.jsonl", generated_log(5000, 101, nullptr));
   std::string second = write("second.jsonl", generated_log(3000, 0, nullptr) + "junk");
-  std::string gz = gzip_fast(generated_log(2000, 13, nullptr));
+  std::string gz = gzip_bytes(generated_log(2000, 13, nullptr));
   std::string compressed = write("third.jsonl.gz", gz);
   std::string truncated = write("cut.jsonl.gz", gz.substr(0, gz.size() / 2));
   const std::vector<std::string> inputs = {first, compressed, kWeek, truncated, second, first};
@@ -252,10 +223,10 @@ TEST_F(OplogParallel, StreamsCutIntoBlocksOfLines) {
   reader_options.max_line_bytes = 2000;
   reader_options.listed_malformed = 1000;
   const std::vector<std::string> inputs = {
-      write("log.jsonl.gz", gzip_fast(text)),
-      write("tail.gz", gzip_fast(text + unterminated_too_long)),
-      write("cut.gz", gzip_fast(text).substr(0, 9000)),  // truncated: a warning after its last whole line
-      write("last.gz", gzip_fast(text + long_record)),   // no newline at the end
+      write("log.jsonl.gz", gzip_bytes(text)),
+      write("tail.gz", gzip_bytes(text + unterminated_too_long)),
+      write("cut.gz", gzip_bytes(text).substr(0, 9000)),  // truncated: a warning after its last whole line
+      write("last.gz", gzip_bytes(text + long_record)),   // no newline at the end
   };
   for (const ReportOptions& options : every_kind_of_report()) {
     Report one = build_report(inputs, options, reader_options);
