@@ -263,7 +263,10 @@ std::unique_ptr<ByteSource> open_byte_source(const std::string& path) {
 }
 
 std::unique_ptr<PlainFile> PlainFile::open(const std::string& path) {
-  if (path == "-") return nullptr;
+  // A pipe is not opened here: opened twice, what a writer put in it before the second open
+  // could be lost. stat() opens nothing; what cannot be statted is open_byte_source's to name.
+  struct stat named {};
+  if (path == "-" || ::stat(path.c_str(), &named) != 0 || !S_ISREG(named.st_mode)) return nullptr;
   int fd = open_or_throw(path);
   struct stat info {};
   char head[4];

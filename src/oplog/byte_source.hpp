@@ -42,8 +42,9 @@ class PlainFile {
  public:
   static constexpr std::uint64_t kToTheEnd = std::numeric_limits<std::uint64_t>::max();
 
-  // nullptr for "-" (stdin), a pipe, a device or a gzip or zstd file. Throws UsageError naming
-  // the file when it cannot be opened, as open_byte_source does.
+  // nullptr for "-" (stdin), a pipe, a device, a gzip or zstd file, and for a path that is not
+  // there (open_byte_source then names it). Throws UsageError naming the file when it is there
+  // but cannot be opened.
   static std::unique_ptr<PlainFile> open(const std::string& path);
   ~PlainFile();
   PlainFile(const PlainFile&) = delete;

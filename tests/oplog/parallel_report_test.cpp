@@ -5,11 +5,14 @@
 // threads and wherever the parts begin (also on a malformed, a too-long or a BOM-led line).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/error.hpp"
@@ -132,8 +135,23 @@ TEST_F(OplogParallel, StreamsAreNoPlainFiles) {
   std::string zst = write("log.zst", std::string("\x28\xb5\x2f\xfd", 4));
   EXPECT_EQ(PlainFile::open(zst), nullptr);
   EXPECT_EQ(PlainFile::open(dir_.string()), nullptr);  // a directory: open_byte_source says what is wrong
+  EXPECT_THROW(build_report({dir_.string()}, {}, {}, threads_with_parts(2, 1)), UsageError);
   EXPECT_NE(PlainFile::open(write("empty.jsonl", "")), nullptr);
-  EXPECT_THROW(PlainFile::open((dir_ / "missing.jsonl").string()), UsageError);
+  // A missing file too: open_byte_source names it, and build_report says so before reading anything.
+  EXPECT_EQ(PlainFile::open((dir_ / "missing.jsonl").string()), nullptr);
+  EXPECT_THROW(build_report({kWeek, (dir_ / "missing.jsonl").string()}, {}, {}, threads_with_parts(2, 1)), UsageError);
+}
+
+TEST_F(OplogParallel, ANamedPipeIsOpenedOnceAndReadAsAStream) {
+  // Opened, looked at and opened again, a pipe would lose what the writer had put in it.
+  std::string fifo = (dir_ / "log.fifo").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::string text = generated_log(300, 0, nullptr);
+  std::thread writer([&] { std::ofstream(fifo, std::ios::binary) << text; });
+  ReportOptions every_record;
+  Report report = build_report({fifo}, every_record, {}, threads_with_parts(2, 1));
+  writer.join();
+  EXPECT_EQ(report.input.records, 300u);
 }
 
 TEST_F(OplogParallel, SeveralMegabytesReportTheSameWithAnyNumberOfThreads) {
