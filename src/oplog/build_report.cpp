@@ -46,7 +46,7 @@ struct Piece {
 };
 
 struct InputPieces {
-  std::deque<Piece> pieces;  // in input order; a deque, so a piece stays put while the cutter adds more
+  std::deque<Piece> pieces;                 // in input order; a deque, so a piece stays put while the cutter adds more
   std::optional<std::string> stream_error;  // why a stream ended early
 };
 
@@ -79,8 +79,7 @@ Report read_in_order(std::vector<OpenInput>& open, const ReportOptions& options,
 void read_piece(Piece& piece, const std::string& path, std::unique_ptr<ByteSource> source, std::uint64_t bytes,
                 ReaderOptions reader_options, bool starts_input, const ReportOptions& options) {
   reader_options.starts_input = starts_input;
-  reader_options.chunk_bytes =
-      static_cast<std::size_t>(std::min<std::uint64_t>(reader_options.chunk_bytes, bytes + 1));
+  reader_options.chunk_bytes = static_cast<std::size_t>(std::min<std::uint64_t>(reader_options.chunk_bytes, bytes + 1));
   OperationLogReader reader(path, std::move(source), reader_options);
   piece.records = std::make_unique<ReportBuilder>(options);
   OperationRecord record;
@@ -147,8 +146,13 @@ class StreamCutter {
  public:
   StreamCutter(const std::string& path, InputPieces& out, WorkQueue& queue, std::counting_semaphore<>& free_blocks,
                std::size_t block_bytes, const ReaderOptions& reader_options, const ReportOptions& options)
-      : path_(path), out_(out), queue_(queue), free_blocks_(free_blocks), block_bytes_(std::max<std::size_t>(block_bytes, 1)),
-        reader_options_(reader_options), options_(options) {}
+      : path_(path),
+        out_(out),
+        queue_(queue),
+        free_blocks_(free_blocks),
+        block_bytes_(std::max<std::size_t>(block_bytes, 1)),
+        reader_options_(reader_options),
+        options_(options) {}
 
   void cut(ByteSource& source) {
     std::string block(block_bytes_, '\0');
@@ -251,7 +255,7 @@ Report build_report(const std::vector<std::string>& inputs, const ReportOptions&
   std::vector<OpenInput> open = open_inputs(inputs);
   if (threads.threads <= 1) return read_in_order(open, options, reader_options);
 
-  std::vector<InputPieces> read(open.size());
+  std::vector<InputPieces> by_input(open.size());
   WorkQueue queue;
   bool any_stream = false;
   for (std::size_t i = 0; i < open.size(); ++i) {
@@ -264,13 +268,13 @@ Report build_report(const std::vector<std::string>& inputs, const ReportOptions&
         std::clamp<std::uint64_t>(file.size() / std::max<std::size_t>(threads.min_part_bytes, 1), 1,
                                   threads.threads * std::max<std::size_t>(threads.parts_per_thread, 1)));
     std::vector<std::uint64_t> starts = file.line_starts(parts);
-    read[i].pieces.resize(starts.size());
+    by_input[i].pieces.resize(starts.size());
     for (std::size_t k = 0; k < starts.size(); ++k) {
       std::uint64_t begin = starts[k];
       std::uint64_t end = k + 1 < starts.size() ? starts[k + 1] : PlainFile::kToTheEnd;
       std::uint64_t bytes = (k + 1 < starts.size() ? end : std::max(file.size(), begin)) - begin;
       queue.add([&, i, k, begin, end, bytes] {
-        read_piece(read[i].pieces[k], open[i].path, open[i].file->range(begin, end), bytes, reader_options,
+        read_piece(by_input[i].pieces[k], open[i].path, open[i].file->range(begin, end), bytes, reader_options,
                    begin == 0, options);
       });
     }
@@ -284,7 +288,8 @@ Report build_report(const std::vector<std::string>& inputs, const ReportOptions&
         try {
           for (std::size_t i = 0; i < open.size(); ++i) {
             if (!open[i].stream) continue;
-            StreamCutter(open[i].path, read[i], queue, free_blocks, threads.stream_block_bytes, reader_options, options)
+            StreamCutter(open[i].path, by_input[i], queue, free_blocks, threads.stream_block_bytes, reader_options,
+                         options)
                 .cut(*open[i].stream);
             open[i].stream.reset();
           }
@@ -310,11 +315,11 @@ Report build_report(const std::vector<std::string>& inputs, const ReportOptions&
     builder.begin_input(open[i].path);
     std::uint64_t lines_before = 0;
     std::uint64_t newlines = 0;  // where a stream that ended early ended
-    for (Piece& piece : read[i].pieces) {
+    for (Piece& piece : by_input[i].pieces) {
       bool stopped = piece.failure.has_value();
       if (stopped) {
-        piece.stats.warnings = {source_failure_warning(
-            open[i].path, {piece.failure->error, piece.failure->after_line + lines_before})};
+        piece.stats.warnings = {
+            source_failure_warning(open[i].path, {piece.failure->error, piece.failure->after_line + lines_before})};
       }
       stats.merge(piece.stats, reader_options.listed_malformed, lines_before);
       if (piece.records) builder.append(std::move(*piece.records), lines_before);
@@ -323,10 +328,10 @@ Report build_report(const std::vector<std::string>& inputs, const ReportOptions&
       piece = {};
       if (stopped) break;
     }
-    if (read[i].stream_error) {
-      stats.warnings.push_back(source_failure_warning(open[i].path, {*read[i].stream_error, newlines}));
+    if (by_input[i].stream_error) {
+      stats.warnings.push_back(source_failure_warning(open[i].path, {*by_input[i].stream_error, newlines}));
     }
-    read[i] = {};
+    by_input[i] = {};
   }
   return builder.finish(std::move(stats));
 }

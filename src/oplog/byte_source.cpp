@@ -216,7 +216,8 @@ class FileRangeSource final : public ByteSource {
   FileRangeSource(int fd, std::uint64_t begin, std::uint64_t end) : fd_(fd), offset_(begin), end_(end) {}
   std::size_t read(char* destination, std::size_t capacity) override {
     if (!error_.empty() || offset_ >= end_) return 0;
-    if (end_ != PlainFile::kToTheEnd) capacity = static_cast<std::size_t>(std::min<std::uint64_t>(capacity, end_ - offset_));
+    if (end_ != PlainFile::kToTheEnd)
+      capacity = static_cast<std::size_t>(std::min<std::uint64_t>(capacity, end_ - offset_));
     ssize_t n = read_at(fd_, destination, capacity, offset_);
     if (n < 0) {
       error_ = read_error_text();
@@ -271,9 +272,8 @@ std::unique_ptr<PlainFile> PlainFile::open(const std::string& path) {
   struct stat info {};
   char head[4];
   ssize_t have = 0;
-  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) ||
-      (have = read_at(fd, head, sizeof head, 0)) < 0 || is_gzip({head, static_cast<std::size_t>(have)}) ||
-      is_zstd({head, static_cast<std::size_t>(have)})) {
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) || (have = read_at(fd, head, sizeof head, 0)) < 0 ||
+      is_gzip({head, static_cast<std::size_t>(have)}) || is_zstd({head, static_cast<std::size_t>(have)})) {
     ::close(fd);  // open_byte_source reads it, and names what is wrong with it
     return nullptr;
   }
@@ -287,12 +287,13 @@ std::vector<std::uint64_t> PlainFile::line_starts(std::size_t parts) const {
   std::vector<char> block(4096);  // most lines are far shorter
   for (std::size_t part = 1; part < parts; ++part) {
     std::uint64_t at = size_ / parts * part + size_ % parts * part / parts;  // size·part/parts without overflow
-    if (at <= starts.back()) continue;  // the line before was longer than a part
+    if (at <= starts.back()) continue;  // the line before reaches past `at`
     // The line starting at or after `at` begins after the first newline at or after at - 1.
     std::uint64_t from = at - 1;
     std::optional<std::uint64_t> start;
     while (!start && from < size_) {
-      ssize_t n = read_at(fd_, block.data(), static_cast<std::size_t>(std::min<std::uint64_t>(block.size(), size_ - from)), from);
+      ssize_t n = read_at(fd_, block.data(),
+                          static_cast<std::size_t>(std::min<std::uint64_t>(block.size(), size_ - from)), from);
       if (n <= 0) return starts;  // a read error shows when the parts are read
       if (const void* newline = std::memchr(block.data(), '\n', static_cast<std::size_t>(n))) {
         start = from + static_cast<std::uint64_t>(static_cast<const char*>(newline) - block.data()) + 1;

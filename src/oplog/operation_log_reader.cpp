@@ -150,7 +150,8 @@ bool OperationLogReader::next(OperationRecord& record) {
       note_malformed(too_long_reason(options_.max_line_bytes));
       continue;
     }
-    if (line_number_ == 1 && options_.starts_input && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);  // a byte order mark
+    if (line_number_ == 1 && options_.starts_input && line.starts_with("\xEF\xBB\xBF"))
+      line.remove_prefix(3);  // a byte order mark
     if (is_blank(line)) {
       note_malformed("empty line");
       continue;

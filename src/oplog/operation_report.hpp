@@ -135,8 +135,8 @@ struct ReadThreads {
   // and blocks on that many threads, and put them together in input order: the same report,
   // byte for byte, as with 1.
   std::size_t threads = 1;
-  std::size_t min_part_bytes = 256u << 10;  // no smaller parts (tests make them tiny)
-  std::size_t parts_per_thread = 4;       // more parts than threads, so a busy core delays less
+  std::size_t min_part_bytes = 256u << 10;    // no smaller parts (tests make them tiny)
+  std::size_t parts_per_thread = 4;           // more parts than threads, so a busy core delays less
   std::size_t stream_block_bytes = 8u << 20;  // a stream's blocks, unless a line is longer
 };
 

@@ -37,7 +37,8 @@ void DurationTable::append(DurationTable&& later, const std::vector<std::uint32_
     if (from.max_ms > to.max_ms) to.max_ms = from.max_ms;
     to.count += from.count;
     to.successes += from.successes;
-    if (keep_durations_) to.durations_ms.insert(to.durations_ms.end(), from.durations_ms.begin(), from.durations_ms.end());
+    if (keep_durations_)
+      to.durations_ms.insert(to.durations_ms.end(), from.durations_ms.begin(), from.durations_ms.end());
     from.durations_ms = {};
   }
 }

@@ -167,8 +167,10 @@ TEST_F(OplogParallel, SeveralMegabytesReportTheSameWithAnyNumberOfThreads) {
     EXPECT_EQ(listed, std::vector<std::uint64_t>(malformed_at.begin(), malformed_at.begin() + 10));
     for (std::size_t threads : {2, 3, 8}) {
       SCOPED_TRACE(threads);
-      EXPECT_TRUE(same_bytes(every_format(build_report({path}, options, {}, threads_with_parts(threads, 1000))), expected));
-      EXPECT_TRUE(same_bytes(every_format(build_report({path}, options, {}, threads_with_parts(threads, 1 << 20))), expected));
+      EXPECT_TRUE(
+          same_bytes(every_format(build_report({path}, options, {}, threads_with_parts(threads, 1000))), expected));
+      EXPECT_TRUE(
+          same_bytes(every_format(build_report({path}, options, {}, threads_with_parts(threads, 1 << 20))), expected));
     }
   }
 }
@@ -233,7 +235,8 @@ TEST_F(OplogParallel, StreamsCutIntoBlocksOfLines) {
   const std::uint64_t lines = 800;
   std::string long_record =
       "{\"timestamp\":\"2026-01-07T00:00:00Z\",\"operation_type\":\"long\",\"duration_ms\":77777,\"success\":true,"
-      "\"context\":{\"blob\":\"" + std::string(1500, 'y') + "\"}}";
+      "\"context\":{\"blob\":\"" +
+      std::string(1500, 'y') + "\"}}";
   text += long_record + "\n" + std::string(5000, '#') + "\n" + long_record + "\n";  // lines 801 to 803
   malformed_at.push_back(lines + 2);
   std::string unterminated_too_long = std::string(2500, '#');
@@ -241,15 +244,15 @@ TEST_F(OplogParallel, StreamsCutIntoBlocksOfLines) {
   reader_options.max_line_bytes = 2000;
   reader_options.listed_malformed = 1000;
   const std::vector<std::string> inputs = {
-      write("log.jsonl.gz", gzip_bytes(text)),
-      write("tail.gz", gzip_bytes(text + unterminated_too_long)),
+      write("log.jsonl.gz", gzip_bytes(text)), write("tail.gz", gzip_bytes(text + unterminated_too_long)),
       write("cut.gz", gzip_bytes(text).substr(0, 9000)),  // truncated: a warning after its last whole line
       write("last.gz", gzip_bytes(text + long_record)),   // no newline at the end
   };
   for (const ReportOptions& options : every_kind_of_report()) {
     Report one = build_report(inputs, options, reader_options);
     ASSERT_EQ(one.input.warnings.size(), 1u);
-    EXPECT_THAT(one.input.warnings[0], HasSubstr("cut.gz: truncated gzip data (the stream ends inside a member) after line "));
+    EXPECT_THAT(one.input.warnings[0],
+                HasSubstr("cut.gz: truncated gzip data (the stream ends inside a member) after line "));
     std::vector<std::uint64_t> listed;
     for (const auto& m : one.input.first_malformed) {
       if (m.file == inputs[0]) listed.push_back(m.line);
