@@ -286,7 +286,8 @@ std::vector<std::uint64_t> PlainFile::line_starts(std::size_t parts) const {
   std::vector<std::uint64_t> starts{0};
   std::vector<char> block(4096);  // most lines are far shorter
   for (std::size_t part = 1; part < parts; ++part) {
-    std::uint64_t at = size_ / parts * part + size_ % parts * part / parts;  // size·part/parts without overflow
+    // size·part/parts without overflow
+    std::uint64_t at = size_ / parts * part + size_ % parts * part / parts;
     if (at <= starts.back()) continue;  // the line before reaches past `at`
     // The line starting at or after `at` begins after the first newline at or after at - 1.
     std::uint64_t from = at - 1;
