@@ -42,12 +42,13 @@ std::string generated_log(std::size_t lines, std::size_t malformed_every, std::v
   std::string text;
   for (std::size_t i = 1; i <= lines; ++i) {
     if (malformed_every > 0 && i % malformed_every == 0) {
-      static const char* const kBad[] = {
+      static const std::string kBad[] = {
           "not json",
           "",
           "{\"timestamp\":\"2026-01-02T00:00:00Z\",\"operation_type\":\"x\",\"duration_ms\":\"45\",\"success\":true}",
-          "\xEF\xBB\xBF{\"timestamp\":\"2026-01-02T00:00:00Z\",\"operation_type\":\"bom\",\"duration_ms\":1,"
-          "\"success\":true}",
+          // valid after its byte order mark, which only an input's first line may have
+          std::string("\xEF\xBB\xBF") +
+              "{\"timestamp\":\"2026-01-02T00:00:00Z\",\"operation_type\":\"bom\",\"duration_ms\":1,\"success\":true}",
           "{\"timestamp\":\"2026-01-02T00:00:00Z\",\"operation_type\":\"x\",\"duration_ms\":1,\"success\":true} x",
       };
       text += kBad[(i / malformed_every) % 5];
