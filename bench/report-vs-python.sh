@@ -2,9 +2,12 @@
 # perfgate report vs a plain-Python reference (bench/report_reference.py: json.loads per line,
 # the same statistics), on one generated operation log of SIZE_MB (default 1000) MB:
 #   perfgate report --input LOG --now NOW export --format json    vs    python3 bench/report_reference.py
-# Each is pinned to one CPU (CPU=1) and run RUNS (default 3) times, in sequence, alternating;
-# prints the medians, MB/s (10^6 bytes per second of the uncompressed log) and the ratio, and
-# checks that both printed the same numbers (counts exactly, floats within 1e-9 relative).
+# perfgate runs twice per round: with --threads 1 pinned to one CPU (CPU=1), and with its default
+# (one thread per core) on the CPUs in CPUS (default: all of them); Python is pinned to CPU.
+# RUNS (default 3) rounds, in sequence; prints the medians, MB/s (10^6 bytes per second of the
+# uncompressed log) and the ratios, checks that both perfgate runs printed the same bytes and
+# that Python printed the same numbers (counts exactly, floats within 1e-9 relative), and shows
+# the load average before and after (the machine is quiet when it stays well under 1).
 # The log is generated once with a fixed seed and kept in WORK (default /tmp/perfgate-report-bench);
 # DAYS=N adds --days N (the last N days, compared with the N before) to both.
 set -euo pipefail
@@ -12,6 +15,7 @@ cd "$(dirname "$0")/.."
 size_mb=${SIZE_MB:-1000}
 runs=${RUNS:-3}
 cpu=${CPU:-1}
+cpus=${CPUS:-0-$(($(nproc) - 1))}
 perfgate=${PERFGATE:-build/perfgate}
 work=${WORK:-/tmp/perfgate-report-bench}
 now="2026-01-06T00:00:00Z"
@@ -84,25 +88,34 @@ echo "log: $log, $bytes bytes, $lines lines"
 cat "$log" > /dev/null  # both runs read from the page cache
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-timed() {  # timed OUT CMD...: prints wall seconds and max RSS (KB) of CMD, its stdout in OUT
-  local out=$1; shift
-  /usr/bin/time -f "%e %M" -o "$work/time" taskset -c "$cpu" "$@" > "$out"
+timed() {  # timed CPUS OUT CMD...: prints wall seconds and max RSS (KB) of CMD on CPUS, its stdout in OUT
+  local on=$1 out=$2; shift 2
+  /usr/bin/time -f "%e %M" -o "$work/time" taskset -c "$on" "$@" > "$out"
   cat "$work/time"
 }
+mbps() { python3 -c "print($bytes/1e6/$1)"; }
 
-declare -a pg_s py_s
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+declare -a one_s many_s py_s
 for i in $(seq "$runs"); do
-  read -r s kb < <(timed "$work/perfgate.json" "$perfgate" report --input "$log" --now "$now" export --format json \
-                     "${days_args[@]}" 2>/dev/null)
-  pg_s+=("$s")
-  printf 'run %d  perfgate %6.2f s (%7.1f MB/s, max RSS %d MB)' "$i" "$s" "$(python3 -c "print($bytes/1e6/$s)")" \
-    $((kb / 1024))
-  read -r s kb < <(timed "$work/python.json" python3 bench/report_reference.py --input "$log" --now "$now" \
+  read -r s kb < <(timed "$cpu" "$work/perfgate-1.json" "$perfgate" report --input "$log" --now "$now" --threads 1 \
+                     export --format json "${days_args[@]}" 2>/dev/null)
+  one_s+=("$s")
+  printf 'run %d  perfgate --threads 1 %5.2f s (%6.1f MB/s, max RSS %d MB)' "$i" "$s" "$(mbps "$s")" $((kb / 1024))
+  read -r s kb < <(timed "$cpus" "$work/perfgate.json" "$perfgate" report --input "$log" --now "$now" \
+                     export --format json "${days_args[@]}" 2>/dev/null)
+  many_s+=("$s")
+  printf '   perfgate %5.2f s (%6.1f MB/s, max RSS %d MB)' "$s" "$(mbps "$s")" $((kb / 1024))
+  read -r s kb < <(timed "$cpu" "$work/python.json" python3 bench/report_reference.py --input "$log" --now "$now" \
                      "${days_args[@]}")
   py_s+=("$s")
-  printf '   python %7.2f s (%6.1f MB/s, max RSS %d MB)\n' "$s" "$(python3 -c "print($bytes/1e6/$s)")" $((kb / 1024))
+  printf '   python %6.2f s (%5.1f MB/s, max RSS %d MB)\n' "$s" "$(mbps "$s")" $((kb / 1024))
 done
+echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
 
+cmp -s "$work/perfgate-1.json" "$work/perfgate.json" \
+  || { echo "PERFGATE WITH 1 THREAD AND WITH $(nproc) PRINTED DIFFERENT BYTES"; exit 1; }
+echo "perfgate printed the same bytes with 1 thread and with one per core"
 python3 - "$work/perfgate.json" "$work/python.json" <<'PY'
 # Same numbers: every count exactly, every float within 1e-9 relative, the same flags and slowest.
 import json, math, sys
@@ -135,10 +148,13 @@ flags = sum(len(op["flags"]) for op in a["operations"])
 print(f"outputs agree: {len(a['operations'])} operations, {a['reliability']['total']} records, {flags} flags")
 PY
 
-pg=$(printf '%s\n' "${pg_s[@]}" | median)
+one=$(printf '%s\n' "${one_s[@]}" | median)
+many=$(printf '%s\n' "${many_s[@]}" | median)
 py=$(printf '%s\n' "${py_s[@]}" | median)
 echo
-echo "median of $runs runs, one CPU each ($((bytes / 1000000)) MB, $lines lines):"
-printf '  perfgate report: %7.2f s  %8.1f MB/s\n' "$pg" "$(python3 -c "print($bytes/1e6/$pg)")"
-printf '  python json:     %7.2f s  %8.1f MB/s\n' "$py" "$(python3 -c "print($bytes/1e6/$py)")"
-printf '  ratio (python time / perfgate time): %.1fx\n' "$(python3 -c "print($py/$pg)")"
+echo "median of $runs runs ($((bytes / 1000000)) MB, $lines lines):"
+printf '  perfgate report, one thread per core (CPUs %s): %7.2f s  %8.1f MB/s\n' "$cpus" "$many" "$(mbps "$many")"
+printf '  perfgate report --threads 1 (CPU %s):           %7.2f s  %8.1f MB/s\n' "$cpu" "$one" "$(mbps "$one")"
+printf '  python json (CPU %s):                           %7.2f s  %8.1f MB/s\n' "$cpu" "$py" "$(mbps "$py")"
+printf '  ratio (python time / perfgate time): %.1fx, with one thread %.1fx; threads speed-up %.2fx\n' \
+  "$(python3 -c "print($py/$many)")" "$(python3 -c "print($py/$one)")" "$(python3 -c "print($one/$many)")"

@@ -111,6 +111,12 @@ int report_verb(const std::vector<std::string>& args) {
   app.add_option("--slowest", slowest, "How many of the slowest operations to list (default 10)")
       ->check(whole_number_check(0, 1'000'000));
   app.add_option("--now", now_text, "The end of the periods, e.g. 2026-01-06T00:00:00Z (default: now)");
+  std::size_t threads = 0;
+  app.add_option("--threads", threads,
+                 "Threads reading the logs (default: one per core it may run on); files are split at lines, "
+                 "stdin, .gz and .zst are cut into blocks of lines as they are read; the report is the same "
+                 "with any number")
+      ->check(whole_number_check(1, 256));
   app.allow_extras();  // a word that is no subcommand, or an unknown option, is named in the error below
   app.fallthrough();   // the options above may also follow the subcommand
   app.require_subcommand(0, 1);
@@ -174,7 +180,9 @@ int report_verb(const std::vector<std::string>& args) {
     if (export_days > 0) options.period = oplog::last_days(now_ns, export_days);
     title = export_days > 0 ? fmt::format("Operations: the last {} days", export_days) : "Operations";
   }
-  oplog::Report report = oplog::build_report(inputs, options);
+  oplog::ReadThreads read_threads;
+  read_threads.threads = threads > 0 ? threads : oplog::available_cores();
+  oplog::Report report = oplog::build_report(inputs, options, {}, read_threads);
 
   if (!exporter->parsed()) {
     std::fputs(oplog::report_text(report, title).c_str(), stdout);

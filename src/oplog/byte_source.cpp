@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "core/error.hpp"
@@ -184,19 +186,61 @@ class ZstdSource final : public ByteSource {
   std::string error_;
 };
 
+bool is_gzip(std::string_view head) { return head.starts_with("\x1f\x8b"); }
+bool is_zstd(std::string_view head) { return head.starts_with("\x28\xb5\x2f\xfd"); }
+
 // Chooses the source by the magic numbers at the start of the input.
 std::unique_ptr<ByteSource> source_for(std::unique_ptr<RawInput> input, std::string_view head) {
-  if (head.starts_with("\x1f\x8b")) return std::make_unique<GzipSource>(std::move(input));
-  if (head.starts_with("\x28\xb5\x2f\xfd")) return std::make_unique<ZstdSource>(std::move(input));
+  if (is_gzip(head)) return std::make_unique<GzipSource>(std::move(input));
+  if (is_zstd(head)) return std::make_unique<ZstdSource>(std::move(input));
   return std::make_unique<PlainSource>(std::move(input));
 }
+
+int open_or_throw(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw UsageError(fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
+  return fd;
+}
+
+// pread(2) that is never short because of EINTR; -1 with errno on an error.
+ssize_t read_at(int fd, char* destination, std::size_t capacity, std::uint64_t offset) {
+  for (;;) {
+    ssize_t n = ::pread(fd, destination, capacity, static_cast<off_t>(offset));
+    if (n >= 0 || errno != EINTR) return n;
+  }
+}
+
+// The bytes [offset, end) of a file another object keeps open; several may read one file at once.
+class FileRangeSource final : public ByteSource {
+ public:
+  FileRangeSource(int fd, std::uint64_t begin, std::uint64_t end) : fd_(fd), offset_(begin), end_(end) {}
+  std::size_t read(char* destination, std::size_t capacity) override {
+    if (!error_.empty() || offset_ >= end_) return 0;
+    if (end_ != PlainFile::kToTheEnd)
+      capacity = static_cast<std::size_t>(std::min<std::uint64_t>(capacity, end_ - offset_));
+    ssize_t n = read_at(fd_, destination, capacity, offset_);
+    if (n < 0) {
+      error_ = read_error_text();
+      return 0;
+    }
+    offset_ += static_cast<std::uint64_t>(n);
+    return static_cast<std::size_t>(n);
+  }
+  const std::string& error() const override { return error_; }
+  const char* kind() const override { return "plain"; }
+
+ private:
+  int fd_;
+  std::uint64_t offset_;
+  std::uint64_t end_;
+  std::string error_;
+};
 
 }  // namespace
 
 std::unique_ptr<ByteSource> open_byte_source(const std::string& path) {
   bool is_stdin = path == "-";
-  int fd = is_stdin ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw UsageError(fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
+  int fd = is_stdin ? STDIN_FILENO : open_or_throw(path);
   auto close_unless_stdin = [&] {
     if (!is_stdin) ::close(fd);
   };
@@ -219,9 +263,61 @@ std::unique_ptr<ByteSource> open_byte_source(const std::string& path) {
   return source_for(std::make_unique<RawInput>(fd, !is_stdin, std::move(head)), magic);
 }
 
+std::unique_ptr<PlainFile> PlainFile::open(const std::string& path) {
+  // A pipe is not opened here: opened twice, what a writer put in it before the second open
+  // could be lost. stat() opens nothing; what cannot be statted is open_byte_source's to name.
+  struct stat named {};
+  if (path == "-" || ::stat(path.c_str(), &named) != 0 || !S_ISREG(named.st_mode)) return nullptr;
+  int fd = open_or_throw(path);
+  struct stat info {};
+  char head[4];
+  ssize_t have = 0;
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) || (have = read_at(fd, head, sizeof head, 0)) < 0 ||
+      is_gzip({head, static_cast<std::size_t>(have)}) || is_zstd({head, static_cast<std::size_t>(have)})) {
+    ::close(fd);  // open_byte_source reads it, and names what is wrong with it
+    return nullptr;
+  }
+  return std::unique_ptr<PlainFile>(new PlainFile(fd, static_cast<std::uint64_t>(info.st_size)));
+}
+
+PlainFile::~PlainFile() { ::close(fd_); }
+
+std::vector<std::uint64_t> PlainFile::line_starts(std::size_t parts) const {
+  std::vector<std::uint64_t> starts{0};
+  std::vector<char> block(4096);  // most lines are far shorter
+  for (std::size_t part = 1; part < parts; ++part) {
+    // size·part/parts without overflow
+    std::uint64_t at = size_ / parts * part + size_ % parts * part / parts;
+    if (at <= starts.back()) continue;  // the line before reaches past `at`
+    // The line starting at or after `at` begins after the first newline at or after at - 1.
+    std::uint64_t from = at - 1;
+    std::optional<std::uint64_t> start;
+    while (!start && from < size_) {
+      ssize_t n = read_at(fd_, block.data(),
+                          static_cast<std::size_t>(std::min<std::uint64_t>(block.size(), size_ - from)), from);
+      if (n <= 0) return starts;  // a read error shows when the parts are read
+      if (const void* newline = std::memchr(block.data(), '\n', static_cast<std::size_t>(n))) {
+        start = from + static_cast<std::uint64_t>(static_cast<const char*>(newline) - block.data()) + 1;
+      }
+      from += static_cast<std::uint64_t>(n);
+    }
+    if (!start || *start >= size_) break;  // no line starts after `at`
+    starts.push_back(*start);
+  }
+  return starts;
+}
+
+std::unique_ptr<ByteSource> PlainFile::range(std::uint64_t begin, std::uint64_t end) const {
+  return std::make_unique<FileRangeSource>(fd_, begin, end);
+}
+
 std::unique_ptr<ByteSource> memory_byte_source(std::string bytes) {
   std::string magic = bytes.substr(0, 4);
   return source_for(std::make_unique<RawInput>(-1, false, std::move(bytes)), magic);
+}
+
+std::unique_ptr<ByteSource> plain_memory_source(std::string bytes) {
+  return std::make_unique<PlainSource>(std::make_unique<RawInput>(-1, false, std::move(bytes)));
 }
 
 }  // namespace perfgate::oplog

@@ -15,15 +15,24 @@
 
 namespace perfgate::oplog {
 
-void ReadStats::merge(const ReadStats& other, std::size_t listed_malformed) {
+void ReadStats::merge(const ReadStats& other, std::size_t listed_malformed, std::uint64_t line_offset) {
   lines += other.lines;
   records += other.records;
   malformed += other.malformed;
   for (const auto& m : other.first_malformed) {
     if (first_malformed.size() >= listed_malformed) break;
     first_malformed.push_back(m);
+    first_malformed.back().line += line_offset;
   }
   warnings.insert(warnings.end(), other.warnings.begin(), other.warnings.end());
+}
+
+std::string too_long_reason(std::size_t max_line_bytes) {
+  return fmt::format("line longer than {} bytes", max_line_bytes);
+}
+
+std::string source_failure_warning(std::string_view file, const SourceFailure& failure) {
+  return fmt::format("{}: {} after line {}; the rest of it is not read", file, failure.error, failure.after_line);
 }
 
 // The DOM parser validates the whole line (numbers, literals, UTF-8, nothing after the
@@ -138,10 +147,11 @@ bool OperationLogReader::next(OperationRecord& record) {
     if (status == LineStatus::kEnd) return false;
     ++stats_.lines;
     if (status == LineStatus::kTooLong) {
-      note_malformed(fmt::format("line longer than {} bytes", options_.max_line_bytes));
+      note_malformed(too_long_reason(options_.max_line_bytes));
       continue;
     }
-    if (line_number_ == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);  // a byte order mark
+    if (line_number_ == 1 && options_.starts_input && line.starts_with("\xEF\xBB\xBF"))
+      line.remove_prefix(3);  // a byte order mark
     if (is_blank(line)) {
       note_malformed("empty line");
       continue;
@@ -212,8 +222,8 @@ bool OperationLogReader::refill() {
   std::size_t n = source_->read(buffer_.get() + end_, capacity_ - end_);
   if (n == 0) {
     if (!source_->error().empty()) {
-      stats_.warnings.push_back(
-          fmt::format("{}: {} after line {}; the rest of it is not read", path_, source_->error(), line_number_));
+      source_failure_ = SourceFailure{source_->error(), line_number_};
+      stats_.warnings.push_back(source_failure_warning(path_, *source_failure_));
     }
     return false;
   }

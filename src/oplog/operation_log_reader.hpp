@@ -62,14 +62,30 @@ struct ReadStats {
   // read before it counts.
   std::vector<std::string> warnings;
 
-  // Adds another input's counts; keeps the first `listed_malformed` lines of both in order.
-  void merge(const ReadStats& other, std::size_t listed_malformed = 10);
+  // Adds the counts of what was read after this (another input, or the next part of the same
+  // one, whose line numbers then start after `line_offset` lines); keeps the first
+  // `listed_malformed` lines of both in order.
+  void merge(const ReadStats& other, std::size_t listed_malformed = 10, std::uint64_t line_offset = 0);
 };
+
+// Why a line longer than `max_line_bytes` was skipped: "line longer than N bytes".
+std::string too_long_reason(std::size_t max_line_bytes);
+
+// Why an input ended early, and after which of its lines.
+struct SourceFailure {
+  std::string error;
+  std::uint64_t after_line = 0;
+};
+// The warning for it: "FILE: ERROR after line N; the rest of it is not read".
+std::string source_failure_warning(std::string_view file, const SourceFailure& failure);
 
 struct ReaderOptions {
   std::size_t chunk_bytes = 16u << 20;     // read size; lines may cross chunks
   std::size_t max_line_bytes = 64u << 20;  // longer lines are skipped without being held in memory
   std::size_t listed_malformed = 10;       // how many malformed lines to remember by number
+  // False for a later part of a file read on its own (PlainFile::range): its first line is no
+  // line 1, so it cannot start with a byte order mark. Its line numbers count from its start.
+  bool starts_input = true;
 };
 
 class OperationLogReader {
@@ -86,6 +102,8 @@ class OperationLogReader {
   bool next(OperationRecord& record);
 
   const ReadStats& stats() const { return stats_; }
+  // Set when the input ended early (also one of stats().warnings).
+  const std::optional<SourceFailure>& source_failure() const { return source_failure_; }
   const std::string& path() const { return path_; }
 
  private:
@@ -107,6 +125,7 @@ class OperationLogReader {
   bool at_end_ = false;
   std::uint64_t line_number_ = 0;
   ReadStats stats_;
+  std::optional<SourceFailure> source_failure_;
 };
 
 }  // namespace perfgate::oplog

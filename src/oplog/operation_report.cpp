@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <memory>
 
 #include "oplog/timestamp.hpp"
 
@@ -79,13 +78,11 @@ void ReportBuilder::add(const OperationRecord& record) {
 
 void ReportBuilder::consider_slowest(const OperationRecord& record, std::uint32_t operation) {
   if (options_.slowest == 0) return;
-  auto heap_order = [](const Slow& a, const Slow& b) { return slower(a, b); };  // least slow on top
   struct Key {
     double duration_ms;
     std::uint64_t sequence;
   } key{record.duration_ms, sequence_};
-  bool full = slowest_heap_.size() == options_.slowest;
-  if (full && !slower(key, slowest_heap_.front())) return;  // the usual case: a cheap no
+  if (slowest_heap_.size() == options_.slowest && !slower(key, slowest_heap_.front())) return;  // a cheap no
   SlowOperation row{std::string(record.timestamp),
                     names_.name(operation),
                     record.duration_ms,
@@ -93,12 +90,43 @@ void ReportBuilder::consider_slowest(const OperationRecord& record, std::uint32_
                     inputs_.empty() ? std::string() : inputs_.back(),
                     record.line};
   if (record.session_id) row.session_id = std::string(*record.session_id);
-  if (full) {
+  offer_slowest({record.duration_ms, sequence_, std::move(row)});
+}
+
+void ReportBuilder::offer_slowest(Slow slow) {
+  if (options_.slowest == 0) return;
+  auto heap_order = [](const Slow& a, const Slow& b) { return slower(a, b); };  // least slow on top
+  if (slowest_heap_.size() == options_.slowest) {
+    if (!slower(slow, slowest_heap_.front())) return;
     std::pop_heap(slowest_heap_.begin(), slowest_heap_.end(), heap_order);
     slowest_heap_.pop_back();
   }
-  slowest_heap_.push_back({record.duration_ms, sequence_, std::move(row)});
+  slowest_heap_.push_back(std::move(slow));
   std::push_heap(slowest_heap_.begin(), slowest_heap_.end(), heap_order);
+}
+
+void ReportBuilder::append(ReportBuilder&& part, std::uint64_t line_offset) {
+  std::vector<std::uint32_t> index_here;
+  for (std::uint32_t op = 0; op < part.names_.size(); ++op) index_here.push_back(names_.intern(part.names_.name(op)));
+  current_.append(std::move(part.current_), index_here);
+  before_.append(std::move(part.before_), index_here);
+  for (std::size_t d = 0; d < days_.size(); ++d) days_[d].append(std::move(part.days_[d]), index_here);
+  if (part.reliability_.total > 0) {
+    if (reliability_.total == 0 || part.first_ns_ < first_ns_) first_ns_ = part.first_ns_;
+    if (reliability_.total == 0 || part.last_ns_ > last_ns_) last_ns_ = part.last_ns_;
+    reliability_.total += part.reliability_.total;
+    reliability_.successful += part.reliability_.successful;
+  }
+  // Its records come after the ones seen here: their sequence numbers (the order of ties)
+  // and line numbers go on from here.
+  for (Slow& slow : part.slowest_heap_) {
+    slow.sequence += sequence_;
+    slow.row.line += line_offset;
+    slow.row.file = inputs_.empty() ? std::string() : inputs_.back();
+    offer_slowest(std::move(slow));
+  }
+  part.slowest_heap_.clear();
+  sequence_ += part.sequence_;
 }
 
 Report ReportBuilder::finish(ReadStats input) {
@@ -146,22 +174,6 @@ Report ReportBuilder::finish(ReadStats input) {
     report.days.push_back({{from, std::min(from + kNanosPerDay, options_.period->to_ns)}, days_[d].summarize(names_)});
   }
   return report;
-}
-
-Report build_report(const std::vector<std::string>& inputs, const ReportOptions& options,
-                    const ReaderOptions& reader_options) {
-  std::vector<std::unique_ptr<OperationLogReader>> readers;
-  for (const auto& path : inputs) readers.push_back(std::make_unique<OperationLogReader>(path, reader_options));
-  ReportBuilder builder(options);
-  ReadStats stats;
-  OperationRecord record;
-  for (auto& reader : readers) {
-    builder.begin_input(reader->path());
-    while (reader->next(record)) builder.add(record);
-    stats.merge(reader->stats(), reader_options.listed_malformed);
-    reader.reset();  // its buffer goes before the next one's comes
-  }
-  return builder.finish(std::move(stats));
 }
 
 }  // namespace perfgate::oplog

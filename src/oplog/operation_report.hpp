@@ -96,11 +96,18 @@ class ReportBuilder {
   void begin_input(std::string name);
   // Takes one record into whichever period it falls in (none: it is ignored).
   void add(const OperationRecord& record);
+  // Takes the records another builder (one that began no input) saw, as if they had been
+  // added here after the records so far: the next part of the current input, read on another
+  // thread. Its lines are numbered from the start of its part, `line_offset` lines into the
+  // input. The report comes out the same, to the last bit, as when one builder had every record.
+  void append(ReportBuilder&& part, std::uint64_t line_offset);
   // The report; `input` is what the reader counted (ReadStats::merge over the inputs).
   Report finish(ReadStats input);
 
  private:
+  struct Slow;
   void consider_slowest(const OperationRecord& record, std::uint32_t operation);
+  void offer_slowest(Slow slow);
 
   struct Slow {
     double duration_ms;
@@ -111,7 +118,7 @@ class ReportBuilder {
   std::optional<Period> previous_;
   OperationNames names_;
   DurationTable current_;
-  DurationTable before_{false};
+  DurationTable before_;  // keeps the durations too, so that a later part's sums go on in order
   std::vector<DurationTable> days_;
   Reliability reliability_;
   std::vector<Slow> slowest_heap_;  // a min-heap: the least slow of the kept ones on top
@@ -121,9 +128,24 @@ class ReportBuilder {
   std::int64_t last_ns_ = 0;
 };
 
+struct ReadThreads {
+  // 1 reads the inputs one after the other on the calling thread. More split each plain file
+  // into parts that start at a line (PlainFile), cut each stream (stdin, gzip, zstd) into
+  // blocks of whole lines on one more thread as it is read (and decompressed), read the parts
+  // and blocks on that many threads, and put them together in input order: the same report,
+  // byte for byte, as with 1.
+  std::size_t threads = 1;
+  std::size_t min_part_bytes = 256u << 10;    // no smaller parts (tests make them tiny)
+  std::size_t parts_per_thread = 4;           // more parts than threads, so a busy core delays less
+  std::size_t stream_block_bytes = 8u << 20;  // a stream's blocks, unless a line is longer
+};
+
+// The threads to read with by default: one per CPU this process may run on.
+std::size_t available_cores();
+
 // Opens every input first (an input that cannot be opened throws UsageError naming it before
-// anything is read), then reads them in order into one report.
+// anything is read), then reads them into one report, as if in order.
 Report build_report(const std::vector<std::string>& inputs, const ReportOptions& options,
-                    const ReaderOptions& reader_options = {});
+                    const ReaderOptions& reader_options = {}, const ReadThreads& threads = {});
 
 }  // namespace perfgate::oplog

@@ -19,6 +19,30 @@ const DurationSeries& DurationTable::series(std::uint32_t operation) const {
   return operation < series_.size() ? series_[operation] : kEmpty;
 }
 
+void DurationTable::append(DurationTable&& later, const std::vector<std::uint32_t>& index_here) {
+  for (std::uint32_t op = 0; op < later.series_.size(); ++op) {
+    DurationSeries& from = later.series_[op];
+    if (from.count == 0) continue;
+    std::uint32_t here = index_here[op];
+    if (here >= series_.size()) series_.resize(here + 1);
+    DurationSeries& to = series_[here];
+    if (to.count == 0) {
+      to = std::move(from);  // a sum that starts at 0 is the same either way
+      if (!keep_durations_) to.durations_ms = {};
+      continue;
+    }
+    for (double d : from.durations_ms) to.sum_ms += d;
+    // Strictly smaller or larger: of equal values (0 and -0) the earlier stays, as in add().
+    if (from.min_ms < to.min_ms) to.min_ms = from.min_ms;
+    if (from.max_ms > to.max_ms) to.max_ms = from.max_ms;
+    to.count += from.count;
+    to.successes += from.successes;
+    if (keep_durations_)
+      to.durations_ms.insert(to.durations_ms.end(), from.durations_ms.begin(), from.durations_ms.end());
+    from.durations_ms = {};
+  }
+}
+
 OperationSummary DurationTable::summarize(const OperationNames& names, std::uint32_t operation) {
   OperationSummary row;
   row.operation = names.name(operation);

@@ -87,6 +87,12 @@ class DurationTable {
     s.sum_ms += duration_ms;
   }
 
+  // Takes the records `later` saw as if they had been added here after the ones so far, its
+  // operation i being `index_here[i]` here. The sums go on in record order (each duration of
+  // `later` added to this sum in turn), so the averages are the same doubles, to the last
+  // bit, as when one table had every record; `later` must keep its durations for that.
+  void append(DurationTable&& later, const std::vector<std::uint32_t>& index_here);
+
   // The series of an operation (empty when it had no record here).
   const DurationSeries& series(std::uint32_t operation) const;
   std::uint64_t count(std::uint32_t operation) const { return series(operation).count; }

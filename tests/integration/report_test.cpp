@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -152,6 +153,97 @@ TEST_F(Report, HelpNamesTheSubcommands) {
     EXPECT_THAT(out.out, HasSubstr(word));
   }
   EXPECT_THAT(out.out, Not(HasSubstr("placeholder")));
+}
+
+// About 6 MB: 60 operations with decimal durations (their sums depend on the order to the last
+// bit), out of time order over the 14 days before kNow, failures, and a malformed line every
+// 1,009th line (their numbers in `malformed`).
+std::string generated_log(std::vector<std::uint64_t>& malformed) {
+  std::string text;
+  std::uint64_t state = 88172645463325252ull;
+  auto next = [&state] {  // xorshift64: the same log everywhere
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  char line[256];
+  for (std::uint64_t n = 1; n <= 36'000; ++n) {
+    if (n % 1009 == 0) {
+      text += n % 2 == 0 ? "{\"operation_type\":\"broken\"\n" : "\n";
+      malformed.push_back(n);
+      continue;
+    }
+    std::uint64_t r = next();
+    int day = static_cast<int>(r % 14);  // 2025-12-25 to 2026-01-07
+    int written = std::snprintf(
+        line, sizeof line,
+        "{\"timestamp\":\"%s-%02dT%02d:%02d:%02d.%03dZ\",\"operation_type\":\"op_%02d\",\"duration_ms\":%d.%03d,"
+        "\"success\":%s,\"session_id\":\"ses_%04d\",\"context\":{\"line\":%d}}\n",
+        day < 7 ? "2025-12" : "2026-01", day < 7 ? 25 + day : day - 6, static_cast<int>(r / 14 % 24),
+        static_cast<int>(r / 336 % 60), static_cast<int>(r / 20'160 % 60), static_cast<int>(r / 1'209'600 % 1000),
+        static_cast<int>(r / 1'209'600'000 % 60), static_cast<int>(next() % 200), static_cast<int>(next() % 1000),
+        next() % 40 == 0 ? "false" : "true", static_cast<int>(next() % 10'000), static_cast<int>(n));
+    text.append(line, static_cast<std::size_t>(written));
+  }
+  return text;
+}
+
+TEST_F(Report, AnyNumberOfThreadsPrintsTheSameBytes) {
+  std::vector<std::uint64_t> malformed;
+  std::string log = path("big.jsonl");
+  std::ofstream(log, std::ios::binary) << generated_log(malformed);
+  ASSERT_GT(std::filesystem::file_size(log), 5'000'000u);
+  const std::vector<std::vector<std::string>> reports = {
+      {"weekly"},
+      {"--slowest", "40", "monthly"},
+      {"trends", "--days", "5"},
+      {"export", "--format", "json"},
+      {"export", "--format", "csv", "--days", "3"},
+      {"export", "--format", "markdown"},
+  };
+  for (const auto& report : reports) {
+    std::vector<std::string> args = {"report", "--input", log, "--input", kWeek, "--input", log, "--now", kNow};
+    args.insert(args.end(), report.begin(), report.end());
+    args.insert(args.end(), {"--threads", "1"});
+    ProcessOutput one = run_perfgate(args);
+    ASSERT_EQ(one.exit_code, 0) << one.err;
+    for (const char* threads : {"2", "3", "8"}) {
+      args.back() = threads;
+      ProcessOutput many = run_perfgate(args);
+      EXPECT_EQ(many.exit_code, 0) << many.err;
+      EXPECT_EQ(many.out, one.out) << report.back() << " with " << threads << " threads";
+      EXPECT_EQ(many.err, one.err) << report.back() << " with " << threads << " threads";
+    }
+  }
+  // Streams: a .zst file and stdin are cut into blocks of lines as they are read.
+  ASSERT_EQ(std::system(("zstd -q -1 " + log).c_str()), 0);
+  std::string piped = perfgate_binary() + " report --input " + log + ".zst --input - --now " + kNow +
+                      " export --format markdown --threads ";
+  ProcessOutput one = run_process({"sh", "-c", piped + "1 < " + log});
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  for (const char* threads : {"2", "8"}) {
+    ProcessOutput many = run_process({"sh", "-c", piped + threads + " < " + log});
+    EXPECT_EQ(many.exit_code, 0) << many.err;
+    EXPECT_EQ(many.out, one.out) << "streams with " << threads << " threads";
+    EXPECT_EQ(many.err, one.err) << "streams with " << threads << " threads";
+  }
+
+  ProcessOutput json = run_perfgate({"report", "--input", log, "--threads", "3", "export", "--format", "json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  nlohmann::json doc = nlohmann::json::parse(json.out);
+  EXPECT_EQ(doc["skipped_lines"]["count"], malformed.size());
+  ASSERT_EQ(doc["skipped_lines"]["first"].size(), 10u);
+  for (std::size_t i = 0; i < 10; ++i) EXPECT_EQ(doc["skipped_lines"]["first"][i]["line"], malformed[i]);
+  EXPECT_THAT(json.err, HasSubstr(log + ":1009: empty line"));
+}
+
+TEST_F(Report, ThreadsMustBeAWholeNumberFromOne) {
+  for (const char* bad : {"0", "-1", "two", "257"}) {
+    ProcessOutput out = run_perfgate({"report", "--input", kWeek, "--threads", bad, "weekly"});
+    EXPECT_EQ(out.exit_code, 2) << bad;
+    EXPECT_THAT(out.err, HasSubstr("--threads")) << bad;
+  }
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 
 #include "core/error.hpp"
 #include "oplog/byte_source.hpp"
+#include "oplog/log_files.hpp"
 
 namespace perfgate::oplog {
 namespace {
@@ -55,34 +56,7 @@ ReadAll read_text(const std::string& text, ReaderOptions options = {}) {
   return read_all(reader);
 }
 
-class OplogReaderFiles : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("perfgate-oplog-reader-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string write(const std::string& name, const std::string& bytes) {
-    std::string path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary) << bytes;
-    return path;
-  }
-  std::filesystem::path dir_;
-};
-
-std::string gzip_bytes(const std::string& text) {
-  z_stream s{};
-  deflateInit2(&s, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&s, text.size()) + 64, '\0');
-  s.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  s.avail_in = static_cast<uInt>(text.size());
-  s.next_out = reinterpret_cast<Bytef*>(out.data());
-  s.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&s, Z_FINISH), Z_STREAM_END);
-  out.resize(s.total_out);
-  deflateEnd(&s);
-  return out;
-}
+using OplogReaderFiles = LogFiles;
 
 std::string zstd_bytes(const std::string& text) {
   std::string out(ZSTD_compressBound(text.size()), '\0');
