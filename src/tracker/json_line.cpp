@@ -1,6 +1,6 @@
 // The tracker's JSON lines: see json_line.hpp. Hand-written rather than a JSON library's,
-// because the line is written on the caller's thread, into its queue slot, in tens of
-// nanoseconds, and the library must depend on nothing users would have to install.
+// because the writer thread formats millions of lines a second, Context::set() escapes on the
+// caller's thread, and the library must depend on nothing users would have to install.
 #include "json_line.hpp"
 
 #include <unistd.h>
@@ -194,6 +194,114 @@ std::size_t escaped_bound(std::string_view text) {
   return text.size() + extra;
 }
 
+// The next character of `text` as it will be written (before JSON escaping): a byte, a valid
+// UTF-8 sequence, or U+FFFD for an ill-formed one.
+std::string_view next_written_char(std::string_view text, std::size_t& pos) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data()) + pos;
+  int length = 1;
+  if (*p >= 0x80) length = utf8_sequence(p, reinterpret_cast<const unsigned char*>(text.data() + text.size()));
+  if (length < 0) {
+    pos += static_cast<std::size_t>(-length);
+    return "\xEF\xBF\xBD";
+  }
+  const std::string_view written = text.substr(pos, static_cast<std::size_t>(length));
+  pos += static_cast<std::size_t>(length);
+  return written;
+}
+
+// Whether two keys are written alike: different bytes can be, since invalid UTF-8 becomes U+FFFD.
+bool same_written_key(std::string_view a, std::string_view b) {
+  if (same_bytes(a, b)) return true;
+  std::size_t pa = 0;
+  std::size_t pb = 0;
+  while (pa < a.size() && pb < b.size()) {
+    if (!same_bytes(next_written_char(a, pa), next_written_char(b, pb))) return false;
+  }
+  return pa == a.size() && pb == b.size();
+}
+
+// One raw context entry (json_line.hpp), read back.
+struct RawEntry {
+  std::string_view key;
+  ContextValue value;
+  std::size_t end;  // where the next entry starts
+};
+
+std::uint32_t read_size(const char* in) {
+  std::uint32_t size = 0;
+  std::memcpy(&size, in, 4);
+  return size;
+}
+
+RawEntry read_raw_entry(std::string_view raw, std::size_t pos) {
+  const char* in = raw.data() + pos;
+  const auto kind = static_cast<ContextValue::Kind>(*in);
+  const std::uint32_t key_size = read_size(in + 1);
+  const std::string_view key(in + 5, key_size);
+  in += 5 + key_size;
+  if (kind == ContextValue::Kind::kString || kind == ContextValue::Kind::kChar) {
+    const std::string_view text(in + 4, read_size(in));
+    const std::size_t end = static_cast<std::size_t>(text.data() + text.size() - raw.data());
+    return {key, kind == ContextValue::Kind::kChar ? ContextValue(text.front()) : ContextValue(text), end};
+  }
+  const std::size_t end = static_cast<std::size_t>(in + 8 - raw.data());
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, in, 8);
+  switch (kind) {
+    case ContextValue::Kind::kSigned: {
+      std::int64_t value = 0;
+      std::memcpy(&value, &bits, 8);
+      return {key, ContextValue(value), end};
+    }
+    case ContextValue::Kind::kDouble: {
+      double value = 0;
+      std::memcpy(&value, &bits, 8);
+      return {key, ContextValue(value), end};
+    }
+    case ContextValue::Kind::kBool: return {key, ContextValue(bits != 0), end};
+    default: return {key, ContextValue(bits), end};
+  }
+}
+
+// At most the length of the JSON members the raw entries become.
+std::size_t raw_members_bound(std::string_view raw) {
+  std::size_t bound = 0;
+  for (std::size_t pos = 0; pos < raw.size();) {
+    const RawEntry entry = read_raw_entry(raw, pos);
+    bound += 36 + escaped_bound(entry.key) + escaped_bound(entry.value.text());
+    pos = entry.end;
+  }
+  return bound;
+}
+
+// The raw entries as JSON members: each key once, where it first came, with its last value.
+// Quadratic in the entries, as Context::set() is; contexts are short.
+char* put_raw_members(char* out, std::string_view raw) {
+  const char* const start = out;
+  for (std::size_t pos = 0; pos < raw.size();) {
+    const RawEntry entry = read_raw_entry(raw, pos);
+    bool seen = false;
+    for (std::size_t before = 0; !seen && before < pos;) {
+      const RawEntry earlier = read_raw_entry(raw, before);
+      seen = same_written_key(earlier.key, entry.key);
+      before = earlier.end;
+    }
+    pos = entry.end;
+    if (seen) continue;
+    ContextValue value = entry.value;
+    for (std::size_t after = pos; after < raw.size();) {
+      const RawEntry later = read_raw_entry(raw, after);
+      if (same_written_key(later.key, entry.key)) value = later.value;
+      after = later.end;
+    }
+    if (out != start) *out++ = ',';
+    out = put_string(out, entry.key);
+    *out++ = ':';
+    out = put_context_value(out, value);
+  }
+  return out;
+}
+
 }  // namespace
 
 char* put_string(char* out, std::string_view text) {
@@ -229,7 +337,8 @@ std::size_t entry_bound(std::string_view key, const ContextValue& value) {
 // An upper bound of the line's length: 104 bytes of keys and punctuation, at most 40 of
 // timestamp and 32 of duration, and the strings.
 std::size_t line_bound(const LineFields& f) {
-  std::size_t bound = 176 + f.session_json.size() + escaped_bound(f.operation) + f.context_members.size();
+  std::size_t bound = 176 + f.session_json.size() + escaped_bound(f.operation) +
+                      (f.raw_context ? raw_members_bound(f.context_members) : f.context_members.size());
   bound += f.error ? escaped_bound(*f.error) + 2 : 4;
   return bound;
 }
@@ -248,14 +357,8 @@ char* put_line(char* out, const LineFields& f) {
   out = put(out, R"(,"error":)");
   out = f.error ? put_string(out, *f.error) : put(out, "null");
   out = put(out, R"(,"context":{)");
-  out = put(out, f.context_members);
+  out = f.raw_context ? put_raw_members(out, f.context_members) : put(out, f.context_members);
   return put(out, "}}\n");
-}
-
-std::string format_line(const LineFields& fields) {
-  std::string line(line_bound(fields), '\0');
-  line.resize(static_cast<std::size_t>(put_line(line.data(), fields) - line.data()));
-  return line;
 }
 
 std::string generate_session_id() {
