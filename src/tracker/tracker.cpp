@@ -46,6 +46,7 @@ using namespace tracker_detail;  // this file's own internals
 namespace {
 
 constexpr std::size_t kBatchBytes = std::size_t{1} << 20;  // far below what Linux appends whole
+constexpr std::size_t kBatchCapacity = kBatchBytes + 65536;  // room for the line that passes the limit
 
 // Copies text to out (memcpy must not see the null data of an empty string_view).
 char* copy_bytes(char* out, std::string_view text) noexcept {
@@ -62,7 +63,6 @@ class Batch {
   const char* data() const noexcept { return data_.get(); }
   std::size_t size() const noexcept { return size_; }
   char back() const noexcept { return data_[size_ - 1]; }
-  void clear() noexcept { size_ = 0; }
   void truncate(std::size_t size) noexcept { size_ = size; }
   void push_back(char c) {
     *room(1) = c;
@@ -80,6 +80,14 @@ class Batch {
     return data_.get() + size_;
   }
   void commit(const char* end) noexcept { size_ = static_cast<std::size_t>(end - data_.get()); }
+  // Empties it, giving back what one huge line made it grow to.
+  void clear_to(std::size_t capacity) {
+    size_ = 0;
+    if (capacity_ > 2 * capacity) {
+      data_ = std::make_unique<char[]>(capacity);
+      capacity_ = capacity;
+    }
+  }
   void append_line(const LineFields& fields) { commit(put_line(room(line_bound(fields)), fields)); }
 
  private:
@@ -242,7 +250,7 @@ struct Tracker::Impl {
     int waits = 0;
     bool more = true;
     while (more) {
-      batch.clear();
+      batch.clear_to(kBatchCapacity);
       if (torn) batch.push_back('\n');  // a failed write left half a line: ours must not continue it
       const std::uint64_t full = dropped_full.load(std::memory_order_relaxed);
       const bool report = full > reported_full;
@@ -357,7 +365,7 @@ struct Tracker::Impl {
   alignas(kCacheLine) int fd = -1;
   bool torn = false;
   std::uint64_t reported_full = 0;
-  Batch batch{kBatchBytes + 4096};
+  Batch batch{kBatchCapacity};
   void* next_orphan = nullptr;
 };
 
