@@ -26,6 +26,36 @@ char* put_context_value(char* out, const ContextValue& value);
 // Room enough for `,"key":value` (quick rather than tight: it sizes a stack buffer).
 std::size_t entry_bound(std::string_view key, const ContextValue& value);
 
+// Copies text to out for record(): the short strings it mostly sees (names, keys) with at most
+// two overlapping moves instead of a call to memcpy, which also must not see the null data of an
+// empty string_view.
+inline char* copy_bytes(char* out, std::string_view text) noexcept {
+  const std::size_t n = text.size();
+  const char* in = text.data();
+  if (n > 16) {
+    std::memcpy(out, in, n);
+  } else if (n >= 8) {
+    std::uint64_t head = 0;
+    std::uint64_t tail = 0;
+    std::memcpy(&head, in, 8);
+    std::memcpy(&tail, in + n - 8, 8);
+    std::memcpy(out, &head, 8);
+    std::memcpy(out + n - 8, &tail, 8);
+  } else if (n >= 4) {
+    std::uint32_t head = 0;
+    std::uint32_t tail = 0;
+    std::memcpy(&head, in, 4);
+    std::memcpy(&tail, in + n - 4, 4);
+    std::memcpy(out, &head, 4);
+    std::memcpy(out + n - 4, &tail, 4);
+  } else if (n > 0) {
+    out[0] = in[0];
+    out[n / 2] = in[n / 2];
+    out[n - 1] = in[n - 1];
+  }
+  return out + n;
+}
+
 // Context entries as record() copies them from a braced list, unescaped, for the writer to
 // format: per entry a kind byte (ContextValue::Kind), the key's size (4 bytes) and bytes, then
 // for a string or a char its size (4 bytes) and bytes, for the others the 8 bytes of the value.
@@ -42,20 +72,15 @@ inline char* put_raw_entry(char* out, const Context::Entry& entry) noexcept {
     std::memcpy(out, &size32, 4);
     out += 4;
   };
-  const auto put_text = [&out](std::string_view text) {
-    if (!text.empty()) std::memcpy(out, text.data(), text.size());  // never memcpy's null
-    out += text.size();
-  };
   *out++ = static_cast<char>(entry.value.kind());
   put_size(entry.key.size());
-  put_text(entry.key);
+  out = copy_bytes(out, entry.key);
   std::uint64_t bits = 0;
   switch (entry.value.kind()) {
     case ContextValue::Kind::kString:
     case ContextValue::Kind::kChar: {
       put_size(entry.value.text().size());
-      put_text(entry.value.text());
-      return out;
+      return copy_bytes(out, entry.value.text());
     }
     case ContextValue::Kind::kSigned: {
       const std::int64_t value = entry.value.signed_value();

@@ -48,12 +48,6 @@ namespace {
 constexpr std::size_t kBatchBytes = std::size_t{1} << 20;  // far below what Linux appends whole
 constexpr std::size_t kBatchCapacity = kBatchBytes + 65536;  // room for the line that passes the limit
 
-// Copies text to out (memcpy must not see the null data of an empty string_view).
-char* copy_bytes(char* out, std::string_view text) noexcept {
-  if (!text.empty()) std::memcpy(out, text.data(), text.size());
-  return out + text.size();
-}
-
 // The writer's lines waiting for one write(): formatted in place, at the end, without the
 // zero-filling a std::string's resize would do.
 class Batch {
@@ -132,7 +126,12 @@ struct Tracker::Impl {
   }
 
   std::chrono::system_clock::time_point now() const {
-    return options.clock ? options.clock() : std::chrono::system_clock::now();
+    if (options.clock) return options.clock();
+    // system_clock::now() itself, less the call into libstdc++ on the way to the vDSO.
+    timespec wall{};
+    clock_gettime(CLOCK_REALTIME, &wall);
+    return std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
+        std::chrono::seconds(wall.tv_sec) + std::chrono::nanoseconds(wall.tv_nsec)));
   }
 
   void start_writer() {
