@@ -29,25 +29,26 @@ std::size_t entry_bound(std::string_view key, const ContextValue& value);
 // Copies text to out for record(): the short strings it mostly sees (names, keys) with at most
 // two overlapping moves instead of a call to memcpy, which also must not see the null data of an
 // empty string_view.
+// n bytes, sizeof(Word) <= n <= 2 * sizeof(Word): the first and the last word, overlapping.
+template <class Word>
+void copy_two_words(char* out, const char* in, std::size_t n) noexcept {
+  Word head{};
+  Word tail{};
+  std::memcpy(&head, in, sizeof head);
+  std::memcpy(&tail, in + n - sizeof tail, sizeof tail);
+  std::memcpy(out, &head, sizeof head);
+  std::memcpy(out + n - sizeof tail, &tail, sizeof tail);
+}
+
 inline char* copy_bytes(char* out, std::string_view text) noexcept {
   const std::size_t n = text.size();
   const char* in = text.data();
   if (n > 16) {
     std::memcpy(out, in, n);
   } else if (n >= 8) {
-    std::uint64_t head = 0;
-    std::uint64_t tail = 0;
-    std::memcpy(&head, in, 8);
-    std::memcpy(&tail, in + n - 8, 8);
-    std::memcpy(out, &head, 8);
-    std::memcpy(out + n - 8, &tail, 8);
+    copy_two_words<std::uint64_t>(out, in, n);
   } else if (n >= 4) {
-    std::uint32_t head = 0;
-    std::uint32_t tail = 0;
-    std::memcpy(&head, in, 4);
-    std::memcpy(&tail, in + n - 4, 4);
-    std::memcpy(out, &head, 4);
-    std::memcpy(out + n - 4, &tail, 4);
+    copy_two_words<std::uint32_t>(out, in, n);
   } else if (n > 0) {
     out[0] = in[0];
     out[n / 2] = in[n / 2];
