@@ -24,7 +24,7 @@ struct alignas(kCacheLine) RecordSlot {
   enum Flags : std::uint8_t {
     kSuccess = 1,
     kHasError = 2,
-    kRawContext = 4,  // the context is entries to format (context_entries.hpp), not JSON
+    kRawContext = 4,  // the context is raw entries (json_line.hpp), not JSON
     kLost = 8,        // the spill could not be allocated: no line, counted as dropped
   };
 
