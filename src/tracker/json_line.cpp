@@ -1,6 +1,6 @@
 // The tracker's JSON lines: see json_line.hpp. Hand-written rather than a JSON library's,
-// because the line is written on the caller's thread, into its queue slot, in tens of
-// nanoseconds, and the library must depend on nothing users would have to install.
+// because the writer thread formats millions of lines a second, Context::set() escapes on the
+// caller's thread, and the library must depend on nothing users would have to install.
 #include "json_line.hpp"
 
 #include <unistd.h>
@@ -23,6 +23,11 @@ char* put(char* out, std::string_view text) {
 
 char* put_integer(char* out, std::int64_t value) { return std::to_chars(out, out + 24, value).ptr; }
 char* put_integer(char* out, std::uint64_t value) { return std::to_chars(out, out + 24, value).ptr; }
+
+// Shortest form that reads back as the same double; JSON has no NaN or infinity.
+char* put_double(char* out, double value) {
+  return std::isfinite(value) ? std::to_chars(out, out + 32, value).ptr : put(out, "null");
+}
 
 char* put_padded(char* out, unsigned value, int width) {
   for (int i = width - 1; i >= 0; --i) {
@@ -141,6 +146,17 @@ int utf8_sequence(const unsigned char* p, const unsigned char* end) {
   return length;
 }
 
+// Whether any of the eight bytes is a control character, a quote, a backslash or not ASCII
+// (the classic SWAR tests for a zero byte and for a byte below n).
+bool needs_escape_or_check(std::uint64_t word) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+  const std::uint64_t quote = word ^ (kOnes * '"');
+  const std::uint64_t backslash = word ^ (kOnes * '\\');
+  const std::uint64_t special = (word - kOnes * 0x20) | (quote - kOnes) | (backslash - kOnes) | word;
+  return (special & kHighs) != 0;
+}
+
 // A JSON string body: quotes, backslash and control characters escaped (short forms where JSON
 // has them), valid UTF-8 passed through, invalid UTF-8 replaced by U+FFFD. At most 6 bytes out
 // per byte in.
@@ -148,7 +164,12 @@ char* put_escaped(char* out, std::string_view text) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const unsigned char* const end = p + text.size();
   while (p < end) {
-    // Byte by byte: the strings are mostly short names, where a memcpy call costs more.
+    // Eight bytes at a time while none needs a second look, then byte by byte.
+    for (std::uint64_t word = 0; end - p >= 8; p += 8, out += 8) {
+      std::memcpy(&word, p, 8);
+      if (needs_escape_or_check(word)) break;
+      std::memcpy(out, &word, 8);
+    }
     while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') *out++ = static_cast<char>(*p++);
     if (p == end) break;
     const unsigned char c = *p;
@@ -183,15 +204,113 @@ char* put_escaped(char* out, std::string_view text) {
   return out;
 }
 
-// At most the escaped length of `text`: 6 bytes for a byte JSON escapes as \u00XX, 3 for one
-// that may become U+FFFD. Tight rather than 6 × size, so that queue slots stay small.
-std::size_t escaped_bound(std::string_view text) {
-  std::size_t extra = 0;
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    extra += c < 0x20 || c == '"' || c == '\\' ? 5 : (c >= 0x80 ? 2 : 0);
+// The next character of `text` as it will be written (before JSON escaping): a byte, a valid
+// UTF-8 sequence, or U+FFFD for an ill-formed one.
+std::string_view next_written_char(std::string_view text, std::size_t& pos) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data()) + pos;
+  int length = 1;
+  if (*p >= 0x80) length = utf8_sequence(p, reinterpret_cast<const unsigned char*>(text.data() + text.size()));
+  if (length < 0) {
+    pos += static_cast<std::size_t>(-length);
+    return "\xEF\xBF\xBD";
   }
-  return text.size() + extra;
+  const std::string_view written = text.substr(pos, static_cast<std::size_t>(length));
+  pos += static_cast<std::size_t>(length);
+  return written;
+}
+
+// Whether two keys are written alike: different bytes can be, since invalid UTF-8 becomes U+FFFD.
+bool same_written_key(std::string_view a, std::string_view b) {
+  if (same_bytes(a, b)) return true;
+  std::size_t pa = 0;
+  std::size_t pb = 0;
+  while (pa < a.size() && pb < b.size()) {
+    if (!same_bytes(next_written_char(a, pa), next_written_char(b, pb))) return false;
+  }
+  return pa == a.size() && pb == b.size();
+}
+
+// One raw context entry (json_line.hpp), read back: where its value's bytes are, not yet decoded.
+struct RawEntry {
+  std::string_view key;
+  ContextValue::Kind kind;
+  const char* value;  // a string's 4-byte size and bytes, or 8 bytes
+  std::size_t end;    // where the next entry starts
+};
+
+std::uint32_t read_size(const char* in) {
+  std::uint32_t size = 0;
+  std::memcpy(&size, in, 4);
+  return size;
+}
+
+bool is_text(ContextValue::Kind kind) { return kind == ContextValue::Kind::kString || kind == ContextValue::Kind::kChar; }
+
+RawEntry read_raw_entry(std::string_view raw, std::size_t pos) {
+  const char* const in = raw.data() + pos;
+  const auto kind = static_cast<ContextValue::Kind>(*in);
+  const std::uint32_t key_size = read_size(in + 1);
+  const char* const value = in + 5 + key_size;
+  const std::size_t value_size = is_text(kind) ? 4 + std::size_t{read_size(value)} : 8;
+  return {std::string_view(in + 5, key_size), kind, value, pos + 5 + key_size + value_size};
+}
+
+// The value as put_context_value() writes it.
+char* put_raw_value(char* out, ContextValue::Kind kind, const char* value) {
+  if (is_text(kind)) return put_string(out, std::string_view(value + 4, read_size(value)));
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, value, 8);
+  switch (kind) {
+    case ContextValue::Kind::kSigned: {
+      std::int64_t number = 0;
+      std::memcpy(&number, &bits, 8);
+      return put_integer(out, number);
+    }
+    case ContextValue::Kind::kDouble: {
+      double number = 0;
+      std::memcpy(&number, &bits, 8);
+      return put_double(out, number);
+    }
+    case ContextValue::Kind::kBool: return put(out, bits != 0 ? "true" : "false");
+    default: return put_integer(out, bits);
+  }
+}
+
+// At most the length of the JSON members the raw entries become, without reading them: an
+// entry of k key and t text bytes takes 9 + k + t raw bytes (13 + k for a number or a literal)
+// and becomes at most 6 + 6k + 6t bytes (6k + 30).
+std::size_t raw_members_bound(std::string_view raw) { return 6 * raw.size(); }
+
+// The raw entries as JSON members: each key once, where it first came, with its last value.
+// Quadratic in the entries, as Context::set() is; contexts are short.
+char* put_raw_members(char* out, std::string_view raw) {
+  const char* const start = out;
+  for (std::size_t pos = 0; pos < raw.size();) {
+    const RawEntry entry = read_raw_entry(raw, pos);
+    bool seen = false;
+    for (std::size_t before = 0; !seen && before < pos;) {
+      const RawEntry earlier = read_raw_entry(raw, before);
+      seen = same_written_key(earlier.key, entry.key);
+      before = earlier.end;
+    }
+    pos = entry.end;
+    if (seen) continue;
+    ContextValue::Kind kind = entry.kind;
+    const char* value = entry.value;
+    for (std::size_t after = pos; after < raw.size();) {
+      const RawEntry later = read_raw_entry(raw, after);
+      if (same_written_key(later.key, entry.key)) {
+        kind = later.kind;
+        value = later.value;
+      }
+      after = later.end;
+    }
+    if (out != start) *out++ = ',';
+    out = put_string(out, entry.key);
+    *out++ = ':';
+    out = put_raw_value(out, kind, value);
+  }
+  return out;
 }
 
 }  // namespace
@@ -213,9 +332,7 @@ char* put_context_value(char* out, const ContextValue& value) {
     case ContextValue::Kind::kUnsigned:
       return put_integer(out, value.unsigned_value());
     case ContextValue::Kind::kDouble:
-      // Shortest form that reads back as the same double; JSON has no NaN or infinity.
-      return std::isfinite(value.double_value()) ? std::to_chars(out, out + 32, value.double_value()).ptr
-                                                 : put(out, "null");
+      return put_double(out, value.double_value());
     case ContextValue::Kind::kBool:
       return put(out, value.bool_value() ? "true" : "false");
   }
@@ -229,8 +346,9 @@ std::size_t entry_bound(std::string_view key, const ContextValue& value) {
 // An upper bound of the line's length: 104 bytes of keys and punctuation, at most 40 of
 // timestamp and 32 of duration, and the strings.
 std::size_t line_bound(const LineFields& f) {
-  std::size_t bound = 176 + f.session_json.size() + escaped_bound(f.operation) + f.context_members.size();
-  bound += f.error ? escaped_bound(*f.error) + 2 : 4;
+  std::size_t bound = 176 + f.session_json.size() + 6 * f.operation.size() +
+                      (f.raw_context ? raw_members_bound(f.context_members) : f.context_members.size());
+  bound += f.error ? 6 * f.error->size() + 2 : 4;
   return bound;
 }
 
@@ -248,14 +366,8 @@ char* put_line(char* out, const LineFields& f) {
   out = put(out, R"(,"error":)");
   out = f.error ? put_string(out, *f.error) : put(out, "null");
   out = put(out, R"(,"context":{)");
-  out = put(out, f.context_members);
+  out = f.raw_context ? put_raw_members(out, f.context_members) : put(out, f.context_members);
   return put(out, "}}\n");
-}
-
-std::string format_line(const LineFields& fields) {
-  std::string line(line_bound(fields), '\0');
-  line.resize(static_cast<std::size_t>(put_line(line.data(), fields) - line.data()));
-  return line;
 }
 
 std::string generate_session_id() {

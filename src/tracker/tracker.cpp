@@ -1,12 +1,16 @@
-// The tracker library (include/perfgate/tracker.hpp): JSON lines formatted on the caller's thread
-// (json_line.hpp), a bounded lock-free queue of lines (line_queue.hpp), and one writer thread per
-// Tracker appending whole lines to the file (here). Depends on nothing but the standard library and POSIX: it is what users install.
+// The tracker library (include/perfgate/tracker.hpp): a bounded lock-free queue of records
+// (record_queue.hpp), and one writer thread per Tracker that formats them as JSON lines
+// (json_line.hpp) and appends whole lines to the file (here). Depends on nothing but the standard
+// library and POSIX: it is what users install.
 //
 // How it keeps its promises:
-//  - The caller never waits for the disk: record() formats the line straight into a slot of a
-//    bounded queue (Vyukov's ring, many producers, one consumer). Its only shared writes are a
-//    compare-and-swap on the enqueue position and the slot; when the queue is half full it also
-//    takes the writer's mutex for a notify, which the writer never holds across I/O.
+//  - The caller never waits for the disk, nor for formatting: record() reads the clock and copies
+//    the raw fields (the operation, the error, the context's JSON or its braced entries) into a
+//    slot of a bounded queue (Vyukov's ring, many producers, one consumer); the writer formats
+//    them. Strings that do not fit the slot go to a block the caller allocates and the writer
+//    frees. The caller's only shared writes are a compare-and-swap on the enqueue position and
+//    the slot; when the queue is half full it also takes the writer's mutex for a notify, which
+//    the writer never holds across I/O.
 //  - Whole lines: the writer appends batches of complete lines (at most kBatchBytes, ending at a
 //    line boundary) with one write() on an O_APPEND descriptor. Linux appends such a write to a
 //    regular file as one piece, so other threads' and processes' lines never land inside ours.
@@ -17,7 +21,7 @@
 #include <perfgate/tracker.hpp>
 
 #include "json_line.hpp"
-#include "line_queue.hpp"
+#include "record_queue.hpp"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -30,6 +34,7 @@
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
+#include <limits>
 #include <mutex>
 #include <new>
 #include <thread>
@@ -41,6 +46,49 @@ using namespace tracker_detail;  // this file's own internals
 namespace {
 
 constexpr std::size_t kBatchBytes = std::size_t{1} << 20;  // far below what Linux appends whole
+constexpr std::size_t kBatchCapacity = kBatchBytes + 65536;  // room for the line that passes the limit
+
+// The writer's lines waiting for one write(): formatted in place, at the end, without the
+// zero-filling a std::string's resize would do.
+class Batch {
+ public:
+  explicit Batch(std::size_t capacity) : data_(new char[capacity]), capacity_(capacity) {}
+
+  const char* data() const noexcept { return data_.get(); }
+  std::size_t size() const noexcept { return size_; }
+  char back() const noexcept { return data_[size_ - 1]; }
+  void truncate(std::size_t size) noexcept { size_ = size; }
+  void push_back(char c) {
+    *room(1) = c;
+    ++size_;
+  }
+  // Room for `bytes` more at the end; commit(end) keeps what was written there.
+  char* room(std::size_t bytes) {
+    if (bytes > capacity_ - size_) {
+      const std::size_t capacity = std::max(2 * capacity_, size_ + bytes);
+      auto grown = std::make_unique<char[]>(capacity);
+      std::memcpy(grown.get(), data_.get(), size_);
+      data_ = std::move(grown);
+      capacity_ = capacity;
+    }
+    return data_.get() + size_;
+  }
+  void commit(const char* end) noexcept { size_ = static_cast<std::size_t>(end - data_.get()); }
+  // Empties it, giving back what one huge line made it grow to.
+  void clear_to(std::size_t capacity) {
+    size_ = 0;
+    if (capacity_ > 2 * capacity) {
+      data_ = std::make_unique<char[]>(capacity);
+      capacity_ = capacity;
+    }
+  }
+  void append_line(const LineFields& fields) { commit(put_line(room(line_bound(fields)), fields)); }
+
+ private:
+  std::unique_ptr<char[]> data_;
+  std::size_t capacity_;
+  std::size_t size_ = 0;
+};
 
 // ---- Fork detection -------------------------------------------------------------------------
 
@@ -71,7 +119,6 @@ struct Tracker::Impl {
     std::string quoted(6 * session_id.size() + 2, '\0');
     quoted.resize(static_cast<std::size_t>(put_string(quoted.data(), session_id) - quoted.data()));
     session_json = std::move(quoted);
-    batch.reserve(kBatchBytes + 4096);
   }
 
   bool in_forked_child() const noexcept {
@@ -79,7 +126,12 @@ struct Tracker::Impl {
   }
 
   std::chrono::system_clock::time_point now() const {
-    return options.clock ? options.clock() : std::chrono::system_clock::now();
+    if (options.clock) return options.clock();
+    // system_clock::now() itself, less the call into libstdc++ on the way to the vDSO.
+    timespec wall{};
+    clock_gettime(CLOCK_REALTIME, &wall);
+    return std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
+        std::chrono::seconds(wall.tv_sec) + std::chrono::nanoseconds(wall.tv_nsec)));
   }
 
   void start_writer() {
@@ -96,6 +148,59 @@ struct Tracker::Impl {
   static void* writer_main(void* self) {
     static_cast<Impl*>(self)->run();
     return nullptr;
+  }
+
+  // Copies one record into a queue slot: its strings inline, or in a spill block when they do not
+  // fit; put_context(out) writes the context's context_size bytes. Never throws, never blocks.
+  template <class PutContext>
+  void push(std::string_view operation, double duration_ms, bool success, std::optional<std::string_view> error,
+            std::size_t context_size, bool raw_context, const PutContext& put_context) noexcept {
+    if (!writer_running || in_forked_child()) {
+      dropped_other.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    try {
+      const auto timestamp = now();
+      const std::size_t error_size = error ? error->size() : 0;
+      const std::size_t total = operation.size() + error_size + context_size;
+      const auto fill = [&](RecordSlot& slot) noexcept {
+        char* out = slot.inline_bytes;
+        if (total > sizeof slot.inline_bytes) {
+          // The sizes are 32 bits: a record of 4 GiB or more is lost (and counted).
+          if (total > std::numeric_limits<std::uint32_t>::max()) return false;
+          out = new (std::nothrow) char[total];
+          if (out == nullptr) return false;
+          slot.spill = out;
+        }
+        slot.timestamp = timestamp;
+        slot.duration_ms = duration_ms;
+        slot.operation_size = static_cast<std::uint32_t>(operation.size());
+        slot.error_size = static_cast<std::uint32_t>(error_size);
+        slot.context_size = static_cast<std::uint32_t>(context_size);
+        slot.flags = static_cast<std::uint8_t>((success ? RecordSlot::kSuccess : 0) | (error ? RecordSlot::kHasError : 0) |
+                                               (raw_context ? RecordSlot::kRawContext : 0));
+        out = copy_bytes(out, operation);
+        if (error) out = copy_bytes(out, *error);
+        put_context(out);
+        return true;
+      };
+      std::uint64_t position = 0;
+      switch (queue.push(fill, position)) {
+        case RecordQueue::Push::kQueued:
+          if (position + 1 - consumed_hint.load(std::memory_order_relaxed) >= wake_threshold) wake_writer();
+          break;
+        case RecordQueue::Push::kFull:
+          dropped_full.fetch_add(1, std::memory_order_relaxed);
+          wake_writer();
+          break;
+        case RecordQueue::Push::kLost:
+          dropped_other.fetch_add(1, std::memory_order_relaxed);
+          break;
+      }
+    } catch (...) {
+      // The injected clock threw: the record is lost, the caller carries on.
+      dropped_other.fetch_add(1, std::memory_order_relaxed);
+    }
   }
 
   void wake_writer() noexcept {
@@ -125,14 +230,27 @@ struct Tracker::Impl {
     fd = -1;
   }
 
-  // Writes every line queued before the call, in batches of whole lines.
+  LineFields line_fields(const RecordSlot& record) const noexcept {
+    std::optional<std::string_view> error;
+    if ((record.flags & RecordSlot::kHasError) != 0) error = record.error();
+    return {record.timestamp,
+            record.operation(),
+            record.duration_ms,
+            (record.flags & RecordSlot::kSuccess) != 0,
+            session_json,
+            error,
+            record.context(),
+            (record.flags & RecordSlot::kRawContext) != 0};
+  }
+
+  // Formats and writes every record queued before the call, in batches of whole lines.
   void drain() {
     const std::uint64_t target = queue.claimed();
     int waits = 0;
     bool more = true;
     while (more) {
-      batch.clear();
-      if (torn) batch += '\n';  // a failed write left half a line: ours must not continue it
+      batch.clear_to(kBatchCapacity);
+      if (torn) batch.push_back('\n');  // a failed write left half a line: ours must not continue it
       const std::uint64_t full = dropped_full.load(std::memory_order_relaxed);
       const bool report = full > reported_full;
       if (report) append_dropped_line(full - reported_full);
@@ -140,8 +258,8 @@ struct Tracker::Impl {
       std::size_t lines = 0;
       more = false;
       for (;;) {
-        std::string_view line;
-        if (!queue.front(line)) {
+        const RecordSlot* record = queue.front();
+        if (record == nullptr) {
           if (queue.consumed() >= target) break;
           // A producer claimed the slot and is copying its line; if it was preempted there, sleep
           // rather than spin against it.
@@ -152,12 +270,14 @@ struct Tracker::Impl {
           }
           continue;
         }
-        if (lines > 0 && batch.size() + line.size() > kBatchBytes) {
-          more = true;
-          break;
-        }
-        if (!line.empty()) {
-          batch += line;
+        if ((record->flags & RecordSlot::kLost) == 0) {
+          const std::size_t before = batch.size();
+          batch.append_line(line_fields(*record));
+          if (lines > 0 && batch.size() > kBatchBytes) {
+            batch.truncate(before);  // the next batch starts with it
+            more = true;
+            break;
+          }
           ++lines;
         }
         queue.pop();
@@ -170,7 +290,7 @@ struct Tracker::Impl {
   void append_dropped_line(std::uint64_t count) {
     const Context context{{"dropped", count}};
     const std::string error = std::to_string(count) + " records dropped: queue full";
-    batch += format_line({now(), "perfgate.tracker.dropped", 0, false, session_json, error, context.members()});
+    batch.append_line({now(), "perfgate.tracker.dropped", 0, false, session_json, error, context.members()});
   }
 
   bool open_file() {
@@ -201,10 +321,9 @@ struct Tracker::Impl {
         }
       }
     }
-    if (done > 0) torn = batch[done - 1] != '\n';
+    if (done > 0) torn = batch.data()[done - 1] != '\n';
     if (done >= records_start) reported_full = full_after_report;
-    const auto lost = std::count(batch.begin() + static_cast<std::ptrdiff_t>(std::max(done, records_start)),
-                                 batch.end(), '\n');
+    const auto lost = std::count(batch.data() + std::max(done, records_start), batch.data() + batch.size(), '\n');
     if (lost > 0) dropped_other.fetch_add(static_cast<std::uint64_t>(lost), std::memory_order_relaxed);
   }
 
@@ -220,7 +339,7 @@ struct Tracker::Impl {
   const TrackerOptions options;
   const std::string session_id;
   std::string session_json;  // session_id quoted and escaped, as every line carries it
-  LineQueue queue;
+  RecordQueue queue;
   const std::uint64_t wake_threshold;
   const std::chrono::milliseconds interval;
   const std::uint64_t generation;
@@ -245,7 +364,7 @@ struct Tracker::Impl {
   alignas(kCacheLine) int fd = -1;
   bool torn = false;
   std::uint64_t reported_full = 0;
-  std::string batch;
+  Batch batch{kBatchCapacity};
   void* next_orphan = nullptr;
 };
 
@@ -277,33 +396,18 @@ Tracker::~Tracker() {
 
 void Tracker::record(std::string_view operation, double duration_ms, bool success, const Context& context,
                      std::optional<std::string_view> error) noexcept {
-  Impl& impl = *impl_;
-  if (!impl.writer_running || impl.in_forked_child()) {
-    impl.dropped_other.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
-  try {
-    const LineFields fields{impl.now(), operation, duration_ms, success, impl.session_json, error, context.members()};
-    std::uint64_t position = 0;
-    const auto write = [&fields](char* out) noexcept { return put_line(out, fields); };
-    switch (impl.queue.push(line_bound(fields), write, position)) {
-      case LineQueue::Push::kQueued:
-        if (position + 1 - impl.consumed_hint.load(std::memory_order_relaxed) >= impl.wake_threshold) {
-          impl.wake_writer();
-        }
-        break;
-      case LineQueue::Push::kFull:
-        impl.dropped_full.fetch_add(1, std::memory_order_relaxed);
-        impl.wake_writer();
-        break;
-      case LineQueue::Push::kFailed:
-        impl.dropped_other.fetch_add(1, std::memory_order_relaxed);
-        break;
-    }
-  } catch (...) {
-    // Out of memory, or the injected clock threw: the record is lost, the caller carries on.
-    impl.dropped_other.fetch_add(1, std::memory_order_relaxed);
-  }
+  const std::string_view members = context.members();
+  impl_->push(operation, duration_ms, success, error, members.size(), false,
+              [members](char* out) noexcept { copy_bytes(out, members); });
+}
+
+void Tracker::record(std::string_view operation, double duration_ms, bool success,
+                     std::initializer_list<Context::Entry> context, std::optional<std::string_view> error) noexcept {
+  std::size_t size = 0;
+  for (const Context::Entry& entry : context) size += raw_entry_size(entry);
+  impl_->push(operation, duration_ms, success, error, size, true, [context](char* out) noexcept {
+    for (const Context::Entry& entry : context) out = put_raw_entry(out, entry);
+  });
 }
 
 void Tracker::record_current_exception(std::string_view operation, std::chrono::steady_clock::time_point start,

@@ -10,9 +10,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <perfgate/tracker.hpp>
@@ -262,11 +264,12 @@ TEST(Tracker, MovedScopeTimerRecordsOnce) {
 }
 
 // The writer is stuck opening a FIFO nobody reads: the queue of 4 fills, the other 996 records
-// are dropped without the caller waiting, and the writer says so once it can write.
-TEST(Tracker, DropsAreCountedAndReportedWhenTheWriterIsBlocked) {
+// are dropped without the caller waiting, and the writer says so once it can write. Returns the
+// records written (record_fn(tracker, i) makes record i).
+std::vector<json> records_past_a_blocked_writer(const std::function<void(Tracker&, int)>& record_fn) {
   TempDir dir;
   const std::string fifo = dir.file("fifo");
-  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   std::string received;
   std::thread reader;
   {
@@ -274,7 +277,7 @@ TEST(Tracker, DropsAreCountedAndReportedWhenTheWriterIsBlocked) {
     options.session_id = "ses_drop";
     Tracker tracker(fifo, options);
     const auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < 1000; ++i) tracker.record("op", 1, true, {{"i", i}});
+    for (int i = 0; i < 1000; ++i) record_fn(tracker, i);
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
     EXPECT_EQ(tracker.dropped(), 996u);
     reader = std::thread([&] {
@@ -295,16 +298,39 @@ TEST(Tracker, DropsAreCountedAndReportedWhenTheWriterIsBlocked) {
     (line.at("operation_type") == "perfgate.tracker.dropped" ? dropped_lines : records).push_back(line);
   }
   EXPECT_EQ(start, received.size());
-  ASSERT_EQ(records.size(), 4u);
-  for (int i = 0; i < 4; ++i) EXPECT_EQ(records[static_cast<std::size_t>(i)].at("context").at("i"), i);
-  ASSERT_EQ(dropped_lines.size(), 1u);
-  const json& dropped = dropped_lines[0];
-  EXPECT_EQ(dropped.at("duration_ms"), 0);
-  EXPECT_EQ(dropped.at("success"), false);
-  EXPECT_EQ(dropped.at("session_id"), "ses_drop");
-  EXPECT_EQ(dropped.at("error"), "996 records dropped: queue full");
-  EXPECT_EQ(dropped.at("context").dump(), R"({"dropped":996})");
-  EXPECT_EQ(records.size() + 996, 1000u);
+  EXPECT_EQ(records.size(), 4u);
+  for (std::size_t i = 0; i < std::min<std::size_t>(records.size(), 4); ++i) {
+    EXPECT_EQ(records[i].at("context").at("i"), i);
+  }
+  EXPECT_EQ(dropped_lines.size(), 1u);
+  if (!dropped_lines.empty()) {
+    const json& dropped = dropped_lines[0];
+    EXPECT_EQ(dropped.at("duration_ms"), 0);
+    EXPECT_EQ(dropped.at("success"), false);
+    EXPECT_EQ(dropped.at("session_id"), "ses_drop");
+    EXPECT_EQ(dropped.at("error"), "996 records dropped: queue full");
+    EXPECT_EQ(dropped.at("context").dump(), R"({"dropped":996})");
+  }
+  return records;
+}
+
+TEST(Tracker, DropsAreCountedAndReportedWhenTheWriterIsBlocked) {
+  records_past_a_blocked_writer([](Tracker& tracker, int i) { tracker.record("op", 1, true, {{"i", i}}); });
+}
+
+// Records too long for a queue slot's inline bytes take another path (a block the caller
+// allocates and the writer frees): dropped, counted and reported all the same, and written
+// whole when kept.
+TEST(Tracker, LongRecordsAreDroppedAndCountedLikeShortOnes) {
+  const std::string payload(1000, 'p');
+  const auto records = records_past_a_blocked_writer([&](Tracker& tracker, int i) {
+    if (i % 2 == 0) {
+      tracker.record("long", 1, true, {{"i", i}, {"payload", payload}});
+    } else {
+      tracker.record("long", 1, true, Context{{"i", i}, {"payload", payload}});
+    }
+  });
+  for (const json& record : records) EXPECT_EQ(record.at("context").at("payload"), payload);
 }
 
 // The same with a writer that is merely slow: however many are dropped, none goes unaccounted.
@@ -332,6 +358,31 @@ TEST(Tracker, WrittenPlusDroppedIsWhatWasRecorded) {
   EXPECT_EQ(reported, dropped);
 }
 
+// A line longer than a whole batch (1 MiB) is written whole, between the lines around it.
+TEST(Tracker, ALineLongerThanABatchIsWrittenWhole) {
+  TempDir dir;
+  const std::string path = dir.file("perf.jsonl");
+  const std::string huge(3 << 20, 'h');
+  {
+    Tracker tracker(path, slow_writer());
+    for (int i = 0; i < 3; ++i) {
+      tracker.record("before", 1, true, {{"i", i}});
+      tracker.record("huge", 1, true, {{"value", huge}}, huge);
+      tracker.record("after", 1, true, {{"i", i}});
+    }
+    tracker.flush();
+    EXPECT_EQ(tracker.dropped(), 0u);
+  }
+  const auto records = read_records(path);
+  ASSERT_EQ(records.size(), 9u);
+  for (std::size_t i = 0; i < records.size(); i += 3) {
+    EXPECT_EQ(records[i].at("operation_type"), "before");
+    EXPECT_EQ(records[i + 1].at("context").at("value"), huge);
+    EXPECT_EQ(records[i + 1].at("error"), huge);
+    EXPECT_EQ(records[i + 2].at("operation_type"), "after");
+  }
+}
+
 TEST(Tracker, UnopenableFileNeverThrowsAndIsCounted) {
   Tracker tracker("/nonexistent-perfgate-dir/sub/perf.jsonl");
   for (int i = 0; i < 10; ++i) EXPECT_NO_THROW(tracker.record("op", 1, true));
@@ -349,11 +400,15 @@ TEST(Tracker, FullDiskNeverThrowsAndIsCounted) {
   EXPECT_EQ(tracker.dropped(), 10u);
 }
 
-// The two-process test below: 8 threads each append kHammerRecords long lines.
+// The two-process test below: 8 threads each append kHammerRecords lines, every other one long.
 constexpr int kHammerThreads = 8;
 constexpr int kHammerRecords = 2000;
 constexpr const char* kHammerFileVariable = "PERFGATE_TRACKER_HAMMER_FILE";
 const std::string kHammerPayload(300, 'p');  // long lines, so that batches reach their 1 MiB cap
+// Every other record short: it fits its queue slot, while the long ones take the spill path.
+const std::string kShortHammerPayload(10, 's');
+
+const std::string& hammer_payload(int seq) { return seq % 2 == 0 ? kHammerPayload : kShortHammerPayload; }
 
 TrackerOptions hammer_options() {
   TrackerOptions options;
@@ -367,7 +422,7 @@ void hammer(Tracker& tracker, int process) {
     threads.emplace_back([&tracker, process, t] {
       for (int i = 0; i < kHammerRecords; ++i) {
         tracker.record("concurrent", i * 0.001, i % 7 != 0,
-                       {{"process", process}, {"thread", t}, {"seq", i}, {"payload", kHammerPayload}});
+                       {{"process", process}, {"thread", t}, {"seq", i}, {"payload", hammer_payload(i)}});
       }
     });
   }
@@ -438,7 +493,7 @@ TEST(Tracker, ManyThreadsAndTwoProcessesNeverTearALine) {
     const int process = record.at("context").at("process");
     const int thread = record.at("context").at("thread");
     const int seq = record.at("context").at("seq");
-    EXPECT_EQ(record.at("context").at("payload"), kHammerPayload);
+    EXPECT_EQ(record.at("context").at("payload"), thread >= 0 ? hammer_payload(seq) : kHammerPayload);
     std::string& session = sessions[process];
     if (session.empty()) session = record.at("session_id");
     EXPECT_EQ(record.at("session_id"), session);
