@@ -8,8 +8,9 @@
 namespace perfgate {
 
 // The median of nine timings (wall clock, milliseconds) of the same dependent integer work,
-// about 3 ms each on a 3 GHz core; about 30 ms in all. Comparable between runs of the same
-// build on the same machine only.
+// about 3 ms each on a 3 GHz core, on each CPU the process may run on (up to eight, one after
+// the other): the slowest CPU's. About 30 ms a CPU. Comparable between runs of the same build
+// on the same machine only.
 double cpu_canary_ms();
 
 }  // namespace perfgate
