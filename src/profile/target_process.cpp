@@ -2,6 +2,7 @@
 #include "profile/target_process.hpp"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +23,10 @@ TargetProcess::TargetProcess(const std::vector<std::string>& argv) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  // The name the held child carries until its exec: the program's, as the exec will set it. perf
+  // names every sample by the thread's name, and where it misses the exec's name change (seen on
+  // a CI machine) the samples would otherwise be filed under "perfgate".
+  const std::string base_name = program_.substr(program_.find_last_of('/') + 1).substr(0, 15);
   int gate[2];
   int error[2];
   if (pipe2(gate, O_CLOEXEC) != 0) throw RunError(fmt::format("cannot start '{}': {}", program_, std::strerror(errno)));
@@ -34,6 +39,7 @@ TargetProcess::TargetProcess(const std::vector<std::string>& argv) {
   if (pid_ == 0) {
     close(gate[1]);
     close(error[0]);
+    prctl(PR_SET_NAME, base_name.c_str(), 0, 0, 0);
     char go = 0;
     while (read(gate[0], &go, 1) < 0 && errno == EINTR) {
     }
