@@ -234,11 +234,15 @@ std::string signed_count(double n) {
 
 // "+1.20 GiB/h [+1.10 GiB, +1.30 GiB]  LEAK (allowed 1.00 MiB/h)"
 template <typename Format>
-std::string slope_cell(const monitor::LeakVerdict& v, Format format, bool judged) {
+std::string slope_cell(const monitor::LeakVerdict& v, Format format) {
   std::string text = fmt::format("{}/h [{}, {}]", format(v.trend.slope_per_h), format(v.trend.ci95_low),
                                  format(v.trend.ci95_high));
-  if (!judged) return text;
   if (v.trend.samples < 5) return text + "  no verdict (too few samples after the warm-up)";
+  if (!v.judged) {
+    return text + fmt::format("  no verdict (above the allowed {}/h, but {} over {:.1f} s is too little to tell from a "
+                              "warm-up)",
+                              format(v.threshold_per_h), format(v.trend.ci95_low * v.window_s / 3600), v.window_s);
+  }
   return text + (v.leaking ? fmt::format("  LEAK (allowed {}/h)", format(v.threshold_per_h)) : "  no leak");
 }
 
@@ -258,11 +262,11 @@ std::string summary_table(const std::string& title, const std::vector<monitor::R
   out += fmt::format("  {:<8} {:>12} {:>12} {:>12}  {}\n", "cpu", percent(cpu.min), percent(cpu.mean), percent(cpu.max),
                      fmt::format("{:+.1f}%/h", cpu_trend.slope_per_h));
   out += fmt::format("  {:<8} {:>12} {:>12} {:>12}  {}\n", "rss", bytes(rss.min), bytes(rss.mean), bytes(rss.max),
-                     slope_cell(verdicts.rss, signed_bytes, true));
+                     slope_cell(verdicts.rss, signed_bytes));
   out += fmt::format("  {:<8} {:>12} {:>12} {:>12}  {}\n", "threads", whole(threads.min), count(threads.mean),
-                     whole(threads.max), slope_cell(verdicts.threads, signed_count, true));
+                     whole(threads.max), slope_cell(verdicts.threads, signed_count));
   out += fmt::format("  {:<8} {:>12} {:>12} {:>12}  {}\n", "fds", whole(fds.min), count(fds.mean), whole(fds.max),
-                     slope_cell(verdicts.fds, signed_count, true));
+                     slope_cell(verdicts.fds, signed_count));
   const auto& last = samples.back();
   out += fmt::format("  processes at the end: {}; context switches: {} voluntary, {} involuntary\n", last.processes,
                      format_count(last.voluntary_switches), format_count(last.involuntary_switches));

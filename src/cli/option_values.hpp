@@ -31,6 +31,8 @@ std::optional<int> parse_verb_arguments(CLI::App& app, const std::vector<std::st
 // so "-3", "0" (below `minimum`), "1e3" and overflow all exit 2 naming the option.
 //   app.add_option("--last", o.last, "How many runs")->check(whole_number_check(1, 100'000));
 CLI::Validator whole_number_check(std::uint64_t minimum, std::uint64_t maximum);
+// The largest --days of the report verbs: a hundred years.
+inline constexpr int kMaxDays = 36'500;
 
 // "500ms", "10s", ... or UsageError("--timeout: invalid duration 'x' (expected ...)").
 Nanos duration_option(const std::string& option, const std::string& text, bool allow_zero = true);

@@ -21,8 +21,6 @@
 namespace perfgate::cli {
 namespace {
 
-constexpr int kMaxDays = 36'500;
-
 // started_at of runs is ISO-8601 UTC text, so "N days ago" compares as text.
 std::string days_ago(int days) {
   auto then = std::chrono::system_clock::now() - std::chrono::hours(24) * days;

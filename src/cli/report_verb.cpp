@@ -26,8 +26,6 @@
 namespace perfgate::cli {
 namespace {
 
-constexpr int kMaxDays = 36'500;
-
 std::int64_t now_option(const std::string& text) {
   if (text.empty()) return wall_ns();
   auto ns = oplog::parse_timestamp_ns(text);

@@ -35,6 +35,20 @@ nlohmann::json metrics_to_json(const std::vector<Metric>& metrics) {
   return list;
 }
 
+std::optional<double> metric_value(const nlohmann::json& benchmark, std::string_view name, std::string* unit) {
+  if (!benchmark.is_object()) return std::nullopt;
+  const auto metrics = benchmark.find("metrics");
+  if (metrics == benchmark.end() || !metrics->is_array()) return std::nullopt;
+  for (const auto& m : *metrics) {
+    if (!m.is_object() || m.value("name", "") != name) continue;
+    const auto value = m.find("value");
+    if (value == m.end() || !value->is_number()) continue;
+    if (unit != nullptr) *unit = m.value("unit", "");
+    return value->get<double>();
+  }
+  return std::nullopt;
+}
+
 nlohmann::json environment_json(const MachineEnvironment& env) {
   nlohmann::json json = {{"hostname", env.hostname}, {"os", env.os},     {"kernel", env.kernel},
                          {"cpu_model", env.cpu_model}, {"cpus", env.cpus}, {"memory_bytes", env.memory_bytes}};

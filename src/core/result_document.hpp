@@ -37,6 +37,10 @@ struct RunInfo {
 RunInfo make_run_info();
 
 nlohmann::json metrics_to_json(const std::vector<Metric>& metrics);
+// The numeric value of the metric called `name` in a benchmark object's `metrics` list (and its
+// unit, when `unit` is given), or nullopt when there is none (or the benchmark is not an object).
+std::optional<double> metric_value(const nlohmann::json& benchmark, std::string_view name,
+                                   std::string* unit = nullptr);
 // The document's `run.env` object (the store keeps the same).
 nlohmann::json environment_json(const MachineEnvironment& env);
 nlohmann::json result_document(const RunInfo& run, const std::vector<nlohmann::json>& benchmarks,

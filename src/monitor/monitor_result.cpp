@@ -8,15 +8,17 @@ namespace {
 
 nlohmann::json finite_or_null(double value) { return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr); }
 
-nlohmann::json verdict_json(const LeakVerdict& v, const char* slope_key, const char* threshold_key) {
+}  // namespace
+
+nlohmann::json leak_verdict_json(const LeakVerdict& v, const char* slope_key, const char* threshold_key) {
   return {{slope_key, v.trend.slope_per_h},
           {"ci95", {finite_or_null(v.trend.ci95_low), finite_or_null(v.trend.ci95_high)}},
           {"leaking", v.leaking},
+          {"judged", v.judged},
           {threshold_key, v.threshold_per_h},
-          {"samples", v.trend.samples}};
+          {"samples", v.trend.samples},
+          {"window_s", v.window_s}};
 }
-
-}  // namespace
 
 LeakVerdicts leak_verdicts(std::span<const ResourceSample> samples, const LeakThresholds& thresholds,
                            double warmup_end_s) {
@@ -33,9 +35,9 @@ LeakVerdicts leak_verdicts(std::span<const ResourceSample> samples, const LeakTh
     threads.push_back(static_cast<double>(s.threads));
     fds.push_back(static_cast<double>(s.fds));
   }
-  return LeakVerdicts{leak_check(t, rss, thresholds.rss_bytes_per_h, 0),
-                      leak_check(t, threads, thresholds.threads_per_h, 0),
-                      leak_check(t, fds, thresholds.fds_per_h, 0)};
+  return LeakVerdicts{leak_check(t, rss, thresholds.rss_bytes_per_h, 0, kLeakMinGrowthBytes),
+                      leak_check(t, threads, thresholds.threads_per_h, 0, kLeakMinGrowthCount),
+                      leak_check(t, fds, thresholds.fds_per_h, 0, kLeakMinGrowthCount)};
 }
 
 nlohmann::json resources_json(const ResourceSummary& summary) {
@@ -55,9 +57,9 @@ nlohmann::json resource_timeline_json(std::span<const ResourceSample> samples) {
 }
 
 nlohmann::json leak_json(const LeakVerdicts& verdicts) {
-  return {{"rss", verdict_json(verdicts.rss, "slope_bytes_per_h", "threshold_bytes_per_h")},
-          {"threads", verdict_json(verdicts.threads, "slope_per_h", "threshold_per_h")},
-          {"fds", verdict_json(verdicts.fds, "slope_per_h", "threshold_per_h")}};
+  return {{"rss", leak_verdict_json(verdicts.rss, "slope_bytes_per_h", "threshold_bytes_per_h")},
+          {"threads", leak_verdict_json(verdicts.threads, "slope_per_h", "threshold_per_h")},
+          {"fds", leak_verdict_json(verdicts.fds, "slope_per_h", "threshold_per_h")}};
 }
 
 std::vector<Metric> resource_metrics(const ResourceSummary& summary, const LeakVerdicts& verdicts,

@@ -39,6 +39,9 @@ nlohmann::json resource_timeline_json(std::span<const ResourceSample> samples);
 // {"rss": {"slope_bytes_per_h", "ci95": [lo, hi], "leaking", ...}, "threads": {"slope_per_h", ...},
 // "fds": {...}}; an interval that cannot be known (too few samples) is [null, null].
 nlohmann::json leak_json(const LeakVerdicts& verdicts);
+// One series' verdict: {SLOPE_KEY, "ci95", "leaking", "judged", THRESHOLD_KEY, "samples", "window_s"}
+// ("judged": false when the window was too short to say; see trend.hpp).
+nlohmann::json leak_verdict_json(const LeakVerdict& v, const char* slope_key, const char* threshold_key);
 // cpu_pct_mean, cpu_pct_max, rss_max, rss_slope_per_h, threads_max, fds_max, with `prefix`
 // before each name ("api." in a suite, "" for `perfgate monitor`).
 std::vector<Metric> resource_metrics(const ResourceSummary& summary, const LeakVerdicts& verdicts,

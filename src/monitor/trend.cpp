@@ -96,7 +96,7 @@ TrendEstimate trend_per_hour(std::span<const double> t_s, std::span<const double
 }
 
 LeakVerdict leak_check(std::span<const double> t_s, std::span<const double> values, double threshold_per_h,
-                       double warmup_fraction) {
+                       double warmup_fraction, double min_growth) {
   const std::size_t n = std::min(t_s.size(), values.size());
   std::size_t first = 0;
   if (n > 0) {
@@ -108,7 +108,11 @@ LeakVerdict leak_check(std::span<const double> t_s, std::span<const double> valu
   LeakVerdict verdict;
   verdict.threshold_per_h = threshold_per_h;
   verdict.trend = trend_per_hour(t_s.subspan(first, n - first), values.subspan(first, n - first));
-  verdict.leaking = verdict.trend.samples >= kMinSamples && verdict.trend.ci95_low > threshold_per_h;
+  verdict.window_s = n > first ? t_s[n - 1] - t_s[first] : 0;
+  const bool above = verdict.trend.samples >= kMinSamples && verdict.trend.ci95_low > threshold_per_h;
+  verdict.judged = verdict.trend.samples >= kMinSamples &&
+                   (!above || verdict.trend.ci95_low * verdict.window_s / kSecondsPerHour >= min_growth);
+  verdict.leaking = above && verdict.judged;
   return verdict;
 }
 

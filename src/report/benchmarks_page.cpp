@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "core/result_document.hpp"
 #include "core/text_escape.hpp"
 #include "core/units.hpp"
 #include "suite/threshold.hpp"
@@ -15,13 +16,6 @@ namespace perfgate::report {
 namespace {
 
 using nlohmann::json;
-
-std::optional<double> metric(const json& benchmark, const std::string& name) {
-  for (const auto& m : benchmark.value("metrics", json::array())) {
-    if (m.value("name", "") == name && m.contains("value") && m["value"].is_number()) return m["value"].get<double>();
-  }
-  return std::nullopt;
-}
 
 std::string or_dash(const std::optional<double>& v, std::string (*format)(double)) { return v ? format(*v) : "–"; }
 std::string ms_text(double ms) { return format_ms(ms); }
@@ -164,16 +158,16 @@ std::string results(const BenchmarksPageInput& in, const json& baseline) {
         other_rows += fmt::format("| {} | not valid: {} |\n", name, markdown_cell(b->value("invalid_reason", "")));
         continue;
       }
-      if (metric(*b, "latency_p50")) {
+      if (metric_value(*b, "latency_p50")) {
         load_rows += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", name,
-                                 or_dash(metric(*b, "latency_mean"), ms_text), or_dash(metric(*b, "latency_p50"), ms_text),
-                                 or_dash(metric(*b, "latency_p95"), ms_text), or_dash(metric(*b, "latency_p99"), ms_text),
-                                 or_dash(metric(*b, "throughput"), rps_text), or_dash(metric(*b, "error_rate"), ratio_text));
-      } else if (metric(*b, "wall_mean")) {
-        cmd_rows += fmt::format("| {} | {} | {} | {} | {} | {} |\n", name, or_dash(metric(*b, "wall_mean"), seconds_text),
-                                or_dash(metric(*b, "wall_median"), seconds_text),
-                                or_dash(metric(*b, "wall_min"), seconds_text), or_dash(metric(*b, "wall_max"), seconds_text),
-                                or_dash(metric(*b, "rss_max"), bytes_text));
+                                 or_dash(metric_value(*b, "latency_mean"), ms_text), or_dash(metric_value(*b, "latency_p50"), ms_text),
+                                 or_dash(metric_value(*b, "latency_p95"), ms_text), or_dash(metric_value(*b, "latency_p99"), ms_text),
+                                 or_dash(metric_value(*b, "throughput"), rps_text), or_dash(metric_value(*b, "error_rate"), ratio_text));
+      } else if (metric_value(*b, "wall_mean")) {
+        cmd_rows += fmt::format("| {} | {} | {} | {} | {} | {} |\n", name, or_dash(metric_value(*b, "wall_mean"), seconds_text),
+                                or_dash(metric_value(*b, "wall_median"), seconds_text),
+                                or_dash(metric_value(*b, "wall_min"), seconds_text), or_dash(metric_value(*b, "wall_max"), seconds_text),
+                                or_dash(metric_value(*b, "rss_max"), bytes_text));
       } else {
         for (const auto& m : b->value("metrics", json::array())) {
           std::string metric_name = m.value("name", "");
@@ -184,8 +178,8 @@ std::string results(const BenchmarksPageInput& in, const json& baseline) {
       }
       // A monitored service's figures during this benchmark: SERVICE.cpu_pct_mean, SERVICE.rss_max.
       for (const auto& service : in.suite.services) {
-        auto cpu = metric(*b, service.name + ".cpu_pct_mean");
-        auto rss = metric(*b, service.name + ".rss_max");
+        auto cpu = metric_value(*b, service.name + ".cpu_pct_mean");
+        auto rss = metric_value(*b, service.name + ".rss_max");
         if (cpu || rss) {
           resource_rows += fmt::format("| {} | {} | {} | {} |\n", name, markdown_cell(service.name), or_dash(cpu, pct_text),
                                        or_dash(rss, bytes_text));

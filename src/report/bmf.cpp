@@ -5,20 +5,12 @@
 #include <optional>
 #include <string>
 
+#include "core/result_document.hpp"
+
 namespace perfgate::report {
 namespace {
 
 using nlohmann::json;
-
-std::optional<double> metric(const json& benchmark, const std::string& name, std::string* unit = nullptr) {
-  for (const auto& m : benchmark.value("metrics", json::array())) {
-    if (m.value("name", "") == name && m.contains("value") && m["value"].is_number()) {
-      if (unit != nullptr) *unit = m.value("unit", "");
-      return m["value"].get<double>();
-    }
-  }
-  return std::nullopt;
-}
 
 std::optional<double> ns_per(const std::string& unit) {
   if (unit == "ns") return 1;
@@ -36,13 +28,13 @@ json measure(double value, std::optional<double> lower, std::optional<double> up
 }
 
 std::optional<json> latency(const json& b) {
-  if (auto p50 = metric(b, "latency_p50")) {
+  if (auto p50 = metric_value(b, "latency_p50")) {
     auto ns = [](std::optional<double> ms) { return ms ? std::optional<double>(*ms * 1e6) : std::nullopt; };
-    return measure(*p50 * 1e6, ns(metric(b, "latency_min")), ns(metric(b, "latency_p99")));
+    return measure(*p50 * 1e6, ns(metric_value(b, "latency_min")), ns(metric_value(b, "latency_p99")));
   }
-  if (auto mean = metric(b, "wall_mean")) {
+  if (auto mean = metric_value(b, "wall_mean")) {
     auto ns = [](std::optional<double> s) { return s ? std::optional<double>(*s * 1e9) : std::nullopt; };
-    return measure(*mean * 1e9, ns(metric(b, "wall_min")), ns(metric(b, "wall_max")));
+    return measure(*mean * 1e9, ns(metric_value(b, "wall_min")), ns(metric_value(b, "wall_max")));
   }
   for (const auto& m : b.value("metrics", json::array())) {
     std::string name = m.value("name", "");
@@ -54,7 +46,7 @@ std::optional<json> latency(const json& b) {
 
 std::optional<json> throughput(const json& b) {
   std::string unit;
-  std::optional<double> rps = metric(b, "throughput", &unit);
+  std::optional<double> rps = metric_value(b, "throughput", &unit);
   if (!rps || unit != "rps") return std::nullopt;
   // The timeline has one entry per second; the last may be a fraction of one, so it is left out.
   std::optional<double> lower, upper;

@@ -175,8 +175,15 @@ std::string soak_summary(const nlohmann::json& document, const std::vector<nlohm
     const nlohmann::json& rss = member(series, "rss");
     const nlohmann::json& ci = rss.value("ci95", nlohmann::json::array());
     bool leaking = !leak_findings({{service, series}}).empty();
+    // Documents stored before the least-growth rule have no "judged": they were judged.
+    bool judged = rss.value("judged", true);
     out += fmt::format("  {}: {}  rss {} [{} .. {}] (allowed {}), threads {:+.1f}/h, fds {:+.1f}/h\n",
-                       terminal_text(service), leaking ? "LEAK" : "no leak",
+                       terminal_text(service),
+                       leaking ? "LEAK"
+                       : judged
+                           ? "no leak"
+                           : fmt::format("no verdict (too little growth or too few samples in {:.1f} s to tell a leak from a warm-up)",
+                                         number(rss, "window_s")),
                        bytes_per_h(number(rss, "slope_bytes_per_h")),
                        bytes_per_h(ci.size() == 2 && ci[0].is_number() ? ci[0].get<double>() : 0),
                        bytes_per_h(ci.size() == 2 && ci[1].is_number() ? ci[1].get<double>() : 0),

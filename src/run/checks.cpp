@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "core/result_document.hpp"
 #include "suite/threshold.hpp"
 
 namespace perfgate::run {
@@ -15,12 +16,8 @@ struct Observed {
 };
 
 std::optional<Observed> metric_in(const nlohmann::json& benchmark, const std::string& name) {
-  if (!benchmark.is_object()) return std::nullopt;
-  for (const auto& m : benchmark.value("metrics", nlohmann::json::array())) {
-    if (m.value("name", "") == name && m.contains("value") && m["value"].is_number()) {
-      return Observed{m["value"].get<double>(), m.value("unit", "")};
-    }
-  }
+  std::string unit;
+  if (auto value = metric_value(benchmark, name, &unit)) return Observed{*value, unit};
   return std::nullopt;
 }
 

@@ -23,6 +23,7 @@
 #include "exec/exec_engine.hpp"
 #include "exec/exec_result.hpp"
 #include "http/load_result.hpp"
+#include "monitor/monitor_result.hpp"
 #include "monitor/resource_monitor.hpp"
 #include "monitor/resource_source.hpp"
 #include "monitor/trend.hpp"
@@ -242,14 +243,6 @@ struct SoakLoad {
   }
 };
 
-nlohmann::json trend_json(const monitor::LeakVerdict& v, const char* slope_key) {
-  return {{slope_key, v.trend.slope_per_h},
-          {"ci95", {v.trend.ci95_low, v.trend.ci95_high}},
-          {"threshold_per_h", v.threshold_per_h},
-          {"samples", v.trend.samples},
-          {"leaking", v.leaking}};
-}
-
 nlohmann::json leak_json(const std::vector<monitor::ResourceSample>& samples, double rss_threshold_per_h) {
   std::vector<double> t, rss, threads, fds;
   for (const auto& s : samples) {
@@ -258,9 +251,14 @@ nlohmann::json leak_json(const std::vector<monitor::ResourceSample>& samples, do
     threads.push_back(static_cast<double>(s.threads));
     fds.push_back(static_cast<double>(s.fds));
   }
-  return {{"rss", trend_json(monitor::leak_check(t, rss, rss_threshold_per_h, kLeakWarmupFraction), "slope_bytes_per_h")},
-          {"threads", trend_json(monitor::leak_check(t, threads, 0, kLeakWarmupFraction), "slope_per_h")},
-          {"fds", trend_json(monitor::leak_check(t, fds, 0, kLeakWarmupFraction), "slope_per_h")}};
+  auto verdict = [&](const std::vector<double>& series, double threshold_per_h, double min_growth,
+                     const char* slope_key) {
+    return monitor::leak_verdict_json(
+        monitor::leak_check(t, series, threshold_per_h, kLeakWarmupFraction, min_growth), slope_key, "threshold_per_h");
+  };
+  return {{"rss", verdict(rss, rss_threshold_per_h, monitor::kLeakMinGrowthBytes, "slope_bytes_per_h")},
+          {"threads", verdict(threads, 0, monitor::kLeakMinGrowthCount, "slope_per_h")},
+          {"fds", verdict(fds, 0, monitor::kLeakMinGrowthCount, "slope_per_h")}};
 }
 
 bool any_leaking(const nlohmann::json& leak) {

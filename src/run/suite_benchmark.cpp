@@ -13,6 +13,7 @@
 #include "cmd/cmd_result.hpp"
 #include "cmd/process.hpp"
 #include "core/error.hpp"
+#include "core/result_document.hpp"
 #include "core/units.hpp"
 #include "exec/exec_result.hpp"
 #include "http/load_result.hpp"
@@ -60,13 +61,6 @@ std::string quoting_as_written(std::string message, const cmd::RunnerOptions& op
   replace(o.conclude, o.conclude_as_written);
   replace(o.cleanup, o.cleanup_as_written);
   return message;
-}
-
-double metric_value(const nlohmann::json& benchmark, const std::string& name) {
-  for (const auto& m : benchmark.value("metrics", nlohmann::json::array())) {
-    if (m.value("name", "") == name && m["value"].is_number()) return m["value"].get<double>();
-  }
-  return 0;
 }
 
 std::string http_summary_lines(const http::LoadResult& r) {
@@ -221,7 +215,7 @@ BenchmarkOutcome run_cmd(const suite::BenchmarkSpec& spec, const cmd::RunnerOpti
         "  {} runs, wall {:.3f} {} ± {:.3f} {} (median {:.3f} {}), user {:.3f} {}, sys {:.3f} {}, peak RSS {}\n",
         r.wall_s.size(), r.wall.mean * scale, unit, r.wall.stddev * scale, unit, r.wall.median * scale, unit,
         r.user_mean_s * scale, unit, r.system_mean_s * scale, unit,
-        format_bytes(metric_value(outcome.benchmarks.back(), "rss_max")));
+        format_bytes(metric_value(outcome.benchmarks.back(), "rss_max").value_or(0)));
     for (const auto& w : r.warnings) outcome.summary += "  warning: " + w + "\n";
   }
   outcome.interrupted = outcome.interrupted || results.size() < options.commands.size();

@@ -53,7 +53,7 @@ TEST(Trend, ConstantSeriesHasAZeroWidthIntervalAtZero) {
   EXPECT_EQ(trend.ci95_low, 0);
   EXPECT_EQ(trend.ci95_high, 0);
   EXPECT_EQ(trend.samples, 30u);
-  EXPECT_FALSE(leak_check(s.t_s, s.values, 0).leaking);  // threads and fds: threshold 0
+  EXPECT_FALSE(leak_check(s.t_s, s.values, 0, 0.10, kLeakMinGrowthCount).leaking);  // threads and fds: threshold 0
 }
 
 TEST(Trend, ExactLineGivesItsSlope) {
@@ -66,7 +66,7 @@ TEST(Trend, ExactLineGivesItsSlope) {
 
 TEST(Trend, TooFewSamplesSayNothing) {
   Series s = make_series(4, 1, [](double t) { return t * 1e9; });
-  LeakVerdict verdict = leak_check(s.t_s, s.values, 0, 0);
+  LeakVerdict verdict = leak_check(s.t_s, s.values, 0, 0, kLeakMinGrowthCount);
   EXPECT_TRUE(std::isinf(verdict.trend.ci95_low));
   EXPECT_TRUE(std::isinf(verdict.trend.ci95_high));
   EXPECT_FALSE(verdict.leaking);
@@ -75,7 +75,7 @@ TEST(Trend, TooFewSamplesSayNothing) {
 TEST(Trend, FlatNoisySeriesIsNotALeak) {
   Normal noise(1);
   Series s = make_series(60, 0.2, [&](double) { return 200 * kMB + 2 * kMB * noise(); });
-  LeakVerdict verdict = leak_check(s.t_s, s.values, 1 * kMBPerH);
+  LeakVerdict verdict = leak_check(s.t_s, s.values, 1 * kMBPerH, 0.10, kLeakMinGrowthBytes);
   EXPECT_FALSE(verdict.leaking);
   EXPECT_LT(verdict.trend.ci95_low, 0);
   EXPECT_GT(verdict.trend.ci95_high, 0);
@@ -85,7 +85,7 @@ TEST(Trend, LinearGrowthIsALeakAndTheIntervalHoldsTheTrueSlope) {
   Normal noise(2);
   const double per_s = 0.5 * kMB;  // 1.8 GB/h
   Series s = make_series(60, 0.2, [&](double t) { return 100 * kMB + per_s * t + 2 * kMB * noise(); });
-  LeakVerdict verdict = leak_check(s.t_s, s.values, 1 * kMBPerH);
+  LeakVerdict verdict = leak_check(s.t_s, s.values, 1 * kMBPerH, 0.10, kLeakMinGrowthBytes);
   EXPECT_TRUE(verdict.leaking);
   EXPECT_LT(verdict.trend.ci95_low, per_s * 3600);
   EXPECT_GT(verdict.trend.ci95_high, per_s * 3600);
@@ -101,7 +101,7 @@ TEST(Trend, SawtoothThatFreesEveryFewSecondsIsNotALeak) {
         const double within = std::fmod(t + phase_s, period_s) / period_s;
         return 150 * kMB + 20 * kMB * within;
       });
-      LeakVerdict verdict = leak_check(s.t_s, s.values, 1 * kMBPerH);
+      LeakVerdict verdict = leak_check(s.t_s, s.values, 1 * kMBPerH, 0.10, kLeakMinGrowthBytes);
       EXPECT_FALSE(verdict.leaking) << "period " << period_s << " s, phase " << phase_s << " s: ci95 ["
                                     << verdict.trend.ci95_low / kMB << ", " << verdict.trend.ci95_high / kMB
                                     << "] MB/h";
@@ -114,7 +114,7 @@ TEST(Trend, SawtoothOnTopOfALeakIsStillALeak) {
     const double within = std::fmod(t, 4.0) / 4.0;
     return 150 * kMB + 20 * kMB * within + 2 * kMB * t;  // 2 MB/s under the teeth
   });
-  EXPECT_TRUE(leak_check(s.t_s, s.values, 1 * kMBPerH).leaking);
+  EXPECT_TRUE(leak_check(s.t_s, s.values, 1 * kMBPerH, 0.10, kLeakMinGrowthBytes).leaking);
 }
 
 TEST(Trend, WarmUpThatPlateausIsNotALeak) {
@@ -124,7 +124,7 @@ TEST(Trend, WarmUpThatPlateausIsNotALeak) {
   Series s = make_series(60, 0.2, [&](double t) {
     return 100 * kMB + 50 * kMB * std::min(t / 3.0, 1.0) + 0.5 * kMB * noise();
   });
-  EXPECT_FALSE(leak_check(s.t_s, s.values, 1 * kMBPerH).leaking);
+  EXPECT_FALSE(leak_check(s.t_s, s.values, 1 * kMBPerH, 0.10, kLeakMinGrowthBytes).leaking);
   // Without the warm-up dropped, the growth is real and is reported.
   EXPECT_GT(trend_per_hour(s.t_s, s.values).slope_per_h, 0);
 }
@@ -141,7 +141,7 @@ TEST(Trend, AutocorrelatedNoiseIsRarelyCalledALeak) {
       level = 0.9 * level + noise();
       return 300 * kMB + kMB * level;
     });
-    LeakVerdict verdict = leak_check(s.t_s, s.values, 0);
+    LeakVerdict verdict = leak_check(s.t_s, s.values, 0, 0.10, kLeakMinGrowthCount);
     leaks += verdict.leaking ? 1 : 0;
     // For contrast, the textbook interval (i.i.d. errors) on the same series.
     const std::size_t n = s.t_s.size();
@@ -175,14 +175,45 @@ TEST(Trend, OneAutocorrelatedSeriesIsNotALeakAtTheDefaultThreshold) {
     level = 0.95 * level + noise();
     return 80 * kMB + 0.25 * kMB * level;
   });
-  EXPECT_FALSE(leak_check(s.t_s, s.values, 1 * kMBPerH).leaking);
+  EXPECT_FALSE(leak_check(s.t_s, s.values, 1 * kMBPerH, 0.10, kLeakMinGrowthBytes).leaking);
 }
 
 TEST(Trend, WarmupDropsTheFirstFractionOfTheWindow) {
   Series s = make_series(100, 1, [](double t) { return t < 50 ? t : 50.0; });
-  LeakVerdict verdict = leak_check(s.t_s, s.values, 0, 0.5);
+  LeakVerdict verdict = leak_check(s.t_s, s.values, 0, 0.5, kLeakMinGrowthCount);
   EXPECT_EQ(verdict.trend.samples, 50u);  // the window is t = 1 .. 100, cut at 50.5: t = 51 .. 100
   EXPECT_EQ(verdict.trend.slope_per_h, 0);
+  EXPECT_FALSE(verdict.leaking);
+}
+
+// An interrupted 6 s soak once read "LEAK +21 MiB/h": 35 KiB of a service warming up, a clean
+// line, so its interval was narrow and far above 1 MB/h. Growth that small is no verdict at all;
+// the same six seconds of a real leak (2 MB/s) are one.
+TEST(Trend, SecondsOfWarmUpGrowthAreNoVerdictButSecondsOfARealLeakAreALeak) {
+  Series warming = make_series(6, 0.5, [](double t) { return 40 * kMB + 6000 * t; });
+  LeakVerdict small = leak_check(warming.t_s, warming.values, 1 * kMBPerH, 0.10, kLeakMinGrowthBytes);
+  EXPECT_GT(small.trend.ci95_low, 20 * kMBPerH);  // the slope alone would call it a leak
+  EXPECT_FALSE(small.judged);
+  EXPECT_FALSE(small.leaking);
+  EXPECT_NEAR(small.window_s, 4.5, 1e-9);  // samples at 0.5 .. 6 s, the first 10% (t < 1.05) dropped
+
+  Series leaking = make_series(6, 0.5, [](double t) { return 40 * kMB + 2 * kMB * t; });
+  LeakVerdict big = leak_check(leaking.t_s, leaking.values, 1 * kMBPerH, 0.10, kLeakMinGrowthBytes);
+  EXPECT_TRUE(big.judged);
+  EXPECT_TRUE(big.leaking);
+
+  // One thread more within a few seconds is no thread leak yet; one a second for 20 s is.
+  Series one_more = make_series(5, 0.25, [](double t) { return t < 2.5 ? 8.0 : 9.0; });
+  EXPECT_FALSE(leak_check(one_more.t_s, one_more.values, 0, 0.10, kLeakMinGrowthCount).leaking);
+  Series growing = make_series(20, 0.25, [](double t) { return 8.0 + std::floor(t); });
+  EXPECT_TRUE(leak_check(growing.t_s, growing.values, 0, 0.10, kLeakMinGrowthCount).leaking);
+}
+
+// Below the threshold is a verdict whatever the growth: "no leak".
+TEST(Trend, AFlatShortSeriesIsJudgedNoLeak) {
+  Series flat = make_series(6, 0.5, [](double) { return 40 * kMB; });
+  LeakVerdict verdict = leak_check(flat.t_s, flat.values, 1 * kMBPerH, 0.10, kLeakMinGrowthBytes);
+  EXPECT_TRUE(verdict.judged);
   EXPECT_FALSE(verdict.leaking);
 }
 
