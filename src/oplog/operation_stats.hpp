@@ -11,34 +11,41 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace perfgate::oplog {
 
 class OperationNames {
  public:
-  // The index of `name`, stored on first sight.
+  // The index of `name`, stored on first sight. Once per record on the hot path of reading: an
+  // open-addressing table of 64-bit hashes, so a lookup is one hash of the name, usually one
+  // probe and one comparison.
   std::uint32_t intern(std::string_view name) {
-    if (auto it = index_.find(name); it != index_.end()) return it->second;
-    auto index = static_cast<std::uint32_t>(names_.size());
-    names_.emplace_back(name);
-    index_.emplace(names_.back(), index);
-    return index;
+    const std::uint64_t hash = hash_of(name);
+    for (std::size_t at = hash & mask_;; at = (at + 1) & mask_) {
+      const Slot& slot = slots_[at];
+      if (slot.index == kEmpty) return insert(name, hash);
+      if (slot.hash == hash && names_[slot.index] == name) return slot.index;
+    }
   }
   const std::string& name(std::uint32_t index) const { return names_[index]; }
   std::size_t size() const { return names_.size(); }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  static constexpr std::uint32_t kEmpty = ~std::uint32_t{0};
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::uint32_t index = kEmpty;
   };
+  static std::uint64_t hash_of(std::string_view name) noexcept;
+  std::uint32_t insert(std::string_view name, std::uint64_t hash);
+  void place(const Slot& slot);
+
   std::vector<std::string> names_;
-  std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> index_;
+  std::vector<Slot> slots_ = std::vector<Slot>(16);  // a power of two, at most half full
+  std::size_t mask_ = 15;
 };
 
 struct OperationSummary {
