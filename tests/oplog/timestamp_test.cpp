@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
 namespace perfgate::oplog {
 namespace {
 
@@ -46,6 +51,24 @@ TEST(OplogTimestamp, RejectsEverythingElse) {
                           "2026-01-06T0a:00:00Z",
                           "+2026-01-06T00:00:00Z"}) {
     EXPECT_FALSE(parse_timestamp_ns(bad).has_value()) << bad;
+  }
+}
+
+// The parser remembers the last minute it read (logs are in time order): times read one after
+// the other, in order and shuffled, each right after a bad one that shares its minute.
+TEST(OplogTimestamp, ReadsEveryTimeAlsoRightAfterOneOfTheSameMinute) {
+  std::vector<std::int64_t> times;
+  for (std::int64_t t = kJan6 - 2 * kNanosPerDay; t < kJan6 + kNanosPerDay; t += 59'001'000'000) times.push_back(t);
+  std::vector<std::int64_t> shuffled = times;
+  std::shuffle(shuffled.begin(), shuffled.end(), std::mt19937(7));
+  times.insert(times.end(), shuffled.begin(), shuffled.end());
+  for (std::int64_t t : times) {
+    std::string text = format_timestamp_ms(t);
+    EXPECT_EQ(parse_timestamp_ns(text), t) << text;
+    EXPECT_FALSE(parse_timestamp_ns(text.substr(0, 17) + "6" + text.substr(18)).has_value()) << text;
+    EXPECT_FALSE(parse_timestamp_ns(text.substr(0, 17) + "0x" + text.substr(19)).has_value()) << text;
+    EXPECT_FALSE(parse_timestamp_ns(text.substr(0, 16) + "-" + text.substr(17)).has_value()) << text;
+    EXPECT_EQ(parse_timestamp_ns(text.substr(0, 19) + "+01:00"), t / kNanosPerSecond * kNanosPerSecond - 3600 * kNanosPerSecond);
   }
 }
 
