@@ -85,7 +85,8 @@ bool OperationLogReader::next(OperationRecord& record) {
 OperationLogReader::LineStatus OperationLogReader::next_line(std::string_view& line) {
   if (!buffer_) {
     capacity_ = options_.chunk_bytes;
-    buffer_ = std::make_unique<char[]>(capacity_ + kLinePadding);
+    buffer_ = std::make_unique_for_overwrite<char[]>(capacity_ + kLinePadding);
+    std::memset(buffer_.get(), 0, kLinePadding);
   }
   bool too_long = false;
   for (;;) {
@@ -127,12 +128,14 @@ bool OperationLogReader::refill() {
   if (end_ == capacity_) {
     std::size_t grown = std::min(capacity_ * 2, std::max(options_.max_line_bytes + 1, options_.chunk_bytes));
     if (grown <= capacity_) grown = capacity_ * 2;
-    auto bigger = std::make_unique<char[]>(grown + kLinePadding);
+    auto bigger = std::make_unique_for_overwrite<char[]>(grown + kLinePadding);
     std::memcpy(bigger.get(), buffer_.get(), end_);
     buffer_ = std::move(bigger);
     capacity_ = grown;
   }
   std::size_t n = source_->read(buffer_.get() + end_, capacity_ - end_);
+  // What the parsers may read past the last line: zeros, not bytes of an old read (nor none).
+  std::memset(buffer_.get() + end_ + n, 0, kLinePadding);
   if (n == 0) {
     if (!source_->error().empty()) {
       source_failure_ = SourceFailure{source_->error(), line_number_};
