@@ -7,30 +7,6 @@
 
 namespace perfgate::oplog {
 
-// Eight bytes at a time, each mixed in by a multiplication (as FxHash), then murmur3's
-// finaliser, so that the low bits the table uses depend on every byte.
-std::uint64_t OperationNames::hash_of(std::string_view name) noexcept {
-  std::uint64_t hash = name.size();
-  const char* p = name.data();
-  std::size_t left = name.size();
-  auto mix = [&hash](std::uint64_t word) { hash = ((hash << 5 | hash >> 59) ^ word) * 0x517cc1b727220a95u; };
-  for (; left >= 8; p += 8, left -= 8) {
-    std::uint64_t word;
-    std::memcpy(&word, p, 8);
-    mix(word);
-  }
-  if (left > 0) {
-    std::uint64_t word = 0;
-    std::memcpy(&word, p, left);
-    mix(word);
-  }
-  hash ^= hash >> 33;
-  hash *= 0xff51afd7ed558ccdu;
-  hash ^= hash >> 33;
-  hash *= 0xc4ceb9fe1a85ec53u;
-  return hash ^ (hash >> 33);
-}
-
 std::uint32_t OperationNames::insert(std::string_view name, std::uint64_t hash) {
   auto index = static_cast<std::uint32_t>(names_.size());
   names_.emplace_back(name);

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,7 +40,29 @@ class OperationNames {
     std::uint64_t hash = 0;
     std::uint32_t index = kEmpty;
   };
-  static std::uint64_t hash_of(std::string_view name) noexcept;
+  // Every byte counts: the first and the last eight bytes (overlapping in a name shorter than
+  // 16), each eight between, or a shorter name whole, each multiplied in; then murmur3's
+  // finaliser, so that the low bits the table uses depend on all of them.
+  static std::uint64_t hash_of(std::string_view name) noexcept {
+    const char* p = name.data();
+    const std::size_t size = name.size();
+    std::uint64_t first = 0, last = 0;
+    if (size >= 8) {
+      std::memcpy(&first, p, 8);
+      std::memcpy(&last, p + size - 8, 8);
+      for (std::size_t at = 8; at + 8 < size; at += 8) {
+        std::uint64_t word;
+        std::memcpy(&word, p + at, 8);
+        first = (first ^ word) * 0x9e3779b97f4a7c15u;
+      }
+    } else if (size > 0) {
+      std::memcpy(&first, p, size);
+    }
+    std::uint64_t hash = first * 0x517cc1b727220a95u ^ (last + size) * 0x9e3779b97f4a7c15u;
+    hash ^= hash >> 33;
+    hash *= 0xff51afd7ed558ccdu;
+    return hash ^ (hash >> 33);
+  }
   std::uint32_t insert(std::string_view name, std::uint64_t hash);
   void place(const Slot& slot);
 

@@ -146,7 +146,7 @@ bool two_character_escape(char c) {
 }
 
 // A number at `p`: -?(0|[1-9][0-9]*)(\.[0-9]+)?, at most kMaxNumberDigits digits, no exponent.
-const char* number_end(const char* p, const char* end, Value& value) {
+[[gnu::always_inline]] inline const char* number_end(const char* p, const char* end, Value& value) {
   value.negative = p < end && *p == '-';
   if (value.negative) ++p;
   std::uint64_t digits = 0;
@@ -173,7 +173,8 @@ const char* number_end(const char* p, const char* end, Value& value) {
   return p;  // what follows is checked by the caller: a digit after "0" is no JSON
 }
 
-const char* literal_end(const char* p, const char* end, const char* word, std::size_t size) {
+[[gnu::always_inline]] inline const char* literal_end(const char* p, const char* end, const char* word,
+                                                     std::size_t size) {
   return static_cast<std::size_t>(end - p) >= size && std::memcmp(p, word, size) == 0 ? p + size : nullptr;
 }
 
@@ -288,9 +289,76 @@ constexpr KeyInTrackerOrder kTrackerOrder[] = {
 #endif
 }
 
+// A string without escapes at `p` into `text`; the position after it, or nullptr.
+[[gnu::always_inline]] inline const char* plain_string_end(const char* p, const char* end, std::string_view& text) {
+  if (*p != '"') return nullptr;  // the byte at `end` is padding: readable
+  bool escaped = false;
+  const char* close = string_end(p + 1, end, escaped);
+  if (close == nullptr || escaped) return nullptr;
+  text = std::string_view(p + 1, static_cast<std::size_t>(close - p - 1));
+  return close + 1;
+}
+
+// An optional string without escapes, or null.
+[[gnu::always_inline]] inline const char* optional_string_end(const char* p, const char* end,
+                                                             std::optional<std::string_view>& text) {
+  text.reset();
+  if (*p == 'n') return literal_end(p, end, "null", 4);
+  std::string_view plain;
+  p = plain_string_end(p, end, plain);
+  if (p != nullptr) text = plain;
+  return p;
+}
+
+// The shape the tracker writes (src/tracker/json_line.cpp), straight through: its keys in its
+// order without whitespace, each value of the kind it writes (session_id, error and context may
+// be left out at the end). Each key is then one comparison with a constant and no value needs
+// a dispatch: a third of the work of the general loop below, which reads the line again from
+// its start when anything differs. `p` is at the opening brace.
+const char* tracker_shape_end(const char* p, const char* end, OperationRecord& record, Value& duration) {
+  if (!written_at(p, end, kTrackerOrder[0])) return nullptr;
+  p = plain_string_end(p + kTrackerOrder[0].size, end, record.timestamp);
+  if (p == nullptr || !written_at(p, end, kTrackerOrder[1])) return nullptr;
+  p = plain_string_end(p + kTrackerOrder[1].size, end, record.operation);
+  if (p == nullptr || !written_at(p, end, kTrackerOrder[2])) return nullptr;
+  duration.kind = Kind::kNumber;
+  p = number_end(p + kTrackerOrder[2].size, end, duration);
+  if (p == nullptr || !written_at(p, end, kTrackerOrder[3])) return nullptr;
+  p += kTrackerOrder[3].size;
+  record.success = *p == 't';
+  p = record.success ? literal_end(p, end, "true", 4) : literal_end(p, end, "false", 5);
+  record.session_id.reset();
+  record.error.reset();
+  if (p == nullptr || (*p == '}' && p < end)) return p;
+  if (!written_at(p, end, kTrackerOrder[4])) return nullptr;
+  p = optional_string_end(p + kTrackerOrder[4].size, end, record.session_id);
+  if (p == nullptr || (*p == '}' && p < end)) return p;
+  if (!written_at(p, end, kTrackerOrder[5])) return nullptr;
+  p = optional_string_end(p + kTrackerOrder[5].size, end, record.error);
+  if (p == nullptr || (*p == '}' && p < end)) return p;
+  if (!written_at(p, end, kTrackerOrder[6])) return nullptr;
+  p += kTrackerOrder[6].size;
+  if (*p == 'n') return literal_end(p, end, "null", 4);
+  return *p == '{' ? container_end(p + 1, end, '}', 1) : nullptr;
+}
+
 bool plain_string(const Value& value, std::string_view& text) {
   if (value.kind != Kind::kString || value.escaped) return false;
   text = std::string_view(value.begin, static_cast<std::size_t>(value.end - value.begin));
+  return true;
+}
+
+// The checks of a record both ways share: a name, a duration read exactly (see the top of the
+// file) and at most a year, a timestamp of the accepted forms.
+bool record_checks_out(OperationRecord& record, const Value& duration) {
+  if (record.operation.empty()) return false;
+  if (duration.kind != Kind::kNumber || duration.negative || duration.digit_count > kMaxDurationDigits) return false;
+  record.duration_ms = static_cast<double>(duration.digits);
+  if (duration.fraction > 0) record.duration_ms /= kPowersOfTen[duration.fraction];
+  if (!(record.duration_ms <= kMaxDurationMs)) return false;
+  std::optional<std::int64_t> ns = parse_timestamp_ns(record.timestamp);
+  if (!ns) return false;
+  record.timestamp_ns = *ns;
   return true;
 }
 
@@ -301,6 +369,12 @@ bool scan_common_record(std::string_view line, OperationRecord& record) noexcept
   const char* const end = p + line.size();
   p = skip_whitespace(p, end);
   if (p >= end || *p != '{') return false;
+  Value duration;
+  if (const char* close = tracker_shape_end(p, end, record, duration); close != nullptr && close < end &&
+                                                                       *close == '}' &&
+                                                                       skip_whitespace(close + 1, end) == end) {
+    return record_checks_out(record, duration);
+  }
   // The last occurrence of a key wins, as in the strict parse.
   Value values[kFields];
   unsigned present = 0;      // a bit per field
@@ -336,19 +410,10 @@ bool scan_common_record(std::string_view line, OperationRecord& record) noexcept
 
   constexpr unsigned kRequired = 1u << kTimestamp | 1u << kOperation | 1u << kDuration | 1u << kSuccess;
   if ((present & kRequired) != kRequired) return false;
-  if (!plain_string(values[kOperation], record.operation) || record.operation.empty()) return false;
-  const Value& duration = values[kDuration];
-  if (duration.kind != Kind::kNumber || duration.negative || duration.digit_count > kMaxDurationDigits) return false;
-  // Exact: see the top of the file.
-  record.duration_ms = static_cast<double>(duration.digits);
-  if (duration.fraction > 0) record.duration_ms /= kPowersOfTen[duration.fraction];
-  if (!(record.duration_ms <= kMaxDurationMs)) return false;
+  if (!plain_string(values[kOperation], record.operation)) return false;
   if (values[kSuccess].kind != Kind::kTrue && values[kSuccess].kind != Kind::kFalse) return false;
   record.success = values[kSuccess].kind == Kind::kTrue;
   if (!plain_string(values[kTimestamp], record.timestamp)) return false;
-  std::optional<std::int64_t> ns = parse_timestamp_ns(record.timestamp);
-  if (!ns) return false;
-  record.timestamp_ns = *ns;
   // The optional fields: absent, null, or (session_id, error) a string without escapes.
   for (auto [field, text] : {std::pair{kSession, &record.session_id}, std::pair{kError, &record.error}}) {
     text->reset();
@@ -357,8 +422,10 @@ bool scan_common_record(std::string_view line, OperationRecord& record) noexcept
     if (!plain_string(values[field], plain)) return false;
     *text = plain;
   }
-  return (present >> kContext & 1) == 0 || values[kContext].kind == Kind::kNull ||
-         values[kContext].kind == Kind::kObject;
+  if ((present >> kContext & 1) != 0 && values[kContext].kind != Kind::kNull && values[kContext].kind != Kind::kObject) {
+    return false;
+  }
+  return record_checks_out(record, values[kDuration]);
 }
 
 }  // namespace perfgate::oplog
