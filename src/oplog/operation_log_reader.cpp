@@ -51,7 +51,28 @@ OperationLogReader::OperationLogReader(std::string name, std::unique_ptr<ByteSou
   options_.max_line_bytes = std::max<std::size_t>(options_.max_line_bytes, 1);
 }
 
-OperationLogReader::~OperationLogReader() = default;
+OperationLogReader::~OperationLogReader() {
+  if (options_.buffers != nullptr && buffer_) options_.buffers->give(std::move(buffer_), capacity_);
+}
+
+std::unique_ptr<char[]> ReadBuffers::take(std::size_t& capacity) {
+  std::lock_guard lock(mutex_);
+  for (auto& [buffer, size] : free_) {
+    if (size < capacity) continue;
+    capacity = size;
+    std::unique_ptr<char[]> taken = std::move(buffer);
+    std::swap(buffer, free_.back().first);
+    std::swap(size, free_.back().second);
+    free_.pop_back();
+    return taken;
+  }
+  return nullptr;
+}
+
+void ReadBuffers::give(std::unique_ptr<char[]> buffer, std::size_t capacity) {
+  std::lock_guard lock(mutex_);
+  free_.emplace_back(std::move(buffer), capacity);
+}
 
 bool OperationLogReader::next(OperationRecord& record) {
   for (;;) {
@@ -85,7 +106,8 @@ bool OperationLogReader::next(OperationRecord& record) {
 OperationLogReader::LineStatus OperationLogReader::next_line(std::string_view& line) {
   if (!buffer_) {
     capacity_ = options_.chunk_bytes;
-    buffer_ = std::make_unique_for_overwrite<char[]>(capacity_ + kLinePadding);
+    if (options_.buffers != nullptr) buffer_ = options_.buffers->take(capacity_);
+    if (!buffer_) buffer_ = std::make_unique_for_overwrite<char[]>(capacity_ + kLinePadding);
     std::memset(buffer_.get(), 0, kLinePadding);
   }
   bool too_long = false;

@@ -28,9 +28,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace perfgate::oplog {
@@ -81,6 +83,20 @@ struct SourceFailure {
 // The warning for it: "FILE: ERROR after line N; the rest of it is not read".
 std::string source_failure_warning(std::string_view file, const SourceFailure& failure);
 
+// Read buffers passed on from one reader to the next (the parts of a file, read one after the
+// other on a few threads): a fresh 16 MiB buffer costs its 4,096 pages' faults again.
+class ReadBuffers {
+ public:
+  // A free buffer of at least `capacity` bytes (and kLinePadding more), if there is one;
+  // `capacity` is then set to its size.
+  std::unique_ptr<char[]> take(std::size_t& capacity);
+  void give(std::unique_ptr<char[]> buffer, std::size_t capacity);
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::pair<std::unique_ptr<char[]>, std::size_t>> free_;
+};
+
 struct ReaderOptions {
   std::size_t chunk_bytes = 16u << 20;     // read size; lines may cross chunks
   std::size_t max_line_bytes = 64u << 20;  // longer lines are skipped without being held in memory
@@ -88,6 +104,7 @@ struct ReaderOptions {
   // False for a later part of a file read on its own (PlainFile::range): its first line is no
   // line 1, so it cannot start with a byte order mark. Its line numbers count from its start.
   bool starts_input = true;
+  ReadBuffers* buffers = nullptr;  // where the buffer comes from and goes back to; none: its own
 };
 
 class OperationLogReader {
