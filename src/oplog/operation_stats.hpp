@@ -28,7 +28,7 @@ class OperationNames {
     for (std::size_t at = hash & mask_;; at = (at + 1) & mask_) {
       const Slot& slot = slots_[at];
       if (slot.index == kEmpty) return insert(name, hash);
-      if (slot.hash == hash && names_[slot.index] == name) return slot.index;
+      if (slot.hash == hash && same_bytes(names_[slot.index], name)) return slot.index;
     }
   }
   const std::string& name(std::uint32_t index) const { return names_[index]; }
@@ -62,6 +62,17 @@ class OperationNames {
     hash ^= hash >> 33;
     hash *= 0xff51afd7ed558ccdu;
     return hash ^ (hash >> 33);
+  }
+  // ==, without a call to memcmp for the names of 8 to 16 bytes most operations have.
+  static bool same_bytes(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    if (a.size() < 8 || a.size() > 16) return a == b;
+    std::uint64_t a0, a1, b0, b1;
+    std::memcpy(&a0, a.data(), 8);
+    std::memcpy(&a1, a.data() + a.size() - 8, 8);
+    std::memcpy(&b0, b.data(), 8);
+    std::memcpy(&b1, b.data() + b.size() - 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
   }
   std::uint32_t insert(std::string_view name, std::uint64_t hash);
   void place(const Slot& slot);
