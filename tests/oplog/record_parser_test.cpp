@@ -151,6 +151,9 @@ TEST(RecordParser, TheFastPathTakesWhatTrackersWriteAndReadsItAsTheStrictParse) 
 TEST(RecordParser, TheFastPathLeavesEveryOddLineToTheStrictParse) {
   const std::string ts = R"("timestamp":"2026-01-06T00:00:00Z")";
   const std::string rest = R"(,"operation_type":"a","duration_ms":1,"success":true)";
+  auto duration = [&](const std::string& ms) {
+    return "{" + ts + R"(,"operation_type":"a","duration_ms":)" + ms + R"(,"success":true})";
+  };
   struct Odd {
     std::string line;
     bool record;  // what the strict parse says
@@ -173,21 +176,19 @@ TEST(RecordParser, TheFastPathLeavesEveryOddLineToTheStrictParse) {
       {R"({"timestamp":"2026-01-06T00:00:00Z","operation_type":"a","duration_ms":1,"success":true,"succ\u0065ss":false})",
        true},
       // numbers with exponents, signs, leading zeros, too long or out of range
-      {R"({"timestamp":"2026-01-06T00:00:00Z","operation_type":"a","duration_ms":4.5e1,"success":true})", true},
-      {R"({"timestamp":"2026-01-06T00:00:00Z","operation_type":"a","duration_ms":45E-1,"success":true})", true},
-      {R"({"timestamp":"2026-01-06T00:00:00Z","operation_type":"a","duration_ms":-0,"success":true})", true},
-      {R"({"timestamp":"2026-01-06T00:00:00Z","operation_type":"a","duration_ms":-0.0,"success":true})", true},
-      {R"({"timestamp":"2026-01-06T00:00:00Z","operation_type":"a","duration_ms":-1,"success":true})", false},
-      {R"({"timestamp":"2026-01-06T00:00:00Z","operation_type":"a","duration_ms":0.1234567890123456,"success":true})",
-       true},
-      {R"({"timestamp":"2026-01-06T00:00:00Z","operation_type":"a","duration_ms":31536000000.0001,"success":true})",
-       false},
-      {R"({"timestamp":"2026-01-06T00:00:00Z","operation_type":"a","duration_ms":1e400,"success":true})", false},
-      {R"({"timestamp":"2026-01-06T00:00:00Z","operation_type":"a","duration_ms":01,"success":true})", false},
-      {R"({"timestamp":"2026-01-06T00:00:00Z","operation_type":"a","duration_ms":1.,"success":true})", false},
-      {R"({"timestamp":"2026-01-06T00:00:00Z","operation_type":"a","duration_ms":.5,"success":true})", false},
-      {R"({"timestamp":"2026-01-06T00:00:00Z","operation_type":"a","duration_ms":+1,"success":true})", false},
-      {R"({"timestamp":"2026-01-06T00:00:00Z","operation_type":"a","duration_ms":1.5.5,"success":true})", false},
+      {duration("4.5e1"), true},
+      {duration("45E-1"), true},
+      {duration("-0"), true},
+      {duration("-0.0"), true},
+      {duration("-1"), false},
+      {duration("0.1234567890123456"), true},
+      {duration("31536000000.0001"), false},
+      {duration("1e400"), false},
+      {duration("01"), false},
+      {duration("1."), false},
+      {duration(".5"), false},
+      {duration("+1"), false},
+      {duration("1.5.5"), false},
       {"{" + ts + rest + R"(,"context":{"n":1e5}})", true},
       {"{" + ts + rest + R"(,"context":{"n":1234567890123456789012}})", false},  // simdjson: past 2^64
       {"{" + ts + rest + R"(,"context":{"n":-}})", false},
