@@ -106,7 +106,16 @@ std::optional<std::int64_t> parse_timestamp_ns(std::string_view text) noexcept {
     offset_s = (offset_h * 3600 + offset_m * 60) * (zone[0] == '-' ? -1 : 1);
   }
   std::int64_t seconds = minute_s + second - offset_s;
-  return seconds * kNanosPerSecond + fraction_ns;
+  // Nanoseconds since 1970 fit 64 bits from 1677-09-21 to 2262-04-11; a time outside is no
+  // time a report can hold (it would wrap around). Before 1970 the fraction counts up from the
+  // second after, so that the earliest time that fits is not refused on the way.
+  std::int64_t ns = 0;
+  bool outside = seconds >= 0 ? __builtin_mul_overflow(seconds, kNanosPerSecond, &ns) ||
+                                    __builtin_add_overflow(ns, fraction_ns, &ns)
+                              : __builtin_mul_overflow(seconds + 1, kNanosPerSecond, &ns) ||
+                                    __builtin_add_overflow(ns, fraction_ns - kNanosPerSecond, &ns);
+  if (outside) return std::nullopt;
+  return ns;
 }
 
 std::string format_timestamp_ms(std::int64_t ns) {

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -70,6 +72,19 @@ TEST(OplogTimestamp, ReadsEveryTimeAlsoRightAfterOneOfTheSameMinute) {
     EXPECT_FALSE(parse_timestamp_ns(text.substr(0, 16) + "-" + text.substr(17)).has_value()) << text;
     EXPECT_EQ(parse_timestamp_ns(text.substr(0, 19) + "+01:00"), t / kNanosPerSecond * kNanosPerSecond - 3600 * kNanosPerSecond);
   }
+}
+
+// 64-bit nanoseconds hold the times from 1677-09-21 to 2262-04-11; later or earlier ones would
+// wrap around to some other time (a record of the year 9999 was filed in 1816 before this was checked).
+TEST(OplogTimestamp, RefusesTimesThatNanosecondsCannotHold) {
+  EXPECT_EQ(parse_timestamp_ns("2262-04-11T23:47:16.854775807Z"), std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(parse_timestamp_ns("1677-09-21T00:12:43.145224192Z"), std::numeric_limits<std::int64_t>::min());
+  for (const char* outside : {"2262-04-11T23:47:16.854775808Z", "2262-04-11T23:47:17Z", "9999-12-31T23:59:59.999Z",
+                              "1677-09-21T00:12:43.145224191Z", "1677-09-21T00:12:42Z", "0000-01-01T00:00:00Z",
+                              "2262-04-12T00:00:00+00:00", "2262-04-11T23:47:16.9-00:01"}) {
+    EXPECT_FALSE(parse_timestamp_ns(outside).has_value()) << outside;
+  }
+  EXPECT_EQ(parse_timestamp_ns("2262-04-12T00:47:16.854775807+01:00"), std::numeric_limits<std::int64_t>::max());
 }
 
 TEST(OplogTimestamp, FormatsMillisecondsAndDates) {
