@@ -40,12 +40,12 @@ enum class Kind : std::uint8_t { kString, kNumber, kTrue, kFalse, kNull, kObject
 // What value_end found; only the members of its kind are set.
 struct Value {
   Kind kind;
-  bool escaped;       // a string with an escape: its bytes are not its text
-  bool negative;      // a number with a minus sign
-  int digit_count;    // a number's digits, before and after the point
-  int fraction;       // of them after the point
+  bool escaped;          // a string with an escape: its bytes are not its text
+  bool negative;         // a number with a minus sign
+  int digit_count;       // a number's digits, before and after the point
+  int fraction;          // of them after the point
   std::uint64_t digits;  // a number's digits as one integer (fits: at most 18 of them)
-  const char* begin;  // a string's text (without the quotes)
+  const char* begin;     // a string's text (without the quotes)
   const char* end;
 };
 
@@ -82,7 +82,7 @@ const char* utf8_sequence_end(const char* p, const char* end) {
     unsigned char low = lead == 0xF0 ? 0x90 : 0x80;   // no overlong forms
     unsigned char high = lead == 0xF4 ? 0x8F : 0xBF;  // nothing over U+10FFFF
     return continuation(p + 1, end, low, high) && continuation(p + 2, end) && continuation(p + 3, end) ? p + 4
-                                                                                                      : nullptr;
+                                                                                                       : nullptr;
   }
   return nullptr;
 }
@@ -113,9 +113,9 @@ bool two_character_escape(char c) {
     // (the signed comparison takes the bytes >= 0x80 as negative). The loads may read past
     // `end` into the padding; what they find there is ignored.
     const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const __m128i special =
-        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('"')), _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\\'))),
-                     _mm_cmplt_epi8(bytes, _mm_set1_epi8(0x20)));
+    const __m128i special = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('"')), _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\\'))),
+        _mm_cmplt_epi8(bytes, _mm_set1_epi8(0x20)));
     const auto mask = static_cast<unsigned>(_mm_movemask_epi8(special));
     if (mask == 0) {
       p += 16;
@@ -154,7 +154,8 @@ bool two_character_escape(char c) {
   if (p < end && *p == '0') {
     ++p;
   } else {
-    for (; p < end && is_digit(*p); ++p) digits = digits * 10 + static_cast<unsigned>(*p - '0');  // wraps past 19 digits: refused below
+    for (; p < end && is_digit(*p); ++p)
+      digits = digits * 10 + static_cast<unsigned>(*p - '0');  // wraps past 19 digits: refused below
   }
   if (p == first) return nullptr;
   int count = static_cast<int>(p - first);
@@ -174,7 +175,7 @@ bool two_character_escape(char c) {
 }
 
 [[gnu::always_inline]] inline const char* literal_end(const char* p, const char* end, const char* word,
-                                                     std::size_t size) {
+                                                      std::size_t size) {
   return static_cast<std::size_t>(end - p) >= size && std::memcmp(p, word, size) == 0 ? p + size : nullptr;
 }
 
@@ -269,7 +270,7 @@ struct KeyInTrackerOrder {
 };
 constexpr KeyInTrackerOrder kTrackerOrder[] = {
     {"{\"timestamp\":", 13, kTimestamp}, {",\"operation_type\":", 18, kOperation}, {",\"duration_ms\":", 15, kDuration},
-    {",\"success\":", 11, kSuccess},      {",\"session_id\":", 14, kSession},       {",\"error\":", 9, kError},
+    {",\"success\":", 11, kSuccess},     {",\"session_id\":", 14, kSession},       {",\"error\":", 9, kError},
     {",\"context\":", 11, kContext},
 };
 
@@ -277,8 +278,8 @@ constexpr KeyInTrackerOrder kTrackerOrder[] = {
   if (static_cast<std::size_t>(end - p) < key.size) return false;
 #if defined(__SSE2__)
   auto equal = [](const char* a, const char* b) {
-    return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a)),
-                                                                  _mm_loadu_si128(reinterpret_cast<const __m128i*>(b)))));
+    return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(a)), _mm_loadu_si128(reinterpret_cast<const __m128i*>(b)))));
   };
   unsigned same = equal(p, key.text);
   if (key.size > 16) same |= equal(p + 16, key.text + 16) << 16;
@@ -301,7 +302,7 @@ constexpr KeyInTrackerOrder kTrackerOrder[] = {
 
 // An optional string without escapes, or null.
 [[gnu::always_inline]] inline const char* optional_string_end(const char* p, const char* end,
-                                                             std::optional<std::string_view>& text) {
+                                                              std::optional<std::string_view>& text) {
   text.reset();
   if (*p == 'n') return literal_end(p, end, "null", 4);
   std::string_view plain;
@@ -370,9 +371,8 @@ bool scan_common_record(std::string_view line, OperationRecord& record) noexcept
   p = skip_whitespace(p, end);
   if (p >= end || *p != '{') return false;
   Value duration;
-  if (const char* close = tracker_shape_end(p, end, record, duration); close != nullptr && close < end &&
-                                                                       *close == '}' &&
-                                                                       skip_whitespace(close + 1, end) == end) {
+  if (const char* close = tracker_shape_end(p, end, record, duration);
+      close != nullptr && close < end && *close == '}' && skip_whitespace(close + 1, end) == end) {
     return record_checks_out(record, duration);
   }
   // The last occurrence of a key wins, as in the strict parse.
@@ -422,7 +422,8 @@ bool scan_common_record(std::string_view line, OperationRecord& record) noexcept
     if (!plain_string(values[field], plain)) return false;
     *text = plain;
   }
-  if ((present >> kContext & 1) != 0 && values[kContext].kind != Kind::kNull && values[kContext].kind != Kind::kObject) {
+  if ((present >> kContext & 1) != 0 && values[kContext].kind != Kind::kNull &&
+      values[kContext].kind != Kind::kObject) {
     return false;
   }
   return record_checks_out(record, values[kDuration]);

@@ -86,8 +86,8 @@ std::optional<std::int64_t> parse_timestamp_ns(std::string_view text) noexcept {
   std::size_t at = 19;
   std::int64_t fraction_ns = 0;
   if (text[at] == '.') {
-    static constexpr std::int64_t kNanosPerDigit[] = {0, 100'000'000, 10'000'000, 1'000'000, 100'000, 10'000,
-                                                      1'000, 100, 10, 1};
+    static constexpr std::int64_t kNanosPerDigit[] = {0,      100'000'000, 10'000'000, 1'000'000, 100'000,
+                                                      10'000, 1'000,       100,        10,        1};
     std::size_t start = ++at;
     while (at < text.size() && text[at] >= '0' && text[at] <= '9') {
       if (at - start == 9) return std::nullopt;

@@ -33,8 +33,13 @@ struct Fields {
 };
 
 Fields fields_of(const OperationRecord& r) {
-  Fields f{std::string(r.timestamp), r.timestamp_ns, std::string(r.operation), std::bit_cast<std::uint64_t>(r.duration_ms),
-           r.success, std::nullopt, std::nullopt};
+  Fields f{std::string(r.timestamp),
+           r.timestamp_ns,
+           std::string(r.operation),
+           std::bit_cast<std::uint64_t>(r.duration_ms),
+           r.success,
+           std::nullopt,
+           std::nullopt};
   if (r.session_id) f.session_id = std::string(*r.session_id);
   if (r.error) f.error = std::string(*r.error);
   return f;
@@ -114,7 +119,8 @@ TEST(RecordParser, TheFastPathTakesWhatTrackersWriteAndReadsItAsTheStrictParse) 
       R"("duration_ms":"x","duration_ms":3,"success":1,"success":true,"session_id":7,"session_id":null})",
       // unicode (2, 3 and 4 bytes) in the fields and in the context
       "{\"timestamp\":\"2026-01-06T00:00:00Z\",\"operation_type\":\"caf\xC3\xA9_\xE2\x82\xAC\",\"duration_ms\":1,"
-      "\"success\":true,\"session_id\":\"\xF0\x9F\x98\x80\",\"error\":\"\xE4\xB8\xAD\",\"context\":{\"\xC3\xA9\":\"\xEF\xBF\xBD\"}}",
+      "\"success\":true,\"session_id\":\"\xF0\x9F\x98\x80\",\"error\":\"\xE4\xB8\xAD\",\"context\":{\"\xC3\xA9\":"
+      "\"\xEF\xBF\xBD\"}}",
       // escapes where nobody reads them; -0, deep nesting and long numbers in the context
       R"({"timestamp":"2026-01-06T00:00:00Z","operation_type":"a","duration_ms":1,"success":true,)"
       R"("context":{"quote":"say \"hi\"\\\/\b\f\n\r\t","n":-0,"m":-0.0,"deep":[[[[{"a":[]}]]]],"big":123456789012345678}})",
@@ -133,7 +139,8 @@ TEST(RecordParser, TheFastPathTakesWhatTrackersWriteAndReadsItAsTheStrictParse) 
     Outcome out = both_ways(lines[i]);
     ASSERT_EQ(out.reason, nullptr) << out.reason;
     ASSERT_TRUE(out.fast) << "the fast path did not take it";
-    EXPECT_EQ(*out.fast_fields, *out.strict_fields) << describe(*out.fast_fields) << "\n" << describe(*out.strict_fields);
+    EXPECT_EQ(*out.fast_fields, *out.strict_fields) << describe(*out.fast_fields) << "\n"
+                                                    << describe(*out.strict_fields);
   }
   EXPECT_FALSE(both_ways(lines.back()).fast);  // the last one is no JSON (045)
 
@@ -274,8 +281,8 @@ TEST(RecordParser, RandomlyEditedLinesNeverFoolTheFastPath) {
       "\"success\": true, \"context\": {\"a\": [1, -2.5, true, {\"b\": \"\xE2\x82\xAC\\n\"}]}}",
       R"({"success":false,"duration_ms":31536000000,"operation_type":"x","timestamp":"2026-01-06T00:00:00.123456789Z"})",
   };
-  const std::string alphabet =
-      std::string("{}[]\":,.-+eE0123456789 \t\r\n\\/utrfnalsTx") + std::string("\0\x1f\x7f\x80\xBF\xC3\xA9\xED\xF0\xF4\xFF", 11);
+  const std::string alphabet = std::string("{}[]\":,.-+eE0123456789 \t\r\n\\/utrfnalsTx") +
+                               std::string("\0\x1f\x7f\x80\xBF\xC3\xA9\xED\xF0\xF4\xFF", 11);
   std::mt19937_64 random(20261206);
   auto below = [&](std::size_t n) { return n == 0 ? 0 : static_cast<std::size_t>(random() % n); };
   std::size_t fast = 0, records = 0;
@@ -328,7 +335,8 @@ TEST(RecordParser, RandomlyEditedLinesNeverFoolTheFastPath) {
 TEST(RecordParser, ParseAnswersAsTheStrictParse) {
   RecordParser parser;
   for (const std::string& text :
-       {kTrackerLine, std::string(R"({"timestamp":"2026-01-06T00:00:00Z","operation_type":"a","duration_ms":-1,"success":true})"),
+       {kTrackerLine,
+        std::string(R"({"timestamp":"2026-01-06T00:00:00Z","operation_type":"a","duration_ms":-1,"success":true})"),
         std::string(R"({"timestamp":"2026-01-06T00:00:00Z","operation_type":"a","duration_ms":1})"),
         std::string(R"({"timestamp":"2026-01-06T00:00:00Z","operation_type":"a","duration_ms":1,"success":true} x)")}) {
     PaddedLine line(text);

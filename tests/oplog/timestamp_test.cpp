@@ -70,7 +70,8 @@ TEST(OplogTimestamp, ReadsEveryTimeAlsoRightAfterOneOfTheSameMinute) {
     EXPECT_FALSE(parse_timestamp_ns(text.substr(0, 17) + "6" + text.substr(18)).has_value()) << text;
     EXPECT_FALSE(parse_timestamp_ns(text.substr(0, 17) + "0x" + text.substr(19)).has_value()) << text;
     EXPECT_FALSE(parse_timestamp_ns(text.substr(0, 16) + "-" + text.substr(17)).has_value()) << text;
-    EXPECT_EQ(parse_timestamp_ns(text.substr(0, 19) + "+01:00"), t / kNanosPerSecond * kNanosPerSecond - 3600 * kNanosPerSecond);
+    EXPECT_EQ(parse_timestamp_ns(text.substr(0, 19) + "+01:00"),
+              t / kNanosPerSecond * kNanosPerSecond - 3600 * kNanosPerSecond);
   }
 }
 
