@@ -47,7 +47,8 @@ def timestamp_ns(text):
         if oh > 23 or om > 59:
             return None
         offset = (oh * 3600 + om * 60) * (-1 if zone[:1] == b"-" else 1)
-    return ((days * 86400 + hour * 3600 + minute * 60 + second - offset) * 10**9) + ns
+    ns += (days * 86400 + hour * 3600 + minute * 60 + second - offset) * 10**9
+    return ns if -2**63 <= ns < 2**63 else None  # what 64-bit nanoseconds hold, as perfgate
 
 
 def parse(line):

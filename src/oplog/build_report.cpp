@@ -256,6 +256,9 @@ Report build_report(const std::vector<std::string>& inputs, const ReportOptions&
   if (threads.threads <= 1) return read_in_order(open, options, reader_options);
 
   std::vector<InputPieces> by_input(open.size());
+  ReadBuffers buffers;  // one per thread at a time, passed on from part to part
+  ReaderOptions piece_options = reader_options;
+  piece_options.buffers = &buffers;
   WorkQueue queue;
   bool any_stream = false;
   for (std::size_t i = 0; i < open.size(); ++i) {
@@ -274,7 +277,7 @@ Report build_report(const std::vector<std::string>& inputs, const ReportOptions&
       std::uint64_t end = k + 1 < starts.size() ? starts[k + 1] : PlainFile::kToTheEnd;
       std::uint64_t bytes = (k + 1 < starts.size() ? end : std::max(file.size(), begin)) - begin;
       queue.add([&, i, k, begin, end, bytes] {
-        read_piece(by_input[i].pieces[k], open[i].path, open[i].file->range(begin, end), bytes, reader_options,
+        read_piece(by_input[i].pieces[k], open[i].path, open[i].file->range(begin, end), bytes, piece_options,
                    begin == 0, options);
       });
     }
@@ -288,7 +291,7 @@ Report build_report(const std::vector<std::string>& inputs, const ReportOptions&
         try {
           for (std::size_t i = 0; i < open.size(); ++i) {
             if (!open[i].stream) continue;
-            StreamCutter(open[i].path, by_input[i], queue, free_blocks, threads.stream_block_bytes, reader_options,
+            StreamCutter(open[i].path, by_input[i], queue, free_blocks, threads.stream_block_bytes, piece_options,
                          options)
                 .cut(*open[i].stream);
             open[i].stream.reset();

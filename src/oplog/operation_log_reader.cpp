@@ -1,17 +1,16 @@
 // The operation-log reader; see operation_log_reader.hpp. The hot loop: memchr for the next
-// newline in a big buffer, one simdjson DOM parse of the line in place (the buffer carries
-// simdjson's padding, so nothing is copied), one pass over the object's keys.
+// newline in a big buffer, then the line is parsed in place (record_parser.hpp: the buffer
+// carries the padding the parsers read past a line, so nothing is copied).
 #include "oplog/operation_log_reader.hpp"
 
 #include <fmt/format.h>
-#include <simdjson.h>
 
 #include <algorithm>
 #include <cstring>
 #include <optional>
 
 #include "oplog/byte_source.hpp"
-#include "oplog/timestamp.hpp"
+#include "oplog/record_parser.hpp"
 
 namespace perfgate::oplog {
 
@@ -35,92 +34,6 @@ std::string source_failure_warning(std::string_view file, const SourceFailure& f
   return fmt::format("{}: {} after line {}; the rest of it is not read", file, failure.error, failure.after_line);
 }
 
-// The DOM parser validates the whole line (numbers, literals, UTF-8, nothing after the
-// object), which the strict definition of a record needs; on-demand parsing would not look
-// inside the values it skips.
-constexpr double kMaxDurationMs = 365.0 * 24 * 3600 * 1000;
-
-struct OperationLogReader::Parser {
-  simdjson::dom::parser json;
-
-  // nullptr when `line` is a record, else why not; `detail` gets simdjson's message for JSON errors.
-  const char* parse(std::string_view line, OperationRecord& record, const char*& detail) {
-    simdjson::dom::element root;
-    if (auto error = json.parse(line.data(), line.size(), false).get(root)) {
-      detail = simdjson::error_message(error);
-      return "invalid JSON";
-    }
-    simdjson::dom::object object;
-    if (root.get_object().get(object)) return "not a JSON object";
-
-    // The last occurrence of a key wins, as in most JSON readers (Python's json among them).
-    // string_view's == compares the lengths first, so most keys cost one comparison each.
-    std::optional<simdjson::dom::element> timestamp, operation, duration, success, session, error, context;
-    for (auto field : object) {
-      std::string_view key = field.key;
-      if (key == "timestamp") {
-        timestamp = field.value;
-      } else if (key == "operation_type") {
-        operation = field.value;
-      } else if (key == "duration_ms") {
-        duration = field.value;
-      } else if (key == "success") {
-        success = field.value;
-      } else if (key == "session_id") {
-        session = field.value;
-      } else if (key == "error") {
-        error = field.value;
-      } else if (key == "context") {
-        context = field.value;
-      }
-    }
-    if (!timestamp) return "missing timestamp";
-    if (!operation) return "missing operation_type";
-    if (!duration) return "missing duration_ms";
-    if (!success) return "missing success";
-
-    if (operation->get_string().get(record.operation)) return "operation_type is not a string";
-    if (record.operation.empty()) return "operation_type is empty";
-    switch (duration->type()) {
-      case simdjson::dom::element_type::INT64:
-        if (duration->get_int64().value_unsafe() < 0) return "duration_ms is negative";
-        record.duration_ms = static_cast<double>(duration->get_int64().value_unsafe());
-        break;
-      case simdjson::dom::element_type::UINT64:
-        record.duration_ms = static_cast<double>(duration->get_uint64().value_unsafe());
-        break;
-      case simdjson::dom::element_type::DOUBLE:
-        record.duration_ms = duration->get_double().value_unsafe();
-        if (!(record.duration_ms >= 0)) return "duration_ms is negative";
-        break;
-      default:
-        return "duration_ms is not a number";
-    }
-    // 2^64 ms or 1e308 would make every average inf: no operation worth reporting takes a year.
-    if (!(record.duration_ms <= kMaxDurationMs)) return "duration_ms is over a year";
-    if (success->get_bool().get(record.success)) return "success is not true or false";
-    if (timestamp->get_string().get(record.timestamp)) return "timestamp is not a string";
-    auto ns = parse_timestamp_ns(record.timestamp);
-    if (!ns) return "timestamp is not an ISO-8601 time";
-    record.timestamp_ns = *ns;
-
-    record.session_id.reset();
-    if (session && !session->is_null()) {
-      std::string_view text;
-      if (session->get_string().get(text)) return "session_id is not a string";
-      record.session_id = text;
-    }
-    record.error.reset();
-    if (error && !error->is_null()) {
-      std::string_view text;
-      if (error->get_string().get(text)) return "error is not a string";
-      record.error = text;
-    }
-    if (context && !context->is_null() && !context->is_object()) return "context is not an object";
-    return nullptr;
-  }
-};
-
 namespace {
 
 bool is_blank(std::string_view line) {
@@ -133,12 +46,33 @@ OperationLogReader::OperationLogReader(std::string path, ReaderOptions options)
     : OperationLogReader(path, open_byte_source(path), options) {}
 
 OperationLogReader::OperationLogReader(std::string name, std::unique_ptr<ByteSource> source, ReaderOptions options)
-    : path_(std::move(name)), options_(options), source_(std::move(source)), parser_(std::make_unique<Parser>()) {
+    : path_(std::move(name)), options_(options), source_(std::move(source)), parser_(std::make_unique<RecordParser>()) {
   options_.chunk_bytes = std::max<std::size_t>(options_.chunk_bytes, 64);
   options_.max_line_bytes = std::max<std::size_t>(options_.max_line_bytes, 1);
 }
 
-OperationLogReader::~OperationLogReader() = default;
+OperationLogReader::~OperationLogReader() {
+  if (options_.buffers != nullptr && buffer_) options_.buffers->give(std::move(buffer_), capacity_);
+}
+
+std::unique_ptr<char[]> ReadBuffers::take(std::size_t& capacity) {
+  std::lock_guard lock(mutex_);
+  for (auto& [buffer, size] : free_) {
+    if (size < capacity) continue;
+    capacity = size;
+    std::unique_ptr<char[]> taken = std::move(buffer);
+    std::swap(buffer, free_.back().first);
+    std::swap(size, free_.back().second);
+    free_.pop_back();
+    return taken;
+  }
+  return nullptr;
+}
+
+void ReadBuffers::give(std::unique_ptr<char[]> buffer, std::size_t capacity) {
+  std::lock_guard lock(mutex_);
+  free_.emplace_back(std::move(buffer), capacity);
+}
 
 bool OperationLogReader::next(OperationRecord& record) {
   for (;;) {
@@ -172,7 +106,9 @@ bool OperationLogReader::next(OperationRecord& record) {
 OperationLogReader::LineStatus OperationLogReader::next_line(std::string_view& line) {
   if (!buffer_) {
     capacity_ = options_.chunk_bytes;
-    buffer_ = std::make_unique<char[]>(capacity_ + simdjson::SIMDJSON_PADDING);
+    if (options_.buffers != nullptr) buffer_ = options_.buffers->take(capacity_);
+    if (!buffer_) buffer_ = std::make_unique_for_overwrite<char[]>(capacity_ + kLinePadding);
+    std::memset(buffer_.get(), 0, kLinePadding);
   }
   bool too_long = false;
   for (;;) {
@@ -214,12 +150,14 @@ bool OperationLogReader::refill() {
   if (end_ == capacity_) {
     std::size_t grown = std::min(capacity_ * 2, std::max(options_.max_line_bytes + 1, options_.chunk_bytes));
     if (grown <= capacity_) grown = capacity_ * 2;
-    auto bigger = std::make_unique<char[]>(grown + simdjson::SIMDJSON_PADDING);
+    auto bigger = std::make_unique_for_overwrite<char[]>(grown + kLinePadding);
     std::memcpy(bigger.get(), buffer_.get(), end_);
     buffer_ = std::move(bigger);
     capacity_ = grown;
   }
   std::size_t n = source_->read(buffer_.get() + end_, capacity_ - end_);
+  // What the parsers may read past the last line: zeros, not bytes of an old read (nor none).
+  std::memset(buffer_.get() + end_ + n, 0, kLinePadding);
   if (n == 0) {
     if (!source_->error().empty()) {
       source_failure_ = SourceFailure{source_->error(), line_number_};

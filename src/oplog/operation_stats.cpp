@@ -2,8 +2,30 @@
 #include "oplog/operation_stats.hpp"
 
 #include <algorithm>
+#include <cstring>
+#include <utility>
 
 namespace perfgate::oplog {
+
+std::uint32_t OperationNames::insert(std::string_view name, std::uint64_t hash) {
+  auto index = static_cast<std::uint32_t>(names_.size());
+  names_.emplace_back(name);
+  if (2 * names_.size() > slots_.size()) {  // grow, and put every name in its new place
+    std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(2 * slots_.size()));
+    mask_ = slots_.size() - 1;
+    for (const Slot& slot : old) {
+      if (slot.index != kEmpty) place(slot);
+    }
+  }
+  place({hash, index});
+  return index;
+}
+
+void OperationNames::place(const Slot& slot) {
+  std::size_t at = slot.hash & mask_;
+  while (slots_[at].index != kEmpty) at = (at + 1) & mask_;
+  slots_[at] = slot;
+}
 
 double nearest_rank_in_place(std::vector<double>& values, unsigned percent) {
   if (values.empty()) return 0;

@@ -11,34 +11,75 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
+#include <cstring>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace perfgate::oplog {
 
 class OperationNames {
  public:
-  // The index of `name`, stored on first sight.
+  // The index of `name`, stored on first sight. Once per record on the hot path of reading: an
+  // open-addressing table of 64-bit hashes, so a lookup is one hash of the name, usually one
+  // probe and one comparison.
   std::uint32_t intern(std::string_view name) {
-    if (auto it = index_.find(name); it != index_.end()) return it->second;
-    auto index = static_cast<std::uint32_t>(names_.size());
-    names_.emplace_back(name);
-    index_.emplace(names_.back(), index);
-    return index;
+    const std::uint64_t hash = hash_of(name);
+    for (std::size_t at = hash & mask_;; at = (at + 1) & mask_) {
+      const Slot& slot = slots_[at];
+      if (slot.index == kEmpty) return insert(name, hash);
+      if (slot.hash == hash && same_bytes(names_[slot.index], name)) return slot.index;
+    }
   }
   const std::string& name(std::uint32_t index) const { return names_[index]; }
   std::size_t size() const { return names_.size(); }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  static constexpr std::uint32_t kEmpty = ~std::uint32_t{0};
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::uint32_t index = kEmpty;
   };
+  // Every byte counts: the first and the last eight bytes (overlapping in a name shorter than
+  // 16), each eight between, or a shorter name whole, each multiplied in; then murmur3's
+  // finaliser, so that the low bits the table uses depend on all of them.
+  static std::uint64_t hash_of(std::string_view name) noexcept {
+    const char* p = name.data();
+    const std::size_t size = name.size();
+    std::uint64_t first = 0, last = 0;
+    if (size >= 8) {
+      std::memcpy(&first, p, 8);
+      std::memcpy(&last, p + size - 8, 8);
+      for (std::size_t at = 8; at + 8 < size; at += 8) {
+        std::uint64_t word;
+        std::memcpy(&word, p + at, 8);
+        first = (first ^ word) * 0x9e3779b97f4a7c15u;
+      }
+    } else if (size > 0) {
+      std::memcpy(&first, p, size);
+    }
+    std::uint64_t hash = first * 0x517cc1b727220a95u ^ (last + size) * 0x9e3779b97f4a7c15u;
+    hash ^= hash >> 33;
+    hash *= 0xff51afd7ed558ccdu;
+    return hash ^ (hash >> 33);
+  }
+  // ==, without a call to memcmp for the names of 8 to 16 bytes most operations have.
+  static bool same_bytes(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    if (a.size() < 8 || a.size() > 16) return a == b;
+    std::uint64_t a0, a1, b0, b1;
+    std::memcpy(&a0, a.data(), 8);
+    std::memcpy(&a1, a.data() + a.size() - 8, 8);
+    std::memcpy(&b0, b.data(), 8);
+    std::memcpy(&b1, b.data() + b.size() - 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  std::uint32_t insert(std::string_view name, std::uint64_t hash);
+  void place(const Slot& slot);
+
   std::vector<std::string> names_;
-  std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> index_;
+  std::vector<Slot> slots_ = std::vector<Slot>(16);  // a power of two, at most half full
+  std::size_t mask_ = 15;
 };
 
 struct OperationSummary {

@@ -63,34 +63,39 @@ std::optional<std::int64_t> parse_timestamp_ns(std::string_view text) noexcept {
   if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':') {
     return std::nullopt;
   }
-  // Logs are in time order, so the date is nearly always the previous record's: remembered
-  // per thread, it saves the calendar work on the hot path of reading.
-  thread_local char cached_date[10] = {};
-  thread_local std::int64_t cached_days = 0;
-  std::int64_t days;
-  if (std::memcmp(text.data(), cached_date, sizeof cached_date) == 0) {
-    days = cached_days;
+  // Logs are in time order, so the date, hour and minute are nearly always the previous
+  // record's: remembered per thread (what the first 16 characters stand for), they save the
+  // calendar work on the hot path of reading. The separators are checked above, so text that
+  // matches the initial zeros never gets here.
+  thread_local char cached_minute[16] = {};
+  thread_local std::int64_t cached_minute_s = 0;
+  std::int64_t minute_s;
+  if (std::memcmp(text.data(), cached_minute, sizeof cached_minute) == 0) {
+    minute_s = cached_minute_s;
   } else {
     int year = digits(text, 0, 4), month = digits(text, 5, 2), day = digits(text, 8, 2);
     if (year < 0 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month)) return std::nullopt;
-    days = days_from_civil(year, month, day);
-    std::memcpy(cached_date, text.data(), sizeof cached_date);
-    cached_days = days;
+    int hour = digits(text, 11, 2), minute = digits(text, 14, 2);
+    if (hour < 0 || hour > 23 || minute < 0 || minute > 59) return std::nullopt;
+    minute_s = days_from_civil(year, month, day) * 86'400 + hour * 3600 + minute * 60;
+    std::memcpy(cached_minute, text.data(), sizeof cached_minute);
+    cached_minute_s = minute_s;
   }
-  int hour = digits(text, 11, 2), minute = digits(text, 14, 2), second = digits(text, 17, 2);
-  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return std::nullopt;
+  int second = digits(text, 17, 2);
+  if (second < 0 || second > 59) return std::nullopt;
   std::size_t at = 19;
   std::int64_t fraction_ns = 0;
   if (text[at] == '.') {
+    static constexpr std::int64_t kNanosPerDigit[] = {0,      100'000'000, 10'000'000, 1'000'000, 100'000,
+                                                      10'000, 1'000,       100,        10,        1};
     std::size_t start = ++at;
-    std::int64_t scale = kNanosPerSecond;
     while (at < text.size() && text[at] >= '0' && text[at] <= '9') {
       if (at - start == 9) return std::nullopt;
-      scale /= 10;
-      fraction_ns += (text[at] - '0') * scale;
+      fraction_ns = fraction_ns * 10 + (text[at] - '0');
       ++at;
     }
     if (at == start) return std::nullopt;
+    fraction_ns *= kNanosPerDigit[at - start];
   }
   std::int64_t offset_s = 0;
   std::string_view zone = text.substr(at);
@@ -100,8 +105,17 @@ std::optional<std::int64_t> parse_timestamp_ns(std::string_view text) noexcept {
     if (offset_h < 0 || offset_h > 23 || offset_m < 0 || offset_m > 59) return std::nullopt;
     offset_s = (offset_h * 3600 + offset_m * 60) * (zone[0] == '-' ? -1 : 1);
   }
-  std::int64_t seconds = days * 86'400 + hour * 3600 + minute * 60 + second - offset_s;
-  return seconds * kNanosPerSecond + fraction_ns;
+  std::int64_t seconds = minute_s + second - offset_s;
+  // Nanoseconds since 1970 fit 64 bits from 1677-09-21 to 2262-04-11; a time outside is no
+  // time a report can hold (it would wrap around). Before 1970 the fraction counts up from the
+  // second after, so that the earliest time that fits is not refused on the way.
+  std::int64_t ns = 0;
+  bool outside = seconds >= 0 ? __builtin_mul_overflow(seconds, kNanosPerSecond, &ns) ||
+                                    __builtin_add_overflow(ns, fraction_ns, &ns)
+                              : __builtin_mul_overflow(seconds + 1, kNanosPerSecond, &ns) ||
+                                    __builtin_add_overflow(ns, fraction_ns - kNanosPerSecond, &ns);
+  if (outside) return std::nullopt;
+  return ns;
 }
 
 std::string format_timestamp_ms(std::int64_t ns) {

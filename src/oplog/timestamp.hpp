@@ -15,7 +15,8 @@ inline constexpr std::int64_t kNanosPerDay = 86'400 * kNanosPerSecond;
 
 // "YYYY-MM-DDTHH:MM:SS[.f]Z" or with an offset "+HH:MM" / "-HH:MM" instead of "Z"; the fraction
 // has 1 to 9 digits. Anything else (a space for the T, a missing zone, day 31 of April, a leap
-// second) is nullopt.
+// second, a time before 1677-09-21T00:12:43.145224192Z or after 2262-04-11T23:47:16.854775807Z,
+// which 64-bit nanoseconds cannot hold) is nullopt.
 //   parse_timestamp_ns("2026-01-06T13:28:00.191Z")       // 1767706080191000000
 //   parse_timestamp_ns("2026-01-06T14:28:00+01:00")      // 1767706080000000000
 std::optional<std::int64_t> parse_timestamp_ns(std::string_view text) noexcept;

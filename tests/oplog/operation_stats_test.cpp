@@ -24,6 +24,24 @@ TEST(OplogStats, InternsEachNameOnce) {
   EXPECT_EQ(names.name(1), "db_query");
 }
 
+// Many names, alike at both ends and of every length, as the table grows: each keeps its index.
+TEST(OplogStats, InternsManyNamesThatLookAlike) {
+  OperationNames names;
+  std::vector<std::string> all = {"", "a", std::string(1, '\0'), std::string(2, '\0')};
+  for (int i = 0; i < 20000; ++i) all.push_back("request_handler_" + std::to_string(i) + "_for_tenant_x");
+  for (int i = 1; i < 300; ++i) all.push_back(std::string(static_cast<std::size_t>(i), 'z'));
+  for (std::size_t size = 8; size <= 16; ++size) {  // one byte different, anywhere
+    for (std::size_t at = 0; at < size; ++at) all.push_back(std::string(size, 'a').replace(at, 1, "b"));
+  }
+  for (std::size_t i = 0; i < all.size(); ++i) ASSERT_EQ(names.intern(all[i]), i) << all[i];
+  ASSERT_EQ(names.size(), all.size());
+  for (std::size_t i = all.size(); i-- > 0;) {
+    ASSERT_EQ(names.intern(all[i]), i) << all[i];
+    ASSERT_EQ(names.name(static_cast<std::uint32_t>(i)), all[i]);
+  }
+  EXPECT_EQ(names.size(), all.size());
+}
+
 TEST(OplogStats, SummarizesByHand) {
   OperationNames names;
   DurationTable table;

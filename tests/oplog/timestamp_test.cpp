@@ -4,6 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
 namespace perfgate::oplog {
 namespace {
 
@@ -47,6 +54,38 @@ TEST(OplogTimestamp, RejectsEverythingElse) {
                           "+2026-01-06T00:00:00Z"}) {
     EXPECT_FALSE(parse_timestamp_ns(bad).has_value()) << bad;
   }
+}
+
+// The parser remembers the last minute it read (logs are in time order): times read one after
+// the other, in order and shuffled, each right after a bad one that shares its minute.
+TEST(OplogTimestamp, ReadsEveryTimeAlsoRightAfterOneOfTheSameMinute) {
+  std::vector<std::int64_t> times;
+  for (std::int64_t t = kJan6 - 2 * kNanosPerDay; t < kJan6 + kNanosPerDay; t += 59'001'000'000) times.push_back(t);
+  std::vector<std::int64_t> shuffled = times;
+  std::shuffle(shuffled.begin(), shuffled.end(), std::mt19937(7));
+  times.insert(times.end(), shuffled.begin(), shuffled.end());
+  for (std::int64_t t : times) {
+    std::string text = format_timestamp_ms(t);
+    EXPECT_EQ(parse_timestamp_ns(text), t) << text;
+    EXPECT_FALSE(parse_timestamp_ns(text.substr(0, 17) + "6" + text.substr(18)).has_value()) << text;
+    EXPECT_FALSE(parse_timestamp_ns(text.substr(0, 17) + "0x" + text.substr(19)).has_value()) << text;
+    EXPECT_FALSE(parse_timestamp_ns(text.substr(0, 16) + "-" + text.substr(17)).has_value()) << text;
+    EXPECT_EQ(parse_timestamp_ns(text.substr(0, 19) + "+01:00"),
+              t / kNanosPerSecond * kNanosPerSecond - 3600 * kNanosPerSecond);
+  }
+}
+
+// 64-bit nanoseconds hold the times from 1677-09-21 to 2262-04-11; later or earlier ones would
+// wrap around to some other time (a record of the year 9999 was filed in 1816 before this was checked).
+TEST(OplogTimestamp, RefusesTimesThatNanosecondsCannotHold) {
+  EXPECT_EQ(parse_timestamp_ns("2262-04-11T23:47:16.854775807Z"), std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(parse_timestamp_ns("1677-09-21T00:12:43.145224192Z"), std::numeric_limits<std::int64_t>::min());
+  for (const char* outside : {"2262-04-11T23:47:16.854775808Z", "2262-04-11T23:47:17Z", "9999-12-31T23:59:59.999Z",
+                              "1677-09-21T00:12:43.145224191Z", "1677-09-21T00:12:42Z", "0000-01-01T00:00:00Z",
+                              "2262-04-12T00:00:00+00:00", "2262-04-11T23:47:16.9-00:01"}) {
+    EXPECT_FALSE(parse_timestamp_ns(outside).has_value()) << outside;
+  }
+  EXPECT_EQ(parse_timestamp_ns("2262-04-12T00:47:16.854775807+01:00"), std::numeric_limits<std::int64_t>::max());
 }
 
 TEST(OplogTimestamp, FormatsMillisecondsAndDates) {
