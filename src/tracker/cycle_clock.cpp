@@ -114,7 +114,16 @@ void CycleCalibration::start() {
 
 void CycleCalibration::refresh() {
   const ClockReading next = read_();
-  if (next.cycles <= current_.cycles) return;  // the counter did not move on: keep what we have
+  if (next.cycles <= current_.cycles) {
+    // The counter went back (reset across a suspend): start again from here, at the same rate.
+    if (next.cycles < current_.cycles) first_ = previous_ = current_ = next;
+    return;
+  }
+  // One clock jumped against the other since the last reading (a suspend that the counter ran
+  // through and CLOCK_MONOTONIC did not, or the reverse): measure the rate again from here.
+  const auto elapsed_ns = static_cast<double>(next.monotonic_ns - current_.monotonic_ns);
+  const double predicted_ns = static_cast<double>(next.cycles - current_.cycles) * ns_per_cycle_;
+  if (std::fabs(predicted_ns - elapsed_ns) > 1e6 + std::fabs(elapsed_ns) / 100) first_ = next;
   previous_ = current_;
   current_ = next;
   if (next.monotonic_ns > first_.monotonic_ns) {

@@ -41,7 +41,8 @@ ClockReading read_clocks();
 // a record converts from the latest reading taken before it (older records from the oldest
 // kept), so a wall-clock step (settimeofday, NTP) shows in the records taken after the next
 // refresh. The rate comes from CLOCK_MONOTONIC, which NTP slews like the wall clock but never
-// steps: first over a millisecond at start(), then over all the time since start().
+// steps: first over a millisecond at start(), then over all the time since, measured again from a
+// reading where the two clocks jumped apart (a suspend that one of them slept through).
 class CycleCalibration {
  public:
   explicit CycleCalibration(std::function<ClockReading()> read = read_clocks) : read_(std::move(read)) {}

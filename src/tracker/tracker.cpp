@@ -4,7 +4,8 @@
 // library and POSIX: it is what users install.
 //
 // How it keeps its promises:
-//  - The caller never waits for the disk, nor for formatting: record() reads the clock and copies
+//  - The caller never waits for the disk, nor for formatting: record() reads the clock (the cycle
+//    counter where it is constant, converted by the writer: cycle_clock.hpp) and copies
 //    the raw fields (the operation, the error, the context's JSON or its braced entries) into a
 //    slot of a bounded queue (Vyukov's ring, many producers, one consumer); the writer formats
 //    them. Strings that do not fit the slot go to a block the caller allocates and the writer

@@ -39,15 +39,18 @@ struct FakeClocks {
   std::int64_t wall_offset_ns = 1'767'706'080'000'000'000;
   std::int64_t step_ns = 500'000;
   std::int64_t monotonic_error_ns = 0;  // added to the next reading only
+  std::uint64_t cycles_offset = 0;      // counted while CLOCK_MONOTONIC stood still
 
   ClockReading read() {
     monotonic_ns += step_ns;
-    const ClockReading reading{static_cast<std::uint64_t>(3 * monotonic_ns), monotonic_ns + monotonic_error_ns,
+    const ClockReading reading{cycles_at(monotonic_ns), monotonic_ns + monotonic_error_ns,
                                monotonic_ns + wall_offset_ns};
     monotonic_error_ns = 0;
     return reading;
   }
-  std::uint64_t cycles_at(std::int64_t monotonic) const { return static_cast<std::uint64_t>(3 * monotonic); }
+  std::uint64_t cycles_at(std::int64_t monotonic) const {
+    return static_cast<std::uint64_t>(3 * monotonic) + cycles_offset;
+  }
 };
 
 TEST(TrackerCycleClock, ConvertsCountsAtTheMeasuredRate) {
@@ -92,6 +95,21 @@ TEST(TrackerCycleClock, TheRateIsRefinedAsTimePasses) {
   EXPECT_NEAR(calibration.ns_per_cycle() * 3.0, 1.0, 1e-6);
   // 200 ms after the refresh, off by less than a microsecond.
   const std::int64_t later = fake.monotonic_ns + 200'000'000;
+  EXPECT_NEAR(static_cast<double>(calibration.wall_ns(fake.cycles_at(later))),
+              static_cast<double>(later + fake.wall_offset_ns), 1'000.0);
+}
+
+TEST(TrackerCycleClock, ASuspendTheCounterRanThroughDoesNotBendTheRate) {
+  FakeClocks fake;
+  CycleCalibration calibration([&fake] { return fake.read(); });
+  calibration.start();
+  // Ten seconds asleep: the counter ran on, CLOCK_MONOTONIC stood still, the wall clock moved.
+  fake.cycles_offset += 30'000'000'000;
+  fake.wall_offset_ns += 10'000'000'000;
+  calibration.refresh();
+  const std::int64_t later = fake.monotonic_ns + 200'000'000;
+  calibration.refresh();
+  EXPECT_NEAR(calibration.ns_per_cycle(), 1.0 / 3.0, 1e-9);
   EXPECT_NEAR(static_cast<double>(calibration.wall_ns(fake.cycles_at(later))),
               static_cast<double>(later + fake.wall_offset_ns), 1'000.0);
 }
