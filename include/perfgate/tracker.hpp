@@ -149,7 +149,8 @@ struct TrackerOptions {
   // Records the queue holds (rounded up to a power of two); past that, records are dropped
   // and counted in dropped(). A slot is 256 bytes, allocated with the Tracker.
   std::size_t queue_capacity = 65536;
-  // The wall clock for timestamps; empty means std::chrono::system_clock::now. For tests.
+  // The wall clock for timestamps, called by record() itself; empty means the wall clock as
+  // docs/tracker.md "Timestamps" says (the cycle counter where it is constant). For tests.
   std::function<std::chrono::system_clock::time_point()> clock;
 };
 

@@ -29,7 +29,7 @@ struct alignas(kCacheLine) RecordSlot {
   };
 
   std::atomic<std::uint64_t> sequence{0};
-  std::chrono::system_clock::time_point timestamp;
+  std::int64_t stamp = 0;  // the cycle counter, or system_clock's count since the epoch (Tracker::Impl)
   double duration_ms = 0;
   std::uint32_t operation_size = 0;
   std::uint32_t error_size = 0;

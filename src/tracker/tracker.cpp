@@ -4,7 +4,8 @@
 // library and POSIX: it is what users install.
 //
 // How it keeps its promises:
-//  - The caller never waits for the disk, nor for formatting: record() reads the clock and copies
+//  - The caller never waits for the disk, nor for formatting: record() reads the clock (the cycle
+//    counter where it is constant, converted by the writer: cycle_clock.hpp) and copies
 //    the raw fields (the operation, the error, the context's JSON or its braced entries) into a
 //    slot of a bounded queue (Vyukov's ring, many producers, one consumer); the writer formats
 //    them. Strings that do not fit the slot go to a block the caller allocates and the writer
@@ -20,6 +21,7 @@
 //    held at the fork: it closes its descriptor and leaves the rest.
 #include <perfgate/tracker.hpp>
 
+#include "cycle_clock.hpp"
 #include "json_line.hpp"
 #include "record_queue.hpp"
 
@@ -115,7 +117,10 @@ struct Tracker::Impl {
         queue(queue_capacity(options.queue_capacity)),
         wake_threshold(queue.capacity() / 2),
         interval(clamp_interval(options.flush_interval)),
-        generation(current_fork_generation()) {
+        generation(current_fork_generation()),
+        use_cycles(!options.clock && cycle_clock_settings().allow && cycle_counter_usable()),
+        calibration(cycle_clock_settings().read_clocks ? cycle_clock_settings().read_clocks
+                                                       : std::function<ClockReading()>(read_clocks)) {
     std::string quoted(6 * session_id.size() + 2, '\0');
     quoted.resize(static_cast<std::size_t>(put_string(quoted.data(), session_id) - quoted.data()));
     session_json = std::move(quoted);
@@ -125,13 +130,25 @@ struct Tracker::Impl {
     return generation != g_fork_generation.load(std::memory_order_relaxed);
   }
 
-  std::chrono::system_clock::time_point now() const {
-    if (options.clock) return options.clock();
-    // system_clock::now() itself, less the call into libstdc++ on the way to the vDSO.
+  // The caller's reading of the time, kept raw in the slot: the cycle counter, which the writer
+  // converts (cycle_clock.hpp), or else system_clock's count, from the injected clock or from
+  // CLOCK_REALTIME (system_clock::now() itself, less the call into libstdc++ on the way to the vDSO).
+  std::int64_t stamp() const {
+    if (use_cycles) return static_cast<std::int64_t>(read_cycles());
+    if (options.clock) return options.clock().time_since_epoch().count();
     timespec wall{};
     clock_gettime(CLOCK_REALTIME, &wall);
-    return std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
-        std::chrono::seconds(wall.tv_sec) + std::chrono::nanoseconds(wall.tv_nsec)));
+    return std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::seconds(wall.tv_sec) +
+                                                                          std::chrono::nanoseconds(wall.tv_nsec))
+        .count();
+  }
+
+  // The writer's: the wall time of a stamp.
+  std::chrono::system_clock::time_point timestamp(std::int64_t raw) const noexcept {
+    using std::chrono::system_clock;
+    if (!use_cycles) return system_clock::time_point(system_clock::duration(raw));
+    const std::chrono::nanoseconds wall(calibration.wall_ns(static_cast<std::uint64_t>(raw)));
+    return system_clock::time_point(std::chrono::duration_cast<system_clock::duration>(wall));
   }
 
   void start_writer() {
@@ -160,7 +177,7 @@ struct Tracker::Impl {
       return;
     }
     try {
-      const auto timestamp = now();
+      const std::int64_t time = stamp();
       const std::size_t error_size = error ? error->size() : 0;
       const std::size_t total = operation.size() + error_size + context_size;
       const auto fill = [&](RecordSlot& slot) noexcept {
@@ -172,7 +189,7 @@ struct Tracker::Impl {
           if (out == nullptr) return false;
           slot.spill = out;
         }
-        slot.timestamp = timestamp;
+        slot.stamp = time;
         slot.duration_ms = duration_ms;
         slot.operation_size = static_cast<std::uint32_t>(operation.size());
         slot.error_size = static_cast<std::uint32_t>(error_size);
@@ -210,6 +227,7 @@ struct Tracker::Impl {
   }
 
   void run() {
+    if (use_cycles) calibration.start();
     open_file();  // early, so a bad path shows in write_errors() before the first record
     std::unique_lock<std::mutex> lock(mutex);
     for (;;) {
@@ -233,7 +251,7 @@ struct Tracker::Impl {
   LineFields line_fields(const RecordSlot& record) const noexcept {
     std::optional<std::string_view> error;
     if ((record.flags & RecordSlot::kHasError) != 0) error = record.error();
-    return {record.timestamp,
+    return {timestamp(record.stamp),
             record.operation(),
             record.duration_ms,
             (record.flags & RecordSlot::kSuccess) != 0,
@@ -245,6 +263,9 @@ struct Tracker::Impl {
 
   // Formats and writes every record queued before the call, in batches of whole lines.
   void drain() {
+    // A reading per wake: records taken after it convert from it, so a step of the wall clock
+    // shows from the next wake on.
+    if (use_cycles) calibration.refresh();
     const std::uint64_t target = queue.claimed();
     int waits = 0;
     bool more = true;
@@ -290,7 +311,7 @@ struct Tracker::Impl {
   void append_dropped_line(std::uint64_t count) {
     const Context context{{"dropped", count}};
     const std::string error = std::to_string(count) + " records dropped: queue full";
-    batch.append_line({now(), "perfgate.tracker.dropped", 0, false, session_json, error, context.members()});
+    batch.append_line({timestamp(stamp()), "perfgate.tracker.dropped", 0, false, session_json, error, context.members()});
   }
 
   bool open_file() {
@@ -343,6 +364,8 @@ struct Tracker::Impl {
   const std::uint64_t wake_threshold;
   const std::chrono::milliseconds interval;
   const std::uint64_t generation;
+  const bool use_cycles;  // the caller reads the cycle counter (else system_clock's count)
+  CycleCalibration calibration;  // the writer's, when use_cycles
   bool writer_running = false;
   pthread_t writer{};
 
