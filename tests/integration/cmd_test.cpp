@@ -83,20 +83,28 @@ TEST(CmdAgainstHyperfine, MediansRatioAndExportsAgreeWithARealHyperfineRun) {
   ASSERT_NE(mkdtemp(folder), nullptr);
   std::string md = std::string(folder) + "/cmd.md", csv = std::string(folder) + "/cmd.csv";
   std::string theirs_json = std::string(folder) + "/hyperfine.json";
+  // The real hyperfine, right before and right after, on the same machine: perfgate's medians
+  // lie between hyperfine's two (10% either side). Medians, because one run that a busy machine
+  // delays moves a mean of 20 runs by 5%; before and after, because a machine that another job
+  // slows down for a while moves all three, and a test asserts what was measured, not how busy
+  // the machine was (one run each once differed by 11.7% with a benchmark pinned beside them).
+  auto hyperfine_medians = [&](const std::string& export_json) {
+    ProcessOutput hyperfine = run_process({"hyperfine", "--style", "none", "--runs", "20", "--warmup", "2",
+                                          "--export-json", export_json, "sleep 0.05", "sleep 0.02"});
+    EXPECT_EQ(hyperfine.exit_code, 0) << hyperfine.err;
+    return json::parse(read_file(export_json));
+  };
+  json before = hyperfine_medians(theirs_json + ".before");
   json doc = run_cmd_json({"--runs", "20", "--warmup", "2", "sleep 0.05", "sleep 0.02", "--export-markdown", md,
                            "--export-csv", csv});
-  // The real hyperfine, right after, on the same machine in the same state: the medians agree
-  // (medians, because one run that a busy machine delays moves a mean of 20 runs by 5%).
-  ProcessOutput hyperfine = run_process({"hyperfine", "--style", "none", "--runs", "20", "--warmup", "2",
-                                        "--export-json", theirs_json, "sleep 0.05", "sleep 0.02"});
-  ASSERT_EQ(hyperfine.exit_code, 0) << hyperfine.err;
-  json reference = json::parse(read_file(theirs_json));
+  json after = hyperfine_medians(theirs_json);
   for (std::size_t i = 0; i < 2; ++i) {
-    double theirs = reference["results"][i]["median"];
-    EXPECT_EQ(bench(doc, i)["name"], reference["results"][i]["command"]);
+    const double first = before["results"][i]["median"], second = after["results"][i]["median"];
+    EXPECT_EQ(bench(doc, i)["name"], after["results"][i]["command"]);
     // The 5% target is measured by bench/cmd-vs-hyperfine.sh; a shared CI machine holds 10%.
-    EXPECT_NEAR(bench(doc, i)["wall_s"]["median"].get<double>(), theirs, 0.10 * theirs)
-        << "medians agree with hyperfine's within 10%";
+    const double ours = bench(doc, i)["wall_s"]["median"].get<double>();
+    EXPECT_GE(ours, 0.90 * std::min(first, second)) << "hyperfine's medians: " << first << " s, then " << second << " s";
+    EXPECT_LE(ours, 1.10 * std::max(first, second)) << "hyperfine's medians: " << first << " s, then " << second << " s";
   }
   ASSERT_EQ(doc["comparisons"].size(), 1u);
   EXPECT_EQ(doc["comparisons"][0]["faster"], "sleep 0.02");
