@@ -206,7 +206,13 @@ TEST_F(HttpAgainstServe, OpenModelHoldsTheRateAndReportsBothLatencies) {
   EXPECT_TRUE(b["latency_uncorrected_ms"].is_object());
   EXPECT_LE(b["latency_uncorrected_ms"]["p50"].get<double>(), b["latency_ms"]["p50"].get<double>() + 0.01);
   EXPECT_EQ(b["config"]["rate"], 500.0);
-  EXPECT_TRUE(b["valid"].get<bool>()) << b["invalid_reason"];
+  // Valid, unless perfgate itself was starved of CPU and says so (a CI machine busy with other
+  // jobs preempted its thread for over 5 ms at the 99th percentile of sends under ASan): then
+  // the result is rightly invalid, and that is the only reason it may give.
+  if (!b["valid"].get<bool>()) {
+    EXPECT_THAT(b["invalid_reason"].get<std::string>(),
+                ::testing::AnyOf(HasSubstr("fell behind its own schedule"), HasSubstr("% busy: the load generator")));
+  }
 }
 
 TEST_F(HttpAgainstServe, SecretHeadersAreRedacted) {
